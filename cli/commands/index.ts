@@ -1,0 +1,7 @@
+// Every subcommand of `blackstart`, in the order `--help` lists them.
+// Each module exports `register(program)`; add one line per command.
+import type { Command } from "commander";
+
+export type RegisterCommand = (program: Command) => void;
+
+export const commands: RegisterCommand[] = [];
