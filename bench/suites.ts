@@ -1,0 +1,8 @@
+// The benchmark suites `npm run bench` knows, one module each. Add one line per suite.
+export interface BenchSuite {
+  name: string;
+  description: string;
+  run(): Promise<void>;
+}
+
+export const suites: BenchSuite[] = [];
