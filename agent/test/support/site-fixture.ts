@@ -1,0 +1,86 @@
+// A small, self-contained site for tests: a three-section feeder with two
+// switches owned by microgrid `mg1`, a plan-kind policy manifest for it, and a
+// site file binding both switches. Written into a fresh temporary directory.
+import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import type { SectionGraph } from "../../../shared/scenario/sections.js";
+
+export const HASH = "a".repeat(64);
+
+export function sectionGraph(): SectionGraph {
+  const load = (name: string, kw: number) => ({ name, bus: name, phases: 3, kw, kvar: kw / 4, weight: 1 });
+  return {
+    format: "blackstart-sections/1",
+    scenario: "tiny",
+    scenario_hash: HASH,
+    mode: "paper",
+    cap_kw: 500,
+    total_load_kw: 600,
+    sections: [
+      {
+        id: "s0",
+        buses: ["1"],
+        loads: [load("l0", 100)],
+        load_kw: 100,
+        load_kvar: 25,
+        weighted_kw: 100,
+        sources: [{ id: "pv1", element: "PVSystem.pv1", kind: "grid-forming", microgrid: "mg1", grid_forming: true, kw: 400 }],
+        switches: ["Line.L1"],
+        faulted: false,
+        microgrid: "mg1",
+      },
+      { id: "s1", buses: ["2"], loads: [load("l1", 200)], load_kw: 200, load_kvar: 50, weighted_kw: 200, sources: [], switches: ["Line.L1", "Line.L2"], faulted: false },
+      { id: "s2", buses: ["3"], loads: [load("l2", 300)], load_kw: 300, load_kvar: 75, weighted_kw: 300, sources: [], switches: ["Line.L2"], faulted: false },
+    ],
+    switches: [
+      { element: "Line.L1", sections: ["s0", "s1"], kind: "agent", microgrid: "mg1", index: 0, initial: "open", locked_open: false },
+      { element: "Line.L2", sections: ["s1", "s2"], kind: "agent", microgrid: "mg1", index: 1, initial: "open", locked_open: false },
+    ],
+    microgrids: [{ id: "mg1", switches: ["Line.L1", "Line.L2"], sections: ["s0"], units: ["pv1"], forming_unit: "pv1", quota_kw: 250 }],
+  };
+}
+
+export function manifest(elements = ["Line.L1", "Line.L2"]) {
+  return {
+    format: "blackstart-policy/1",
+    kind: "plan",
+    scenario: "tiny",
+    scenario_hash: HASH,
+    algorithm: "plan",
+    observation: { kind: "switch-states" },
+    actions_per_element: 3,
+    agents: [{ id: "mg1", elements, observation_size: elements.length }],
+    created: "2026-11-25T00:00:00Z",
+  };
+}
+
+export function siteObject(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    version: 1,
+    microgrid: "mg1",
+    scenario: "tiny",
+    policy: { dir: "policy" },
+    devices: [
+      { id: "sw-l1", profile: "recloser-modbus", transport: { kind: "modbus-tcp", host: "127.0.0.1", port: 5020, unit_id: 1 } },
+      { id: "sw-l2", profile: "recloser-modbus", transport: { kind: "modbus-tcp", host: "127.0.0.1", port: 5020, unit_id: 2 } },
+    ],
+    bindings: { "Line.L1": "sw-l1", "Line.L2": { device: "sw-l2" } },
+    sections: { file: "sections.json" },
+    session: { episode_length: 4 },
+    journal: { path: "journal.db" },
+    ...overrides,
+  };
+}
+
+/** Write a site directory; returns the site file's path. */
+export function writeSite(site: Record<string, unknown> = siteObject(), opts: { manifest?: unknown; sections?: unknown; dir?: string } = {}): string {
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), "blackstart-site-"));
+  mkdirSync(join(dir, "policy"), { recursive: true });
+  writeFileSync(join(dir, "policy", "manifest.json"), JSON.stringify(opts.manifest ?? manifest(), null, 1));
+  writeFileSync(join(dir, "sections.json"), JSON.stringify(opts.sections ?? sectionGraph(), null, 1));
+  const file = join(dir, "site.yaml");
+  writeFileSync(file, stringify(site));
+  return file;
+}
