@@ -35,10 +35,10 @@ function randomSystem(n: number, extra: number, seed: number): Sys {
   const re = new Float64Array(n * n);
   const im = new Float64Array(n * n);
   for (const [i, j] of edges) {
-    re[i * n + j] += r() - 0.5;
-    im[i * n + j] += r() - 0.5;
-    re[j * n + i] += r() - 0.5;
-    im[j * n + i] += r() - 0.5;
+    re[i * n + j] = re[i * n + j]! + (r() - 0.5);
+    im[i * n + j] = im[i * n + j]! + (r() - 0.5);
+    re[j * n + i] = re[j * n + i]! + (r() - 0.5);
+    im[j * n + i] = im[j * n + i]! + (r() - 0.5);
   }
   for (let i = 0; i < n; i++) {
     let s = 0;
@@ -86,11 +86,11 @@ function denseSolve(n: number, re0: Float64Array, im0: Float64Array, bRe: Float6
       for (let j = k; j < n; j++) {
         const ur = re[k * n + j]!;
         const ui = im[k * n + j]!;
-        re[i * n + j] -= lr * ur - li * ui;
-        im[i * n + j] -= lr * ui + li * ur;
+        re[i * n + j] = re[i * n + j]! - (lr * ur - li * ui);
+        im[i * n + j] = im[i * n + j]! - (lr * ui + li * ur);
       }
-      xr[i] -= lr * xr[k]! - li * xi[k]!;
-      xi[i] -= lr * xi[k]! + li * xr[k]!;
+      xr[i] = xr[i]! - (lr * xr[k]! - li * xi[k]!);
+      xi[i] = xi[i]! - (lr * xi[k]! + li * xr[k]!);
     }
   }
   for (let i = n - 1; i >= 0; i--) {
@@ -163,8 +163,8 @@ describe("sparse complex LU", () => {
     // Change one row's diagonal and one off-diagonal pair, refactor partially.
     const i = 137;
     const [a, b] = s.edges[150]!;
-    s.re[i * n + i] += 2.5;
-    s.im[a * n + b] += 0.3;
+    s.re[i * n + i] = s.re[i * n + i]! + (2.5);
+    s.im[a * n + b] = s.im[a * n + b]! + (0.3);
     for (const [r, c] of [[i, i], [a, b]] as const) {
       const p = lu.position(r, c);
       lu.aRe[p] = s.re[r * n + c]!;
