@@ -25,6 +25,8 @@ export const PolicyAgent = z
     /** Feeder elements behind the action vector, in order: one 3-way head (close/open/noop) per element. */
     elements: z.array(ElementRef).min(1),
     observation_size: z.number().int().positive(),
+    /** sha256 of the ONNX file, checked at load so a damaged or swapped file is refused. */
+    sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
     /** ONNX input and output tensor names. */
     input_name: z.string().default("obs"),
     output_name: z.string().default("logits"),
