@@ -37,6 +37,10 @@ export interface StepInfo {
   tap_positions: Record<string, number>;
   /** Operations actually applied this step, in order (`close Line.L45`). */
   operations: string[];
+  /** Operations refused this step (closing a switch locked open by the outage), in order. */
+  refused?: string[];
+  /** Steps taken in this episode (0 after a reset). */
+  step?: number;
   /** Power flow did not converge this step (reported, never hidden). */
   nonconverged: boolean;
 }
@@ -70,4 +74,23 @@ export interface MultiAgentEnv {
    * the shield on, as deployed.
    */
   actionMask(): Uint8Array[];
+}
+
+/**
+ * N environments of one scenario stepped together (sim-harness/env/vector.ts).
+ * Results come back per environment, in order. With `autoReset`, an
+ * environment whose step returned `done` is reset (with the next seed of its
+ * stream) at the start of the following step, and that step's result is the
+ * reset's observation with reward 0 and `done` false.
+ */
+export interface VectorEnv {
+  readonly size: number;
+  readonly scenarioName: string;
+  readonly agents: readonly AgentSpec[];
+  readonly stateSize: number;
+  readonly episodeLength: number;
+  reset(seeds?: readonly number[]): ResetResult[];
+  /** actions[e][i][k]: environment e, agent i, element k. */
+  step(actions: readonly (readonly (Int32Array | readonly number[])[])[]): StepResult[];
+  actionMask(): Uint8Array[][];
 }
