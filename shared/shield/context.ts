@@ -1,0 +1,142 @@
+// One evaluation's view of the feeder: the three-valued state of every switch
+// of the graph (own readings, peers' published states, the outage's locked
+// switches), what is surely and possibly energized, and per own switch what a
+// close would join. Built once per decision; the rules read it.
+import { BlackstartError } from "../errors.js";
+import { unknownNameMessage } from "../names.js";
+import { ShieldErrors } from "./errors.js";
+import { CLOSED, OPEN, UNKNOWN, energized, formingRating, liveSourceSections, sumLoad, walk, type GraphIndex } from "./graph.js";
+import { readPosition, type Position } from "./rules/data-quality.js";
+import type { ShieldInput, SwitchReading } from "./types.js";
+
+/** What closing one switch would do, computed on demand. */
+export interface CloseAnalysis {
+  /** Each terminal's side is (possibly) live: measured when the device reports voltage, else from the graph. */
+  live: readonly [boolean, boolean];
+  /** Where liveness came from for each side. */
+  evidence: readonly ["measured" | "graph", "measured" | "graph"];
+  /** Sections the close would join that are not surely energized now (walked through unknown switches). */
+  joined: number[];
+  /** Load (kW) newly energized: the dead side's sections when exactly one side is live, else 0. */
+  pickupKw: number;
+  /** The live side's island (walked through unknown switches), its load and its surely connected grid-forming rating. */
+  islandLoadKw: number;
+  islandRatingKw: number;
+}
+
+export interface ShieldContext {
+  readonly input: ShieldInput;
+  readonly ix: GraphIndex;
+  /** Graph switch index of each own switch, in action order. */
+  readonly own: Int32Array;
+  readonly positions: readonly Position[];
+  /** Three-valued state per graph switch. */
+  readonly states: Uint8Array;
+  readonly sourcesDown: ReadonlySet<string>;
+  /** Sections faulted in the graph or reported faulted now. */
+  readonly faulted: Uint8Array;
+  readonly surelyLive: Uint8Array;
+  readonly possiblyLive: Uint8Array;
+  /** Generation left for pick-ups now. */
+  readonly availableKw: number;
+  readonly leasesCountedKw: number;
+  close(k: number): CloseAnalysis;
+}
+
+export function buildContext(ix: GraphIndex, input: ShieldInput): ShieldContext {
+  const own = new Int32Array(input.switches.length);
+  input.switches.forEach((r: SwitchReading, k) => {
+    const sw = ix.switchOf.get(r.element);
+    if (sw === undefined) {
+      throw new BlackstartError(ShieldErrors.INPUT, `${unknownNameMessage("switch", r.element, ix.switchIds)} in the section graph of ${ix.graph.scenario}`, {
+        field: `switches[${k}].element`,
+      });
+    }
+    if (ix.owner[sw] !== input.microgrid) {
+      throw new BlackstartError(ShieldErrors.INPUT, `${r.element} belongs to '${ix.owner[sw] || "no microgrid"}', not to '${input.microgrid}'`, {
+        field: `switches[${k}].element`,
+      });
+    }
+    own[k] = sw;
+  });
+  const positions = input.switches.map((r) => readPosition(r, input.now_ms, input.limits));
+
+  // Peers' switches: a fresh peer's published state, else unknown (counts closed for pick-ups).
+  const states = new Uint8Array(ix.switchIds.length);
+  const peers = new Map(input.peers.map((p) => [p.microgrid, p]));
+  ix.graph.switches.forEach((sw, i) => {
+    if (ix.lockedOpen[i]) states[i] = OPEN;
+    else if (!sw.microgrid) states[i] = sw.initial === "closed" ? CLOSED : OPEN;
+    else {
+      const peer = peers.get(sw.microgrid);
+      const st = peer?.fresh ? peer.switches[sw.element] : undefined;
+      states[i] = st === "closed" ? CLOSED : st === "open" ? OPEN : UNKNOWN;
+    }
+  });
+  positions.forEach((p, k) => {
+    states[own[k]!] = p.state === "closed" ? CLOSED : p.state === "open" ? OPEN : UNKNOWN;
+  });
+
+  const faulted = ix.faulted.slice();
+  (input.faulted_sections ?? []).forEach((id, i) => {
+    const s = ix.sectionOf.get(id);
+    if (s === undefined) {
+      throw new BlackstartError(ShieldErrors.INPUT, unknownNameMessage("section", id, ix.sectionIds), { field: `faulted_sections[${i}]` });
+    }
+    faulted[s] = 1;
+  });
+  const sourcesDown = new Set(input.sources_down ?? []);
+  const sources = liveSourceSections(ix, sourcesDown);
+  const surelyLive = energized(ix, states, sources, false);
+  const possiblyLive = energized(ix, states, sources, true);
+
+  const g = input.generation;
+  const leasesCountedKw = g.bus_up
+    ? g.leases.reduce((kw, l) => (l.remaining_ms >= input.limits.lease_margin_ms ? kw + l.kw : kw), 0)
+    : 0;
+  const availableKw = g.quota_kw + leasesCountedKw - g.committed_kw;
+
+  const cache = new Map<number, CloseAnalysis>();
+  const close = (k: number): CloseAnalysis => {
+    let a = cache.get(k);
+    if (!a) {
+      a = analyseClose(ix, input.switches[k]!, own[k]!, states, surelyLive, possiblyLive, sourcesDown, input.limits.dead_below_pu);
+      cache.set(k, a);
+    }
+    return a;
+  };
+  return { input, ix, own, positions, states, sourcesDown, faulted, surelyLive, possiblyLive, availableKw, leasesCountedKw, close };
+}
+
+function analyseClose(
+  ix: GraphIndex,
+  reading: SwitchReading,
+  sw: number,
+  states: Uint8Array,
+  surelyLive: Uint8Array,
+  possiblyLive: Uint8Array,
+  down: ReadonlySet<string>,
+  deadBelowPu: number,
+): CloseAnalysis {
+  const ends = [ix.endA[sw]!, ix.endB[sw]!] as const;
+  const side = (t: 0 | 1): { live: boolean; evidence: "measured" | "graph" } => {
+    const pu = reading.terminal_pu?.[t] ?? null;
+    if (pu !== null && Number.isFinite(pu)) return { live: pu >= deadBelowPu, evidence: "measured" };
+    return { live: possiblyLive[ends[t]] === 1, evidence: "graph" };
+  };
+  const s0 = side(0);
+  const s1 = side(1);
+  // Everything the close would join that is not surely energized already.
+  const joined = walk(ix, states, [...ends], true, sw, surelyLive);
+  let pickupKw = 0;
+  let islandLoadKw = 0;
+  let islandRatingKw = Infinity;
+  if (s0.live !== s1.live) {
+    const near = s0.live ? ends[0] : ends[1];
+    const far = s0.live ? ends[1] : ends[0];
+    pickupKw = sumLoad(ix, walk(ix, states, [far], true, sw, surelyLive));
+    islandLoadKw = sumLoad(ix, walk(ix, states, [near], true, sw));
+    islandRatingKw = formingRating(ix, walk(ix, states, [near], false, sw), down);
+  }
+  return { live: [s0.live, s1.live], evidence: [s0.evidence, s1.evidence], joined, pickupKw, islandLoadKw, islandRatingKw };
+}

@@ -1,0 +1,19 @@
+// The rules in the order they are checked (all are checked; every objection is reported).
+import { deadBusRule } from "./dead-bus.js";
+import { faultedRule } from "./faulted.js";
+import { generationRule } from "./generation.js";
+import { minIntervalRule } from "./min-interval.js";
+import { oneOperationRule } from "./one-operation.js";
+import { positionRule } from "./position.js";
+import type { ShieldRule } from "./rule.js";
+import { selectBeforeOperateRule } from "./select-before-operate.js";
+
+export const RULES: readonly ShieldRule[] = [
+  positionRule,
+  oneOperationRule,
+  minIntervalRule,
+  selectBeforeOperateRule,
+  faultedRule,
+  deadBusRule,
+  generationRule,
+];
