@@ -42,6 +42,8 @@ const derChannels: Record<string, ChannelSpec> = {
   p_kw: { type: "number", unit: "kW", required: true, description: "active power delivered to the grid (negative: absorbed)" },
   q_kvar: { type: "number", unit: "kvar", description: "reactive power delivered" },
   voltage_v: { type: "number", unit: "V", description: "AC voltage, line to neutral, average of the active phases" },
+  ...phases("voltage", "V", "AC voltage line to neutral"),
+  ...phases("current", "A", "AC current"),
   frequency_hz: { type: "number", unit: "Hz", description: "AC frequency" },
   connected: { type: "bool", description: "connected to the grid (output breaker closed)" },
   p_rating_kw: { type: "number", unit: "kW", required: true, description: "active power rating (nameplate, or the WMax setting)" },

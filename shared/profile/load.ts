@@ -5,12 +5,12 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
-import { parseDocumentText } from "../documents.js";
+import { fieldPath, parseDocumentText } from "../documents.js";
 import { BlackstartError, Errors, isBlackstartError } from "../errors.js";
 import { closestNames } from "../names.js";
 import { ProfileErrors } from "./errors.js";
 import { resolveProfile, type ResolvedProfile } from "./resolve.js";
-import { Profile } from "./schema.js";
+import { Profile, SunSpecModel, type ProfileDocument } from "./schema.js";
 
 /** The repository's hardware-profiles/ directory. */
 export const PROFILES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../hardware-profiles");
@@ -50,12 +50,54 @@ export function parseProfile(text: string, file: string): ResolvedProfile {
     }
     throw e;
   }
+  const profile = expandModels(doc.value, file, doc.lineOf);
   const stem = basename(file, extname(file));
   if (EXTENSIONS.includes(extname(file)) && stem !== doc.value.id) {
     const line = doc.lineOf(["id"]);
     throw new BlackstartError(ProfileErrors.INVALID, `id '${doc.value.id}' differs from the file name '${stem}'`, { file, field: "id", ...(line !== undefined ? { line } : {}) });
   }
-  return resolveProfile(doc.value, file, doc.lineOf);
+  return resolveProfile(profile, file, doc.lineOf);
+}
+
+/** Where a SunSpec model's shared layout lives: beside the profile, else in the repository's hardware-profiles/sunspec/. */
+function sunspecModelFile(id: number, profileFile: string): string | undefined {
+  for (const dir of [join(dirname(profileFile), "sunspec"), join(PROFILES_DIR, "sunspec")]) {
+    const f = join(dir, `model_${id}.yaml`);
+    if (existsSync(f)) return f;
+  }
+  return undefined;
+}
+
+const modelCache = new Map<string, SunSpecModel>();
+
+/** Replace `use: <id>` entries by the shared model layouts, with their `set` values applied. */
+function expandModels(doc: ProfileDocument, file: string, lineOf: (p: (string | number)[]) => number | undefined): Profile {
+  const models = doc.models.map((m, i) => {
+    if (!("use" in m)) return m;
+    const located = (field: (string | number)[], detail: string): never => {
+      const line = lineOf(field);
+      throw new BlackstartError(ProfileErrors.INVALID, detail, { file, field: fieldPath(field), ...(line !== undefined ? { line } : {}) });
+    };
+    const mf = sunspecModelFile(m.use, file);
+    if (!mf) return located(["models", i, "use"], `no shared layout for SunSpec model ${m.use} (hardware-profiles/sunspec/model_${m.use}.yaml)`);
+    let base = modelCache.get(mf);
+    if (!base) {
+      base = parseDocumentText(readFileSync(mf, "utf8"), mf, SunSpecModel).value;
+      modelCache.set(mf, base);
+    }
+    if (base.id !== m.use) return located(["models", i, "use"], `${mf} holds model ${base.id}, not ${m.use}`);
+    const points = base.points.map((p) => ({ ...p }));
+    for (const [name, value] of Object.entries(m.set)) {
+      const p = points.find((q) => q.name === name);
+      if (!p) {
+        const close = closestNames(name, points.map((q) => q.name));
+        return located(["models", i, "set", name], `model ${m.use} (${base.name}) has no point '${name}'${close.length ? ` (closest: ${close.join(", ")})` : ""}`);
+      }
+      p.value = value;
+    }
+    return { ...base, points };
+  });
+  return { ...doc, models };
 }
 
 export function loadProfileFile(file: string): ResolvedProfile {

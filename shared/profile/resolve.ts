@@ -78,7 +78,11 @@ function fail(file: string, lineOf: LineOf, path: (string | number)[], detail: s
 export function channelValue(ch: ResolvedChannel, v: PointValue | null): PointValue | null {
   if (v === null) return null;
   if (ch.spec.type === "number") return typeof v === "number" ? v * ch.factor : null;
-  if (ch.map) return ch.map[String(v)] ?? null;
+  if (ch.map) {
+    const m = ch.map[String(v)];
+    if (m === undefined) return null;
+    return ch.spec.type === "bool" ? m === "true" : m;
+  }
   return v;
 }
 

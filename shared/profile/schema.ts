@@ -101,6 +101,19 @@ export const SunSpecModel = z
   .strict();
 export type SunSpecModel = z.infer<typeof SunSpecModel>;
 
+/**
+ * A SunSpec model taken from the shared layouts in hardware-profiles/sunspec/
+ * (`model_<id>.yaml`), with fixed values for some of its points (`set`).
+ */
+export const SunSpecModelRef = z
+  .object({
+    use: z.number().int().min(1).max(65534),
+    /** Point name -> fixed value the device serves (identity strings, default scale factors, enum symbols). */
+    set: z.record(z.string(), Literal).default({}),
+  })
+  .strict();
+export type SunSpecModelRef = z.infer<typeof SunSpecModelRef>;
+
 export const Discovery = z.discriminatedUnion("kind", [
   z
     .object({
@@ -241,8 +254,8 @@ export const Profile = z
     discovery: Discovery,
     /** Fixed-map and OPC UA profiles: the points. */
     points: z.array(Point).default([]),
-    /** SunSpec profiles: the model chain, in order (model 1 first). */
-    models: z.array(SunSpecModel).default([]),
+    /** SunSpec profiles: the model chain, in order (model 1 first): full layouts, or `use` of a shared one. */
+    models: z.array(z.union([SunSpecModelRef, SunSpecModel])).default([]),
     /** Standard channel id (see shared/profile/channels.ts for the kind) -> point. */
     channels: z.record(z.string(), ChannelMapping),
     /** Standard command id (`open`, `close`, `set_power_limit` ...) -> how it is made. */
@@ -250,5 +263,7 @@ export const Profile = z
     timing: Timing.default({ min_operation_interval_ms: 0, operate_time_ms: 0, poll_interval_ms: 1000, response_timeout_ms: 1000 }),
   })
   .strict();
-export type Profile = z.infer<typeof Profile>;
+export type ProfileDocument = z.infer<typeof Profile>;
+/** A profile whose model references are expanded (what resolveProfile takes). */
+export type Profile = Omit<ProfileDocument, "models"> & { models: SunSpecModel[] };
 export type ProfileInput = z.input<typeof Profile>;

@@ -104,3 +104,45 @@ describe("a bad profile fails naming the file, the point and the field", () => {
     expect(e.message).toMatch(/closest: recloser-modbus/);
   });
 });
+
+describe("SunSpec profiles", () => {
+  it("lay the model chains out with the SunSpec lengths, in both generations", () => {
+    const chain = (id: string) => loadProfile(id).sunspec!.models.map((m) => [m.id, m.length]);
+    expect(chain("sunspec-inverter-der")).toEqual([[1, 66], [701, 153], [702, 50], [704, 65]]);
+    expect(chain("sunspec-battery-der")).toEqual([[1, 66], [701, 153], [702, 50], [704, 65], [713, 7]]);
+    expect(chain("sunspec-inverter-legacy")).toEqual([[1, 66], [103, 50], [120, 26], [121, 30], [123, 24]]);
+    expect(chain("sunspec-battery-legacy")).toEqual([[1, 66], [103, 50], [120, 26], [121, 30], [123, 24], [124, 24]]);
+  });
+
+  it("places points where the SunSpec model reference puts them", () => {
+    const der = loadProfile("sunspec-inverter-der");
+    // 701 starts at 40070 (after SunS and the 68 registers of model 1); W is its 11th register after ID and L.
+    expect(der.byRef.get("DERMeasureAC.W")).toMatchObject({ address: 40070 + 10, modelOffset: 10, scaleFactor: "DERMeasureAC.W_SF" });
+    // Scale factors follow ThrotSrc (offset 111-112): A_SF 113, V_SF 114, Hz_SF 115, W_SF 116.
+    expect(der.byRef.get("DERMeasureAC.W_SF")!.address).toBe(40070 + 116);
+    // Two PF blocks of 6 registers, then WMaxLimPctEna, then WMaxLimPct.
+    expect(der.byRef.get("DERCtlAC.WMaxLimPct")!.modelOffset).toBe(2 + 13);
+    expect(der.byRef.get("DERCtlAC.PFWAbsRvrt_Ext")!.modelOffset).toBe(2 + 64);
+    const legacy = loadProfile("sunspec-inverter-legacy");
+    expect(legacy.byRef.get("controls.WMaxLimPct")!.address).toBe(40182 + 2 + 3);
+    expect(legacy.byRef.get("inverter.W")!.address).toBe(40070 + 2 + 12);
+    // SunSpec's not-implemented values: 0x8000 for an int16, 0xFFFF for a uint16.
+    expect(legacy.byRef.get("inverter.W")!.notImplemented).toEqual([0x8000]);
+    expect(legacy.byRef.get("inverter.A")!.notImplemented).toEqual([0xffff]);
+  });
+
+  it("names the shared model and the point when a `set` names an unknown point", () => {
+    const text = readFileSync(join(PROFILES_DIR, "sunspec-inverter-der.yaml"), "utf8").replace("Vr: \"1.0.0\"", "Vx: \"1.0.0\"");
+    const e = errorOf(() => parseProfile(text, join(PROFILES_DIR, "sunspec-inverter-der.yaml")));
+    expect(e.location.field).toBe("models[0].set.Vx");
+    expect(e.message).toMatch(/model 1 \(common\) has no point 'Vx' \(closest: Vr/);
+  });
+
+  it("maps OPC UA switchgear channels, inverting the interlock", () => {
+    const p = loadProfile("switchgear-opcua");
+    expect(channelValue(p.channels.get("position")!, "on")).toBe("closed");
+    expect(channelValue(p.channels.get("interlock")!, true)).toBe(false);
+    expect(pointValueOf(p.channels.get("interlock")!, true)).toBe(false);
+    expect(p.channels.get("p_kw")!.factor).toBe(0.001);
+  });
+});
