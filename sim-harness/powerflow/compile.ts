@@ -1,0 +1,159 @@
+// Compilation of a NetworkSpec into what stays fixed while a circuit is
+// operated: bus and node numbering (node 0 = ground, 1..N in the order
+// elements reference them, as OpenDSS builds its bus list), each element's
+// conductor-to-node map, the node incidence lists, and the sparse pattern
+// with its symbolic LU. The pattern holds every element's full block,
+// switched on or off, so opening, closing, enabling and tap moves only
+// change values: no re-analysis after the first compile.
+import { BlackstartError, Errors } from "../../shared/errors.js";
+import type { ElementSpec, NetworkSpec } from "./network.js";
+import { SparseLU } from "./sparse/lu.js";
+
+export interface CompiledElement {
+  index: number;
+  spec: ElementSpec;
+  /** Lower-case `class.name` key. */
+  key: string;
+  /** System node per conductor, terminal after terminal (0 = ground). */
+  nodes: Int32Array;
+  /** Conductors per terminal. */
+  conductors: number;
+  terminals: number;
+  /** Offset of this element's conductors in the circuit-wide conductor arrays. */
+  conductorOffset: number;
+  /** LU value index per Yprim entry (row-major order x order), -1 where a side is ground. */
+  positions: Int32Array;
+}
+
+export interface Topology {
+  spec: NetworkSpec;
+  buses: string[];
+  busIndex: Map<string, number>;
+  /** Nodes of each bus, in first-reference order (system node numbers). */
+  busNodes: number[][];
+  /** For node 1..N: its bus and its number on the bus. Index 0 is ground. */
+  nodeBus: Int32Array;
+  nodeNumber: Int32Array;
+  nodeCount: number;
+  elements: CompiledElement[];
+  elementIndex: Map<string, number>;
+  /** Elements touching each node (CSR over nodes 0..N). */
+  nodeElemPtr: Int32Array;
+  nodeElem: Int32Array;
+  conductorCount: number;
+  /** Symbolic LU (values belong to each circuit's clone). */
+  lu: SparseLU;
+}
+
+export function elementKey(name: string): string {
+  return name.toLowerCase();
+}
+
+export function compileTopology(spec: NetworkSpec): Topology {
+  const buses: string[] = [];
+  const busIndex = new Map<string, number>();
+  const busNodes: number[][] = [];
+  const busNodeMap: Map<number, number>[] = [];
+  const nodeBus: number[] = [-1];
+  const nodeNumber: number[] = [0];
+  const elements: CompiledElement[] = [];
+  const elementIndex = new Map<string, number>();
+  let conductorOffset = 0;
+
+  const nodeOf = (bus: string, n: number): number => {
+    const b = bus.toLowerCase();
+    let bi = busIndex.get(b);
+    if (bi === undefined) {
+      bi = buses.length;
+      buses.push(b);
+      busIndex.set(b, bi);
+      busNodes.push([]);
+      busNodeMap.push(new Map());
+    }
+    if (n === 0) return 0;
+    let node = busNodeMap[bi]!.get(n);
+    if (node === undefined) {
+      node = nodeBus.length;
+      nodeBus.push(bi);
+      nodeNumber.push(n);
+      busNodeMap[bi]!.set(n, node);
+      busNodes[bi]!.push(node);
+    }
+    return node;
+  };
+
+  for (const el of spec.elements) {
+    const key = elementKey(el.name);
+    if (elementIndex.has(key))
+      throw new BlackstartError(Errors.INTERNAL, `element ${el.name} appears twice in the compiled network`);
+    const terminals = el.terminals.length;
+    const conductors = el.terminals[0]?.nodes.length ?? 0;
+    const nodes = new Int32Array(terminals * conductors);
+    el.terminals.forEach((t, ti) => {
+      if (t.nodes.length !== conductors)
+        throw new BlackstartError(Errors.INTERNAL, `${el.name}: terminal ${ti + 1} has ${t.nodes.length} conductors, terminal 1 has ${conductors}`);
+      t.nodes.forEach((n, ci) => (nodes[ti * conductors + ci] = nodeOf(t.bus, n)));
+    });
+    const index = elements.length;
+    elementIndex.set(key, index);
+    elements.push({ index, spec: el, key, nodes, conductors, terminals, conductorOffset, positions: new Int32Array(0) });
+    conductorOffset += terminals * conductors;
+  }
+  const nodeCount = nodeBus.length - 1;
+
+  // Incidence node -> elements.
+  const count = new Int32Array(nodeCount + 2);
+  for (const e of elements) {
+    const seen = new Set<number>();
+    for (const n of e.nodes) if (!seen.has(n)) (seen.add(n), count[n + 1]!++);
+  }
+  const nodeElemPtr = new Int32Array(nodeCount + 2);
+  for (let i = 0; i <= nodeCount; i++) nodeElemPtr[i + 1] = nodeElemPtr[i]! + count[i + 1]!;
+  const nodeElem = new Int32Array(nodeElemPtr[nodeCount + 1]!);
+  const fill = nodeElemPtr.slice();
+  for (const e of elements) {
+    const seen = new Set<number>();
+    for (const n of e.nodes) if (!seen.has(n)) (seen.add(n), (nodeElem[fill[n]!++] = e.index));
+  }
+
+  // Pattern: every pair of non-ground nodes of an element (matrix index = node - 1).
+  const rows: number[][] = Array.from({ length: nodeCount }, () => []);
+  for (const e of elements) {
+    const ns = [...new Set(e.nodes)].filter((n) => n > 0);
+    for (const a of ns) for (const b of ns) if (a < b) rows[a - 1]!.push(b - 1);
+  }
+  const ptr = new Int32Array(nodeCount + 1);
+  for (let i = 0; i < nodeCount; i++) ptr[i + 1] = ptr[i]! + rows[i]!.length;
+  const adj = new Int32Array(ptr[nodeCount]!);
+  let q = 0;
+  for (const r of rows) for (const c of r) adj[q++] = c;
+  const lu = SparseLU.analyze({ n: nodeCount, ptr, adj });
+
+  for (const e of elements) {
+    const order = e.nodes.length;
+    const pos = new Int32Array(order * order);
+    for (let a = 0; a < order; a++)
+      for (let b = 0; b < order; b++) {
+        const na = e.nodes[a]!;
+        const nb = e.nodes[b]!;
+        pos[a * order + b] = na > 0 && nb > 0 ? lu.position(na - 1, nb - 1) : -1;
+      }
+    e.positions = pos;
+  }
+
+  return {
+    spec,
+    buses,
+    busIndex,
+    busNodes,
+    nodeBus: Int32Array.from(nodeBus),
+    nodeNumber: Int32Array.from(nodeNumber),
+    nodeCount,
+    elements,
+    elementIndex,
+    nodeElemPtr,
+    nodeElem,
+    conductorCount: conductorOffset,
+    lu,
+  };
+}

@@ -1,0 +1,110 @@
+import { describe, expect, it } from "vitest";
+import { PowerFlow } from "../index.js";
+import { line, load, network, source } from "./helpers.js";
+
+/** Balanced case by hand: per-phase Thevenin source, positive-sequence line, constant-PQ load. */
+function perPhase(kV: number, zsrc: [number, number], zline: [number, number], kW: number, kvar: number) {
+  const e = (kV * 1000) / Math.sqrt(3);
+  const zr = zsrc[0] + zline[0];
+  const zi = zsrc[1] + zline[1];
+  let vr = e;
+  let vi = 0;
+  const p = (kW * 1000) / 3;
+  const q = (kvar * 1000) / 3;
+  for (let k = 0; k < 200; k++) {
+    const m2 = vr * vr + vi * vi;
+    const ir = (p * vr + q * vi) / m2;
+    const ii = (p * vi - q * vr) / m2;
+    vr = e - (zr * ir - zi * ii);
+    vi = -(zr * ii + zi * ir);
+  }
+  return Math.hypot(vr, vi);
+}
+
+describe("PowerFlow API on a hand-built feeder", () => {
+  const zs: [number, number] = [0.3, 0.9];
+  const zm: [number, number] = [0.1, 0.4];
+  const spec = () =>
+    network([
+      source("src", 12.47),
+      line("l1", "src", "a", zs, zm),
+      line("l2", "a", "b", zs, zm),
+      load("ld", "b", 12.47, 1500, 600),
+      line("tie", "b", "c", [0.01, 0.01], [0, 0]),
+      load("lc", "c", 12.47, 200, 50),
+    ]);
+
+  it("matches the per-phase hand solution of a balanced feeder", () => {
+    const pf = PowerFlow.fromSpec(spec());
+    pf.open("Line.tie", 2);
+    const r = pf.solve();
+    expect(r.converged).toBe(true);
+    // Source positive-sequence impedance is z1; line positive sequence is zs - zm (two lines).
+    const vHand = perPhase(12.47, [0.01, 0.1], [2 * (zs[0] - zm[0]), 2 * (zs[1] - zm[1])], 1500, 600);
+    const vb = pf.voltage("b", 1)!;
+    expect(vb.vmag).toBeCloseTo(vHand, 6);
+    expect(vb.vpu).toBeCloseTo(vHand / (12470 / Math.sqrt(3)), 9);
+    // Load power is what it asked for; source power = load + losses.
+    const ld = pf.loadPowers().find((l) => l.name === "Load.ld")!;
+    expect(ld.kW).toBeCloseTo(1500, 6);
+    expect(ld.kvar).toBeCloseTo(600, 6);
+    const tot = pf.totalPower();
+    const loss = pf.losses();
+    expect(tot.kW).toBeCloseTo(1500 + loss.kW, 6);
+    expect(tot.kvar).toBeCloseTo(600 + loss.kvar, 6);
+    // The open tie leaves bus c de-energized (not a singular matrix).
+    expect(pf.deenergizedBuses()).toEqual(["c"]);
+    expect(pf.voltage("c", 1)!.vmag).toBe(0);
+    expect(pf.islands()).toHaveLength(1);
+    expect(pf.islands()[0]!.sources).toEqual(["Vsource.source"]);
+  });
+
+  it("re-solves after closing a switch and agrees with a fresh compile", () => {
+    const pf = PowerFlow.fromSpec(spec());
+    pf.open("Line.tie", 2);
+    pf.solve();
+    pf.close("Line.tie", 2);
+    const r = pf.solve();
+    expect(r.converged).toBe(true);
+    expect(pf.deenergizedBuses()).toEqual([]);
+    const fresh = PowerFlow.fromSpec(spec());
+    fresh.solve();
+    for (const v of fresh.voltages()) expect(pf.voltage(v.bus, v.node)!.vmag).toBeCloseTo(v.vmag, 5);
+  });
+
+  it("forks are independent", () => {
+    const a = PowerFlow.fromSpec(spec());
+    a.solve();
+    const b = a.fork();
+    b.setEnabled("Load.ld", false);
+    b.solve();
+    a.solve();
+    expect(b.voltage("b", 1)!.vmag).toBeGreaterThan(a.voltage("b", 1)!.vmag);
+    expect(a.loadPowers().find((l) => l.name === "Load.ld")!.kW).toBeCloseTo(1500, 6);
+    expect(b.loadPowers().find((l) => l.name === "Load.ld")!.kW).toBe(0);
+  });
+
+  it("load multiplier scales constant-PQ loads", () => {
+    const pf = PowerFlow.fromSpec(spec());
+    pf.setLoadMult(0.5);
+    pf.solve();
+    expect(pf.loadPowers().find((l) => l.name === "Load.ld")!.kW).toBeCloseTo(750, 6);
+  });
+
+  it("reports low voltage at load buses", () => {
+    const s = spec();
+    (s.elements[3] as ReturnType<typeof load>).kW = 40000;
+    const pf = PowerFlow.fromSpec(s);
+    pf.solve();
+    const v = pf.violations();
+    expect(v.some((x) => x.kind === "voltage-low" && x.element.startsWith("b."))).toBe(true);
+  });
+
+  it("says so when it does not converge within the iteration cap", () => {
+    const pf = PowerFlow.fromSpec(spec());
+    pf.setOptions({ maxIterations: 2, tolerance: 1e-14 });
+    const r = pf.solve();
+    expect(r.converged).toBe(false);
+    expect(r.messages[0]).toMatch(/did not converge in 2 iterations/);
+  });
+});

@@ -1,0 +1,133 @@
+// calcvoltagebases as OpenDSS does it (SetVoltageBases): a zero-load
+// solution with series admittances only (no loads, shunt capacitors, line
+// charging or magnetizing branches), then each bus takes the legal base
+// nearest to its first node's voltage times sqrt(3).
+import type { Circuit } from "./circuit.js";
+import type { CompiledElement } from "./compile.js";
+import type { TransformerSpec } from "./network.js";
+import { applyOpenConductors, CMatrix, seriesYprim } from "./yprim/cmatrix.js";
+import { transformerYprim } from "./yprim/transformer.js";
+import { vsourceVoltages, vsourceYprim } from "./yprim/vsource.js";
+
+function seriesOnly(c: Circuit, e: CompiledElement): CMatrix | null {
+  if (!c.enabled[e.index]) return null;
+  const s = e.spec;
+  let y: CMatrix;
+  switch (s.kind) {
+    case "vsource":
+      y = vsourceYprim(s);
+      break;
+    case "line": {
+      const z = CMatrix.from(s.z);
+      if (!z.invert()) return null;
+      y = seriesYprim(z);
+      break;
+    }
+    case "transformer": {
+      const taps = c.taps[e.index]!;
+      const spec: TransformerSpec = { ...s, windings: s.windings.map((w, k) => ({ ...w, tap: taps[k]! })) };
+      const t = transformerYprim(spec);
+      y = t.y;
+      y.addMatrix(t.yShunt, -1);
+      break;
+    }
+    case "reactor":
+      if (!s.series) return null;
+      y = c.computeYprim(e)!;
+      return y;
+    case "capacitor":
+      if (!s.series) return null;
+      return c.computeYprim(e);
+    default:
+      return null;
+  }
+  const off = e.conductorOffset;
+  const closed = Array.from({ length: e.nodes.length }, (_, k) => c.closed[off + k] === 1);
+  if (closed.some((x) => !x)) applyOpenConductors(y, closed);
+  return y;
+}
+
+/** OpenDSS NearestBasekV: the legal base with the smallest per-unit difference (the first one when V = 0). */
+export function nearestBase(kV: number, bases: readonly number[]): number {
+  let best = bases[0] ?? 0;
+  let minDiff = 1e50;
+  for (const b of bases) {
+    if (b === 0) break;
+    const d = Math.abs(1 - kV / b);
+    if (d < minDiff) {
+      minDiff = d;
+      best = b;
+    }
+  }
+  return best;
+}
+
+/** Assigns busKvBase / nodeVbase from a series-only no-load solution. */
+export function calcVoltageBases(c: Circuit, bases: readonly number[]): void {
+  c.prepare();
+  const lu = c.lu.clone();
+  const topo = c.topo;
+  lu.aRe.fill(0);
+  lu.aIm.fill(0);
+  const N = topo.nodeCount;
+  const bRe = new Float64Array(N);
+  const bIm = new Float64Array(N);
+  for (const e of topo.elements) {
+    const y = seriesOnly(c, e);
+    if (!y) continue;
+    const o = y.order;
+    for (let a = 0; a < o; a++) {
+      const na = e.nodes[a]!;
+      if (na === 0 || !c.energized[na]) continue;
+      for (let b = 0; b < o; b++) {
+        const nb = e.nodes[b]!;
+        if (nb === 0 || !c.energized[nb]) continue;
+        const p = e.positions[a * o + b]!;
+        lu.aRe[p] = lu.aRe[p]! + y.re[a * o + b]!;
+        lu.aIm[p] = lu.aIm[p]! + y.im[a * o + b]!;
+      }
+    }
+    if (e.spec.kind === "vsource") {
+      const vs = vsourceVoltages(e.spec);
+      for (let a = 0; a < o; a++) {
+        const na = e.nodes[a]!;
+        if (na === 0 || !c.energized[na]) continue;
+        for (let b = 0; b < e.conductors; b++) {
+          const mr = y.re[a * o + b]!;
+          const mi = y.im[a * o + b]!;
+          bRe[na - 1] = bRe[na - 1]! + mr * vs.re[b]! - mi * vs.im[b]!;
+          bIm[na - 1] = bIm[na - 1]! + mr * vs.im[b]! + mi * vs.re[b]!;
+        }
+      }
+    }
+  }
+  // Unreached nodes, and nodes that only loads held up, become identity rows.
+  for (let n = 1; n <= N; n++) {
+    const p = lu.pinv[n - 1]!;
+    const d = lu.diag[p]!;
+    if (!c.energized[n] || (lu.aRe[d] === 0 && lu.aIm[d] === 0)) {
+      lu.aRe.fill(0, lu.ptr[p]!, lu.ptr[p + 1]!);
+      lu.aIm.fill(0, lu.ptr[p]!, lu.ptr[p + 1]!);
+      lu.aRe[d] = 1;
+      bRe[n - 1] = 0;
+      bIm[n - 1] = 0;
+    }
+  }
+  lu.touchAll();
+  lu.factor();
+  const vRe = new Float64Array(N);
+  const vIm = new Float64Array(N);
+  lu.solve(bRe, bIm, vRe, vIm);
+  topo.buses.forEach((_, bi) => {
+    const first = topo.busNodes[bi]![0];
+    const v = first === undefined ? 0 : Math.hypot(vRe[first - 1]!, vIm[first - 1]!);
+    c.busKvBase[bi] = nearestBase(v * 0.001732, bases) / Math.sqrt(3);
+  });
+  applyBusBases(c);
+}
+
+/** Node bases (volts L-N) from bus bases. */
+export function applyBusBases(c: Circuit): void {
+  const topo = c.topo;
+  for (let n = 1; n <= topo.nodeCount; n++) c.nodeVbase[n] = c.busKvBase[topo.nodeBus[n]!]! * 1000;
+}

@@ -1,0 +1,144 @@
+// Power-conversion elements (Load, Generator, PVSystem, Storage) in OpenDSS's
+// power-flow formulation: a constant admittance Yprim (the element at nominal
+// voltage) sits in the system matrix, and each iteration the element adds the
+// compensation current I_inj = Yprim*V - I_element (load convention for
+// loads, generation convention for sources), so the converged solution holds
+// the element's true voltage-dependent model. Working arrays are preallocated.
+import { CMatrix } from "./cmatrix.js";
+
+export interface PhaseCurrentModel {
+  /** Load-convention current of phase i for phase voltage (vr, vi); writes into out[0], out[1]. */
+  current(i: number, vr: number, vi: number, out: Float64Array): void;
+}
+
+/** Connection layout shared by loads and generators. */
+export class PhaseLayout {
+  readonly phases: number;
+  readonly conductors: number;
+  readonly delta: boolean;
+  /** For phase i, the conductor pair (a, b) its voltage is measured across. */
+  readonly pa: Int32Array;
+  readonly pb: Int32Array;
+
+  constructor(phases: number, conductors: number, delta: boolean) {
+    this.phases = phases;
+    this.conductors = conductors;
+    this.delta = delta;
+    this.pa = new Int32Array(phases);
+    this.pb = new Int32Array(phases);
+    for (let i = 0; i < phases; i++) {
+      this.pa[i] = i;
+      if (delta) {
+        let j = i + 1;
+        if (j >= conductors) j = 0;
+        this.pb[i] = j;
+      } else this.pb[i] = conductors - 1;
+    }
+  }
+
+  /** Yprim of a per-phase admittance y on this layout (OpenDSS CalcYPrimMatrix for loads). */
+  yprim(yr: number, yi: number, floatingNeutral: boolean, yNeutral: [number, number] | undefined): CMatrix {
+    const m = new CMatrix(this.conductors);
+    for (let i = 0; i < this.phases; i++) {
+      const a = this.pa[i]!;
+      const b = this.pb[i]!;
+      m.add(a, a, yr, yi);
+      m.add(b, b, yr, yi);
+      m.add(a, b, -yr, -yi);
+      m.add(b, a, -yr, -yi);
+    }
+    if (!this.delta) {
+      const n = this.conductors - 1;
+      if (yNeutral) m.add(n, n, yNeutral[0], yNeutral[1]);
+      if (floatingNeutral) m.set(n, n, m.getRe(n, n) * 1.000001, m.getIm(n, n) * 1.000001);
+    }
+    return m;
+  }
+}
+
+/**
+ * Compensation injection for one element. `sign` is +1 for loads (current
+ * drawn) and -1 for generating elements whose model returns current delivered.
+ */
+export class Injector {
+  readonly layout: PhaseLayout;
+  yprim: CMatrix;
+  /** System node of each conductor (0 = ground). */
+  readonly nodes: Int32Array;
+  /** Last phase currents in load convention (for reporting). */
+  readonly iRe: Float64Array;
+  readonly iIm: Float64Array;
+  private readonly tmp = new Float64Array(2);
+  private readonly vcRe: Float64Array;
+  private readonly vcIm: Float64Array;
+
+  constructor(layout: PhaseLayout, nodes: Int32Array, yprim: CMatrix) {
+    this.layout = layout;
+    this.nodes = nodes;
+    this.yprim = yprim;
+    this.iRe = new Float64Array(layout.phases);
+    this.iIm = new Float64Array(layout.phases);
+    this.vcRe = new Float64Array(layout.conductors);
+    this.vcIm = new Float64Array(layout.conductors);
+  }
+
+  /** Add Yprim*V - I_model into the global injection vector. */
+  inject(model: PhaseCurrentModel, vRe: Float64Array, vIm: Float64Array, injRe: Float64Array, injIm: Float64Array): void {
+    const { layout, nodes, vcRe, vcIm, yprim, tmp } = this;
+    const nc = layout.conductors;
+    for (let k = 0; k < nc; k++) {
+      const nd = nodes[k]!;
+      vcRe[k] = vRe[nd]!;
+      vcIm[k] = vIm[nd]!;
+    }
+    const yr = yprim.re;
+    const yi = yprim.im;
+    for (let a = 0; a < nc; a++) {
+      const nd = nodes[a]!;
+      if (nd === 0) continue;
+      let sr = 0;
+      let si = 0;
+      for (let b = 0; b < nc; b++) {
+        const mr = yr[a * nc + b]!;
+        const mi = yi[a * nc + b]!;
+        sr += mr * vcRe[b]! - mi * vcIm[b]!;
+        si += mr * vcIm[b]! + mi * vcRe[b]!;
+      }
+      injRe[nd] = injRe[nd]! + sr;
+      injIm[nd] = injIm[nd]! + si;
+    }
+    for (let i = 0; i < layout.phases; i++) {
+      const a = layout.pa[i]!;
+      const b = layout.pb[i]!;
+      model.current(i, vcRe[a]! - vcRe[b]!, vcIm[a]! - vcIm[b]!, tmp);
+      const cr = tmp[0]!;
+      const ci = tmp[1]!;
+      this.iRe[i] = cr;
+      this.iIm[i] = ci;
+      // Current cr leaves the network at conductor a and returns at b.
+      const na = nodes[a]!;
+      const nb = nodes[b]!;
+      injRe[na] = injRe[na]! - cr;
+      injIm[na] = injIm[na]! - ci;
+      injRe[nb] = injRe[nb]! + cr;
+      injIm[nb] = injIm[nb]! + ci;
+    }
+    // Ground never carries an unknown.
+    injRe[0] = 0;
+    injIm[0] = 0;
+  }
+
+  /** Terminal currents per conductor, load convention (out arrays of length conductors). */
+  terminalCurrents(outRe: Float64Array, outIm: Float64Array): void {
+    outRe.fill(0);
+    outIm.fill(0);
+    for (let i = 0; i < this.layout.phases; i++) {
+      const a = this.layout.pa[i]!;
+      const b = this.layout.pb[i]!;
+      outRe[a] = outRe[a]! + this.iRe[i]!;
+      outIm[a] = outIm[a]! + this.iIm[i]!;
+      outRe[b] = outRe[b]! - this.iRe[i]!;
+      outIm[b] = outIm[b]! - this.iIm[i]!;
+    }
+  }
+}
