@@ -90,3 +90,39 @@ export function mlpArrays(p: MlpParams): Float32Array[] {
   out.push(p.head.w, p.head.b);
   return out;
 }
+
+/** The shape of an MLP without its numbers (checkpoints store this beside the arrays). */
+export interface MlpLayout {
+  inputSize: number;
+  activation: Activation;
+  hidden: { size: number; norm: boolean; eps: number }[];
+  outputSize: number;
+}
+
+export function mlpLayout(p: MlpParams): MlpLayout {
+  return {
+    inputSize: p.inputSize,
+    activation: p.activation,
+    hidden: p.hidden.map((l) => ({ size: l.dense.outSize, norm: l.norm !== undefined, eps: l.norm?.eps ?? LAYER_NORM_EPS })),
+    outputSize: p.head.outSize,
+  };
+}
+
+/** Rebuild parameters from a layout and the arrays in mlpArrays order. */
+export function mlpFromArrays(layout: MlpLayout, arrays: readonly Float32Array[]): MlpParams {
+  let i = 0;
+  const take = (n: number) => {
+    const a = arrays[i++];
+    if (!a || a.length !== n) throw new Error(`parameter array ${i - 1} has ${a?.length ?? 0} values, expected ${n}`);
+    return a;
+  };
+  let inSize = layout.inputSize;
+  const hidden = layout.hidden.map((h) => {
+    const dense = { inSize, outSize: h.size, w: take(inSize * h.size), b: take(h.size) };
+    inSize = h.size;
+    return h.norm ? { dense, norm: { size: h.size, eps: h.eps, gamma: take(h.size), beta: take(h.size) } } : { dense };
+  });
+  const head = { inSize, outSize: layout.outputSize, w: take(inSize * layout.outputSize), b: take(layout.outputSize) };
+  if (i !== arrays.length) throw new Error(`${arrays.length - i} parameter arrays left over`);
+  return { inputSize: layout.inputSize, activation: layout.activation, hidden, head };
+}
