@@ -7,8 +7,8 @@
 //
 // Reward (team, given to every agent):
 //   scale * (weighted restored now - before)
-//   paper & physics, when a cap exists and restored > cap: -M (restored - cap)^2
-//     instead, and the episode ends (the paper's rule);
+//   when a cap exists and restored > cap: -M (restored - cap)^2 instead, and
+//     the episode ends (the paper's rule, both modes);
 //   physics, in addition: - voltage_penalty * sum(pu outside the band)
 //     - thermal_penalty * sum(% over rating) - island_penalty * sum(kW over
 //     the island's units).
@@ -17,22 +17,31 @@ import { BlackstartError } from "../../shared/errors.js";
 import type { BoundScenario } from "../scenarios/bind.js";
 import { ScenarioErrors } from "../scenarios/errors.js";
 import { Rng } from "../scenarios/rng.js";
+import { Assessor, violationPenalty, type Assessment } from "./assess.js";
 import { EnergizationGraph } from "./energization.js";
 import type { Grid, GridResult } from "./grid.js";
 import { globalState, observationSize, observe, stateSize, switchFlows, type ObserveContext } from "./observe.js";
-import type { AgentSpec, IslandInfo, MultiAgentEnv, ResetResult, StepInfo, StepResult, Violation } from "./types.js";
+import type { AgentSpec, MultiAgentEnv, ResetResult, StepInfo, StepResult } from "./types.js";
 
 export interface EnvOptions {
   /** `switch-states` (the paper's, default) or `measured`. */
   observation?: ObservationKind;
   /** Probability of a random partially-restored start (default: the scenario's `reset.random_partial_probability`). */
   randomPartialProbability?: number;
+  /** Where the first step's reward is measured from (default: the scenario's `parity.reward_baseline`). */
+  rewardBaseline?: "reset" | "compiled-all-closed";
 }
 
 export interface Operation {
   /** Index into the flattened switch list (bound.switches). */
   k: number;
   closed: boolean;
+}
+
+/** A configuration solved on a copy of the circuit. */
+export interface Probe extends Assessment {
+  result: GridResult;
+  closed: Uint8Array;
 }
 
 export class RestorationEnv implements MultiAgentEnv {
@@ -44,34 +53,34 @@ export class RestorationEnv implements MultiAgentEnv {
   readonly grid: Grid;
   readonly energy: EnergizationGraph;
   readonly observation: ObservationKind;
+  readonly assessor: Assessor;
   /** Flattened switch indices per agent, in action order. */
   readonly agentSwitches: readonly (readonly number[])[];
   private readonly switchBuses: (readonly [string, string])[];
-  private readonly loadSection: Int32Array;
-  private readonly weights: Float64Array;
   private readonly totalWeighted: number;
   private readonly norm: number;
   private readonly capKw: number | undefined;
   private readonly randomPartial: number;
+  private readonly options: EnvOptions;
   private rng = new Rng(0);
   private seedCounter = 0;
   private stepCount = 0;
   private prevWeighted = 0;
   private finished = false;
   private last!: GridResult;
-  private lastSectionKw!: Float64Array;
-  private lastRestored = 0;
-  private lastWeighted = 0;
+  private now!: Assessment;
   private compiledAllClosedWeighted: number | undefined;
 
   constructor(bound: BoundScenario, grid: Grid, options: EnvOptions = {}) {
     const s = bound.scenario;
     this.bound = bound;
     this.grid = grid;
+    this.options = options;
     this.scenarioName = s.name;
     this.episodeLength = s.episode.length;
     this.observation = options.observation ?? "switch-states";
     this.energy = new EnergizationGraph(bound.sections);
+    this.assessor = new Assessor(bound);
     this.capKw = s.limits.generation_cap_kw;
     this.randomPartial = options.randomPartialProbability ?? s.reset.random_partial_probability;
     this.agentSwitches = s.microgrids.map((_, i) => bound.switches.flatMap((sw, k) => (sw.agent === i ? [k] : [])));
@@ -86,15 +95,12 @@ export class RestorationEnv implements MultiAgentEnv {
       const bs = e.terminals.filter((t) => t.bus).map((t) => t.bus);
       return [bs[0]!, bs[bs.length - 1]!] as const;
     });
-    const sectionOfBus = new Map<string, number>();
-    bound.sections.sections.forEach((sec, i) => sec.buses.forEach((b) => sectionOfBus.set(b, i)));
-    this.loadSection = Int32Array.from(bound.loads, (l) => sectionOfBus.get(l.bus) ?? -1);
-    this.weights = Float64Array.from(bound.loads, (l) => l.weight);
     this.totalWeighted = bound.loads.reduce((t, l) => t + l.kw * l.weight, 0);
     this.norm = this.capKw ?? Math.max(1, bound.sections.total_load_kw);
-    if (s.parity.reward_baseline === "compiled-all-closed") {
-      this.grid.restore(new Uint8Array(this.energy.switchCount).fill(1));
-      this.compiledAllClosedWeighted = this.measure(this.grid.solve()).weighted;
+    if ((options.rewardBaseline ?? s.parity.reward_baseline) === "compiled-all-closed") {
+      // The paper's quirk: the baseline is taken on the feeder as compiled (its agent switches closed).
+      const compiled = Uint8Array.from(bound.switches, (sw) => (sw.compiled === "closed" ? 1 : 0));
+      this.compiledAllClosedWeighted = this.probe(compiled, "reset").weighted;
     }
   }
 
@@ -111,17 +117,16 @@ export class RestorationEnv implements MultiAgentEnv {
     this.grid.restore(this.energy.closed);
     this.stepCount = 0;
     this.finished = false;
-    const result = this.grid.solve();
-    this.absorb(result);
-    this.prevWeighted = this.compiledAllClosedWeighted ?? this.lastWeighted;
-    const info = this.info(result, [], []);
-    return { obs: this.observeAll(info), state: this.state(), info };
+    this.absorb(this.grid.solve());
+    this.prevWeighted = this.compiledAllClosedWeighted ?? this.now.weighted;
+    const info = this.info([], []);
+    return { obs: this.observeAll(), state: this.state(), info };
   }
 
   /**
    * A feasible partially-restored start: switches visited in random order, each
    * closed with probability 1/2 when the load it picks up (nominal) keeps the
-   * cap and every island's rating.
+   * cap, every island's rating and radiality.
    */
   private randomPartialStates(states: Uint8Array): void {
     const g = this.energy;
@@ -135,32 +140,11 @@ export class RestorationEnv implements MultiAgentEnv {
     for (const isl of g.islands()) if (isl.energized) for (const s of isl.sections) restored += g.sectionLoadKw[s]!;
     for (const k of order) {
       if (g.locked[k] || g.closed[k] || this.rng.next() < 0.5) continue;
-      if (!this.closeKeepsLimits(k, restored)) continue;
+      if (!this.closeKeepsLimitsOn(g, k, restored, g.sectionLoadKw)) continue;
       restored += g.pickupKw(k);
       g.set(k, true);
     }
     states.set(g.closed);
-  }
-
-  /** Nominal check that closing switch k keeps the cap, island ratings and radiality. */
-  private closeKeepsLimits(k: number, restoredKw: number): boolean {
-    const g = this.energy;
-    if (g.locked[k]) return false;
-    const a = g.islandOf(g.ends[2 * k]!);
-    const b = g.islandOf(g.ends[2 * k + 1]!);
-    if (a === b) return this.bound.scenario.limits.allow_mesh;
-    const pickup = g.pickupKw(k);
-    if (this.capKw !== undefined && restoredKw + pickup > this.capKw) return false;
-    const ia = g.islands()[a]!;
-    const ib = g.islands()[b]!;
-    if (ia.energized || ib.energized) {
-      let load = 0;
-      for (const s of ia.sections) load += g.sectionLoadKw[s]!;
-      for (const s of ib.sections) load += g.sectionLoadKw[s]!;
-      const rating = (ia.energized ? ia.ratingKw : 0) + (ib.energized ? ib.ratingKw : 0);
-      if (load > rating) return false;
-    }
-    return true;
   }
 
   step(actions: readonly (Int32Array | readonly number[])[]): StepResult {
@@ -183,7 +167,7 @@ export class RestorationEnv implements MultiAgentEnv {
     return this.applyAndSolve(ops);
   }
 
-  /** Apply operations in order, then solve once and score the step. */
+  /** Apply operations in order (solving after each one if asked, as the paper does), then solve and score the step. */
   applyAndSolve(ops: readonly Operation[], solveEach = false): StepResult {
     if (this.finished) throw new BlackstartError(ScenarioErrors.ACTIONS, "the episode is over: call reset() before step()");
     const applied: string[] = [];
@@ -201,41 +185,95 @@ export class RestorationEnv implements MultiAgentEnv {
       if (solveEach) this.grid.solve();
     }
     this.stepCount++;
-    const result = this.grid.solve();
-    this.absorb(result);
-    const info = this.info(result, applied, refused);
+    this.absorb(this.grid.solve());
+    const info = this.info(applied, refused);
     const s = this.bound.scenario;
-    let reward = s.reward.scale * (this.lastWeighted - this.prevWeighted);
+    let reward = s.reward.scale * (this.now.weighted - this.prevWeighted);
     let done = this.stepCount >= this.episodeLength;
     if (info.cap_breached) {
-      reward = -s.reward.cap_penalty_m * (this.lastRestored - this.capKw!) ** 2;
+      reward = -s.reward.cap_penalty_m * (this.now.restored - this.capKw!) ** 2;
       done = true;
     } else if (s.mode === "physics") {
-      reward -= penalty(info.violations, s.reward);
+      reward -= violationPenalty(info.violations, s.reward);
     }
-    this.prevWeighted = this.lastWeighted;
+    this.prevWeighted = this.now.weighted;
     this.finished = done;
-    return {
-      obs: this.observeAll(info),
-      state: this.state(),
-      info,
-      rewards: this.agents.map(() => reward),
-      teamReward: reward,
-      done,
-    };
+    return { obs: this.observeAll(), state: this.state(), info, rewards: this.agents.map(() => reward), teamReward: reward, done };
   }
 
   actionMask(): Uint8Array[] {
     const g = this.energy;
+    const est = this.sectionKwEstimate();
     return this.agentSwitches.map((sw) => {
       const mask = new Uint8Array(3 * sw.length);
       sw.forEach((k, j) => {
-        mask[3 * j] = !g.closed[k] && this.closeKeepsLimits(k, this.lastRestored) ? 1 : 0;
+        mask[3 * j] = !g.closed[k] && this.closeKeepsLimitsOn(g, k, this.now.restored, est) ? 1 : 0;
         mask[3 * j + 1] = g.closed[k] ? 1 : 0;
         mask[3 * j + 2] = 1;
       });
       return mask;
     });
+  }
+
+  /**
+   * Whether closing switch k keeps the cap, the islands' ratings and radiality
+   * (on the section graph with the given section kW), on any energization
+   * graph of this scenario: the greedy policy plans on a scratch copy.
+   */
+  closeKeepsLimitsOn(g: EnergizationGraph, k: number, restoredKw: number, sectionKw: ArrayLike<number>): boolean {
+    if (g.locked[k]) return false;
+    const a = g.islandOf(g.ends[2 * k]!);
+    const b = g.islandOf(g.ends[2 * k + 1]!);
+    if (a === b) return this.bound.scenario.limits.allow_mesh;
+    const pickup = g.pickupKw(k, sectionKw);
+    if (this.capKw !== undefined && restoredKw + pickup > this.capKw) return false;
+    const ia = g.islands()[a]!;
+    const ib = g.islands()[b]!;
+    if (ia.energized || ib.energized) {
+      let load = 0;
+      for (const s of ia.sections) load += sectionKw[s]!;
+      for (const s of ib.sections) load += sectionKw[s]!;
+      const rating = (ia.energized ? ia.ratingKw : 0) + (ib.energized ? ib.ratingKw : 0);
+      if (load > rating) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Solve a configuration on a copy of the circuit, leaving this environment
+   * untouched: from the present state (taps carried over) or from the reset.
+   */
+  probe(closed: ArrayLike<number>, from: "current" | "reset" = "current"): Probe {
+    const grid = this.grid.clone();
+    const energy = this.energy.clone();
+    if (from === "reset") {
+      energy.setAll(closed);
+      grid.restore(energy.closed);
+    } else {
+      for (let k = 0; k < energy.switchCount; k++) {
+        const want = closed[k] && !energy.locked[k] ? 1 : 0;
+        if (energy.closed[k] !== want) {
+          energy.set(k, want === 1);
+          grid.setSwitch(k, want === 1);
+        }
+      }
+    }
+    const result = grid.solve();
+    return { ...this.assessor.assess(energy, result), result, closed: energy.closed.slice() };
+  }
+
+  /** kW per section: measured by the last solve where energized, nominal where dead. */
+  sectionKwEstimate(): Float64Array {
+    const out = Float64Array.from(this.energy.sectionLoadKw);
+    for (let s = 0; s < out.length; s++) if (this.energy.energized(s)) out[s] = this.now.sectionKw[s]!;
+    return out;
+  }
+
+  /** Weighted kW per section, as sectionKwEstimate. */
+  sectionWeightedEstimate(): Float64Array {
+    const out = Float64Array.from(this.energy.sectionWeightedKw);
+    for (let s = 0; s < out.length; s++) if (this.energy.energized(s)) out[s] = this.now.sectionWeighted[s]!;
+    return out;
   }
 
   /** Current switch states by element. */
@@ -253,91 +291,44 @@ export class RestorationEnv implements MultiAgentEnv {
     return this.last;
   }
 
-  /** An independent environment on a copy of the grid (for vectorised stepping). */
-  clone(options: EnvOptions = {}): RestorationEnv {
-    return new RestorationEnv(this.bound, this.grid.clone(), { observation: this.observation, randomPartialProbability: this.randomPartial, ...options });
+  get lastRestoredKw(): number {
+    return this.now.restored;
   }
 
-  private measure(result: GridResult): { restored: number; weighted: number; sectionKw: Float64Array } {
-    const sectionKw = new Float64Array(this.energy.sectionCount);
-    let restored = 0;
-    let weighted = 0;
-    const kw = result.loadKw;
-    for (let i = 0; i < kw.length; i++) {
-      const p = kw[i]!;
-      restored += p;
-      weighted += p * this.weights[i]!;
-      const s = this.loadSection[i]!;
-      if (s >= 0) sectionKw[s] = sectionKw[s]! + p;
-    }
-    return { restored, weighted, sectionKw };
+  get lastWeightedKw(): number {
+    return this.now.weighted;
+  }
+
+  /** An independent environment on a copy of the grid (for vectorised stepping). */
+  clone(options: EnvOptions = {}): RestorationEnv {
+    return new RestorationEnv(this.bound, this.grid.clone(), { ...this.options, ...options });
   }
 
   private absorb(result: GridResult): void {
-    const m = this.measure(result);
     this.last = result;
-    this.lastRestored = m.restored;
-    this.lastWeighted = m.weighted;
-    this.lastSectionKw = m.sectionKw;
+    this.now = this.assessor.assess(this.energy, result);
   }
 
-  private islandInfos(result: GridResult): IslandInfo[] {
-    const g = this.energy;
-    const out: IslandInfo[] = [];
-    for (const isl of g.islands()) {
-      if (!isl.energized) continue;
-      let load = 0;
-      for (const s of isl.sections) load += this.lastSectionKw[s]!;
-      let gen = 0;
-      for (const j of isl.forming) gen += result.sourceKw.get(g.forming[j]!.element) ?? 0;
-      const unrated = !Number.isFinite(isl.ratingKw);
-      out.push({
-        source: isl.forming.map((j) => g.forming[j]!.id).join("+"),
-        load_kw: load,
-        generation_kw: gen,
-        rating_kw: unrated ? (this.capKw ?? Infinity) : isl.ratingKw,
-      });
-    }
-    return out;
-  }
-
-  private info(result: GridResult, operations: string[], refused: string[]): StepInfo {
-    const islands = this.islandInfos(result);
-    const violations: Violation[] = [...result.violations];
-    const capBreached = this.capKw !== undefined && this.lastRestored > this.capKw;
-    if (capBreached) violations.push({ kind: "generation-cap", element: "total", value: this.lastRestored, limit: this.capKw! });
-    for (const isl of islands) {
-      if (Number.isFinite(isl.rating_kw) && isl.generation_kw > isl.rating_kw && isl.source !== "" && !this.isSubstationIsland(isl)) {
-        violations.push({ kind: "island-generation", element: isl.source, value: isl.generation_kw, limit: isl.rating_kw });
-      }
-    }
-    if (!this.bound.scenario.limits.allow_mesh) {
-      for (const k of this.energy.meshSwitches()) violations.push({ kind: "mesh", element: this.bound.switches[k]!.ref, value: 1, limit: 0 });
-    }
+  private info(operations: string[], refused: string[]): StepInfo {
     return {
-      restored_kw: this.lastRestored,
-      weighted_restored: this.lastWeighted,
+      restored_kw: this.now.restored,
+      weighted_restored: this.now.weighted,
       cap_kw: this.capKw,
-      cap_breached: capBreached,
-      islands,
-      violations,
-      tap_positions: result.tapPositions,
+      cap_breached: this.now.capBreached,
+      islands: this.now.islands,
+      violations: this.now.violations,
+      tap_positions: this.last.tapPositions,
       operations,
       refused,
       step: this.stepCount,
-      nonconverged: !result.converged,
+      nonconverged: !this.last.converged,
     };
-  }
-
-  private isSubstationIsland(isl: IslandInfo): boolean {
-    return isl.source.split("+").some((id) => this.energy.forming.some((f) => f.id === id && !Number.isFinite(f.kw)));
   }
 
   private headroom(): Float64Array {
     const g = this.energy;
     const out = new Float64Array(this.agents.length);
-    const capLeft = this.capKw !== undefined ? this.capKw - this.lastRestored : 0;
-    const islandGen = new Map<number, number>();
+    const capLeft = this.capKw !== undefined ? this.capKw - this.now.restored : 0;
     this.bound.scenario.microgrids.forEach((mg, i) => {
       const unit = mg.forming_unit ?? mg.units.find((u) => g.forming.some((f) => f.id === u.id))?.id;
       const f = unit === undefined ? -1 : g.forming.findIndex((x) => x.id === unit);
@@ -345,15 +336,10 @@ export class RestorationEnv implements MultiAgentEnv {
         out[i] = capLeft;
         return;
       }
-      const isl = g.islandOf(g.forming[f]!.section);
-      let load = islandGen.get(isl);
-      if (load === undefined) {
-        load = 0;
-        for (const s of g.islands()[isl]!.sections) load += this.lastSectionKw[s]!;
-        islandGen.set(isl, load);
-      }
-      const rating = g.islands()[isl]!.ratingKw;
-      out[i] = Number.isFinite(rating) ? rating - load : capLeft;
+      const isl = g.islands()[g.islandOf(g.forming[f]!.section)]!;
+      let load = 0;
+      for (const s of isl.sections) load += this.now.sectionKw[s]!;
+      out[i] = Number.isFinite(isl.ratingKw) ? isl.ratingKw - load : capLeft;
     });
     return out;
   }
@@ -362,7 +348,7 @@ export class RestorationEnv implements MultiAgentEnv {
     return {
       energy: this.energy,
       result: this.last,
-      sectionKw: this.lastSectionKw,
+      sectionKw: this.now.sectionKw,
       switchBuses: this.switchBuses,
       norm: this.norm,
       headroomKw: this.observation === "measured" ? this.headroom() : new Float64Array(this.agents.length),
@@ -371,24 +357,13 @@ export class RestorationEnv implements MultiAgentEnv {
     };
   }
 
-  private observeAll(_info: StepInfo): Float32Array[] {
+  private observeAll(): Float32Array[] {
     const ctx = this.context();
-    const flows = this.observation === "measured" ? switchFlows(this.energy, this.lastSectionKw) : undefined;
+    const flows = this.observation === "measured" ? switchFlows(this.energy, this.now.sectionKw) : undefined;
     return this.agentSwitches.map((sw, i) => observe(this.observation, sw, i, ctx, flows));
   }
 
   private state(): Float32Array {
-    return globalState(this.context(), this.lastRestored, this.lastWeighted, this.totalWeighted);
+    return globalState(this.context(), this.now.restored, this.now.weighted, this.totalWeighted);
   }
-}
-
-function penalty(violations: readonly Violation[], w: { voltage_penalty: number; thermal_penalty: number; island_penalty: number }): number {
-  let p = 0;
-  for (const v of violations) {
-    if (v.kind === "voltage-low") p += w.voltage_penalty * (v.limit - v.value);
-    else if (v.kind === "voltage-high") p += w.voltage_penalty * (v.value - v.limit);
-    else if (v.kind === "thermal-line" || v.kind === "thermal-transformer") p += w.thermal_penalty * (v.value - v.limit);
-    else if (v.kind === "island-generation") p += w.island_penalty * (v.value - v.limit);
-  }
-  return p;
 }

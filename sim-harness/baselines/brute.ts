@@ -1,0 +1,146 @@
+// Brute force over every switch combination of a small restoration model,
+// evaluated directly (islands by union-find, limits checked by hand), to test
+// the MILP against. Only for models with a handful of switches.
+import { BlackstartError } from "../../shared/errors.js";
+import { ScenarioErrors } from "../scenarios/errors.js";
+import { formulate, readPlan, type Plan } from "./milp.js";
+import { objectiveOf, type RestorationModel } from "./model.js";
+
+export const BRUTE_FORCE_MAX_SWITCHES = 16;
+
+interface Evaluation {
+  feasible: boolean;
+  energized: Uint8Array;
+  /** Needs an LP to decide (several units in one island with finite switch limits). */
+  needsLp: boolean;
+}
+
+/** Energized sections of a configuration and whether it meets the model's rules (LP-free part). */
+export function evaluateConfiguration(m: RestorationModel, closed: ArrayLike<number>): Evaluation {
+  const n = m.sections.length;
+  const parent = Int32Array.from({ length: n }, (_, i) => i);
+  const find = (i: number): number => {
+    while (parent[i] !== i) i = parent[i] = parent[parent[i]!]!;
+    return i;
+  };
+  let loop = false;
+  m.switches.forEach((sw, k) => {
+    if (!closed[k]) return;
+    const a = find(sw.a);
+    const b = find(sw.b);
+    if (a === b) loop = true;
+    else parent[a] = b;
+  });
+  const energized = new Uint8Array(n);
+  const live = new Set<number>();
+  m.sections.forEach((s, i) => {
+    if (s.forming.length > 0 && !s.faulted) live.add(find(i));
+  });
+  m.sections.forEach((_, i) => (energized[i] = live.has(find(i)) ? 1 : 0));
+  const fail = { feasible: false, energized, needsLp: false };
+  if (loop && m.radial) return fail;
+  for (let k = 0; k < m.switches.length; k++) {
+    const sw = m.switches[k]!;
+    if (!closed[k]) continue;
+    if (sw.locked || !energized[sw.a] || !energized[sw.b]) return fail;
+  }
+  for (let i = 0; i < n; i++) if (energized[i] && m.sections[i]!.faulted) return fail;
+  if (m.capKw !== undefined) {
+    let kw = 0;
+    m.sections.forEach((s, i) => (kw += energized[i] ? s.kw : 0));
+    if (kw > m.capKw + 1e-9) return fail;
+  }
+  if (!m.islandRatings) return { feasible: true, energized, needsLp: false };
+
+  // Per island: demand within the units' range; switch flows within limits.
+  let needsLp = false;
+  for (const root of live) {
+    const members = m.sections.map((_, i) => i).filter((i) => find(i) === root);
+    let demand = 0;
+    let lo = 0;
+    let hi = 0;
+    const units: number[] = [];
+    for (const i of members) {
+      const s = m.sections[i]!;
+      demand += s.kw * m.lossFactor - s.injectionKw;
+      for (const u of s.forming) {
+        lo += u.minKw;
+        hi += u.maxKw;
+        units.push(i);
+      }
+    }
+    if (demand > hi + 1e-9 || demand < lo - 1e-9) return fail;
+    const limited = m.switches.some((sw, k) => closed[k] && find(sw.a) === root && Number.isFinite(sw.limitKw));
+    if (!limited) continue;
+    if (units.length > 1 || loop) {
+      needsLp = true;
+      continue;
+    }
+    // One unit, a tree: the flow through each switch is the demand beyond it.
+    const adj = new Map<number, number[]>();
+    m.switches.forEach((sw, k) => {
+      if (!closed[k] || find(sw.a) !== root) return;
+      (adj.get(sw.a) ?? adj.set(sw.a, []).get(sw.a)!).push(k);
+      (adj.get(sw.b) ?? adj.set(sw.b, []).get(sw.b)!).push(k);
+    });
+    const beyond = (s: number, from: number): number => {
+      let d = m.sections[s]!.kw * m.lossFactor - m.sections[s]!.injectionKw;
+      for (const k of adj.get(s) ?? []) {
+        if (k === from) continue;
+        const sw = m.switches[k]!;
+        const t = sw.a === s ? sw.b : sw.a;
+        const f = beyond(t, k);
+        if (Math.abs(f) > sw.limitKw + 1e-9) throw EXCEEDED;
+        d += f;
+      }
+      return d;
+    };
+    try {
+      beyond(units[0]!, -1);
+    } catch (e) {
+      if (e === EXCEEDED) return fail;
+      throw e;
+    }
+  }
+  return { feasible: true, energized, needsLp };
+}
+
+const EXCEEDED = Symbol("exceeded");
+
+/** The best configuration by enumeration. */
+export async function bruteForce(m: RestorationModel): Promise<Plan & { configurations: number }> {
+  const free = m.switches.map((sw, k) => (!sw.locked && sw.a !== sw.b ? k : -1)).filter((k) => k >= 0);
+  if (free.length > BRUTE_FORCE_MAX_SWITCHES) {
+    throw new BlackstartError(ScenarioErrors.OPTIMUM, `brute force over ${free.length} switches is too many (at most ${BRUTE_FORCE_MAX_SWITCHES})`);
+  }
+  let best: Plan | undefined;
+  const closed = new Uint8Array(m.switches.length);
+  const total = 2 ** free.length;
+  for (let mask = 0; mask < total; mask++) {
+    closed.fill(0);
+    free.forEach((k, j) => (closed[k] = (mask >> j) & 1));
+    const ev = evaluateConfiguration(m, closed);
+    if (!ev.feasible) continue;
+    let unitKw = new Map<string, number>();
+    if (ev.needsLp) {
+      const f = formulate(m, [], closed);
+      const sol = await f.milp.solve();
+      if (sol.status !== "Optimal") continue;
+      unitKw = readPlan(m, f, sol.values, sol.objective).unitKw;
+    }
+    const objective = objectiveOf(m, ev.energized, closed);
+    if (!best || objective > best.objective + 1e-12) {
+      let kw = 0;
+      let weighted = 0;
+      m.sections.forEach((s, i) => {
+        if (ev.energized[i]) {
+          kw += s.kw;
+          weighted += s.weighted;
+        }
+      });
+      best = { energized: ev.energized.slice(), closed: closed.slice(), objective, kw, weighted, unitKw };
+    }
+  }
+  if (!best) throw new BlackstartError(ScenarioErrors.OPTIMUM, "no configuration is feasible");
+  return { ...best, configurations: total };
+}

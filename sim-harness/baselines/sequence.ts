@@ -1,0 +1,90 @@
+// A switching sequence that reaches a target configuration from the
+// scenario's reset, step by step as the environment allows (every agent may
+// operate each of its switches once per step), such that every state on the
+// way, after each single operation, meets the model's rules: opens first
+// where they are safe, then closes outward from the energized islands, each
+// only when the load it picks up (or the merge it makes) stays within the cap
+// and the islands' ratings.
+import { BlackstartError } from "../../shared/errors.js";
+import type { PlanOperation } from "../../shared/policy/plan.js";
+import { ScenarioErrors } from "../scenarios/errors.js";
+import { evaluateConfiguration } from "./brute.js";
+import type { RestorationModel } from "./model.js";
+
+export interface SequenceStep {
+  operations: PlanOperation[];
+}
+
+export interface SwitchIdentity {
+  /** Canonical element (`Line.l45`) and the microgrid that operates it, per model switch. */
+  element: string;
+  agent: string;
+}
+
+export interface Sequence {
+  steps: SequenceStep[];
+  /** False when more steps are needed than the episode has. */
+  fitsEpisode: boolean;
+}
+
+export function buildSequence(
+  m: RestorationModel,
+  identity: readonly SwitchIdentity[],
+  start: ArrayLike<number>,
+  target: ArrayLike<number>,
+  episodeLength: number,
+): Sequence {
+  const state = Uint8Array.from({ length: m.switches.length }, (_, k) => (start[k] ? 1 : 0));
+  const steps: SequenceStep[] = [];
+  const feasible = () => evaluateConfiguration(m, state).feasible;
+  const startFeasible = feasible();
+  const pending = () => m.switches.map((_, k) => k).filter((k) => state[k] !== (target[k] ? 1 : 0));
+
+  let guard = 0;
+  while (pending().length > 0) {
+    if (++guard > 4 * m.switches.length + 4) break;
+    const ops: PlanOperation[] = [];
+    const touched = new Set<number>();
+    // Opens first (they shed load), then closes; each kept only if the state stays valid
+    // (or, from an invalid start, only opens until it is valid).
+    for (const k of pending().filter((k) => state[k] === 1)) {
+      state[k] = 0;
+      if (startFeasible && !feasible()) {
+        state[k] = 1;
+        continue;
+      }
+      touched.add(k);
+      ops.push({ agent: identity[k]!.agent, element: identity[k]!.element, action: "open" });
+    }
+    // Opens and closes go in separate steps: the environment applies a step's
+    // operations agent by agent, so a close must not come before the open it relies on.
+    if (ops.length > 0) {
+      steps.push({ operations: ops });
+      continue;
+    }
+    let progress = true;
+    while (progress) {
+      progress = false;
+      for (const k of pending().filter((k) => state[k] === 0 && !touched.has(k))) {
+        state[k] = 1;
+        if (!feasible()) {
+          state[k] = 0;
+          continue;
+        }
+        touched.add(k);
+        progress = true;
+        ops.push({ agent: identity[k]!.agent, element: identity[k]!.element, action: "close" });
+      }
+    }
+    if (ops.length === 0) break;
+    steps.push({ operations: ops });
+  }
+  const left = pending();
+  if (left.length > 0) {
+    throw new BlackstartError(
+      ScenarioErrors.OPTIMUM,
+      `no safe switching sequence reaches the optimum: ${left.map((k) => identity[k]!.element).join(", ")} cannot be operated without breaching a limit on the way`,
+    );
+  }
+  return { steps, fitsEpisode: steps.length <= episodeLength };
+}
