@@ -1,10 +1,12 @@
 // Every subcommand of `blackstart`, in the order `--help` lists them.
 // Each module exports `register(program)`; add one line per command.
 import type { Command } from "commander";
+import { register as agent } from "./agent.js";
 import { register as journal } from "./journal.js";
 
 export type RegisterCommand = (program: Command) => void;
 
 export const commands: RegisterCommand[] = [
+  agent,
   journal,
 ];

@@ -58,6 +58,8 @@ export const OpcUaTransport = z
   .object({
     kind: z.literal("opcua"),
     endpoint: z.string().regex(/^opc\.tcp:\/\/[^\s]+$/, "expected an endpoint URL 'opc.tcp://host:port/path'"),
+    /** Logical device name in the node ids (`nsu=<namespace>;s=<device_name>/<node>`); defaults to the device id. */
+    device_name: z.string().min(1).optional(),
     security_policy: OpcUaSecurityPolicy.default("Basic256Sha256"),
     security_mode: OpcUaSecurityMode.default("SignAndEncrypt"),
     /** Client certificate and private key (PEM); created in pki_dir on first start when absent. */

@@ -74,11 +74,27 @@ export function siteObject(overrides: Record<string, unknown> = {}): Record<stri
   };
 }
 
+/** A plan for mg1: close L1, then close L2 (which the quota of 250 kW cannot carry). */
+export function plan(steps: { element: string; action: "close" | "open" }[][] = [[{ element: "Line.L1", action: "close" }], [{ element: "Line.L2", action: "close" }]]) {
+  return {
+    format: "blackstart-plan/1",
+    label: "plan: test sequence, not a learned policy",
+    scenario: "tiny",
+    scenario_hash: HASH,
+    source: "agent/test/support/site-fixture.ts",
+    steps: steps.map((ops) => ({ operations: ops.map((o) => ({ agent: "mg1", ...o })) })),
+  };
+}
+
 /** Write a site directory; returns the site file's path. */
-export function writeSite(site: Record<string, unknown> = siteObject(), opts: { manifest?: unknown; sections?: unknown; dir?: string } = {}): string {
+export function writeSite(
+  site: Record<string, unknown> = siteObject(),
+  opts: { manifest?: unknown; sections?: unknown; plan?: unknown; dir?: string } = {},
+): string {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), "blackstart-site-"));
   mkdirSync(join(dir, "policy"), { recursive: true });
   writeFileSync(join(dir, "policy", "manifest.json"), JSON.stringify(opts.manifest ?? manifest(), null, 1));
+  writeFileSync(join(dir, "policy", "plan.json"), JSON.stringify(opts.plan ?? plan(), null, 1));
   writeFileSync(join(dir, "sections.json"), JSON.stringify(opts.sections ?? sectionGraph(), null, 1));
   const file = join(dir, "site.yaml");
   writeFileSync(file, stringify(site));

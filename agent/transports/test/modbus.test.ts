@@ -1,48 +1,13 @@
 // The Modbus transport against a real Modbus TCP server on loopback.
 import { afterEach, describe, expect, it } from "vitest";
-import { profileById, type ResolvedProfile } from "../../../shared/profile/index.js";
 import { systemClock } from "../../runtime/clock.js";
 import { ModbusBank } from "../../test/support/modbus-bank.js";
+import { fillRecloser, recloser, sboLogic } from "../../test/support/recloser.js";
 import { DeviceFault } from "../device.js";
 import { ModbusDevice } from "../modbus/device.js";
 import { ModbusLink } from "../modbus/link.js";
 
 const quiet = { info() {}, warn() {}, debug() {} };
-const recloser: ResolvedProfile = profileById("recloser-modbus");
-
-/** Fill a unit with a healthy closed recloser. */
-function fillRecloser(bank: ModbusBank, unit: number, closed = true): void {
-  const set = (ref: string, v: number | boolean | string) => bank.set(unit, recloser, ref, v);
-  set("model_name", "BR-3");
-  set("manufacturer", "blackstart");
-  set("closed", closed);
-  for (const b of ["lockout", "fault_a", "fault_b", "fault_c", "interlock", "selected"]) set(b, false);
-  set("current_a", 123.4);
-  set("current_b", 120);
-  set("current_c", 0);
-  set("voltage_a", 2401);
-  set("voltage_b", 2399);
-  set("voltage_c", 2402);
-  set("p_total", -1234.5);
-  set("q_total", 300);
-  set("frequency", 60.01);
-}
-
-/** The recloser's select-before-operate logic, enough to test the driver's side of it. */
-function sboLogic(bank: ModbusBank): void {
-  const sel = recloser.byRef.get("ctl_select")!.address!;
-  const op = recloser.byRef.get("ctl_operate")!.address!;
-  const cancel = recloser.byRef.get("ctl_cancel")!.address!;
-  const closedBit = recloser.byRef.get("closed")!.address!;
-  bank.hooks.onWrite = (_unit, addr, value, u) => {
-    if (addr === op) {
-      if ((u.holding.get(sel) ?? 0) !== value || value === 0) return 4;
-      u.discrete.set(closedBit, value === 2);
-      u.holding.set(sel, 0);
-    }
-    if (addr === cancel) u.holding.set(sel, 0);
-  };
-}
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {

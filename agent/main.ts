@@ -1,0 +1,168 @@
+// The edge agent as a process: load and check the site, open the journal,
+// connect the devices (and the bus), settle what a crash left in flight, then
+// tick until told to stop. Ordered shutdown (zigbee2mqtt style, guarded by a
+// `stopping` flag): stop taking ticks and let the one in flight finish its
+// command, publish offline on the bus, flush and close the journal, close the
+// devices and the HTTP port.
+import { Journal } from "./journal/index.js";
+import { loadPolicy } from "../shared/policy/runner.js";
+import { loadSite, type LoadOptions, type Site } from "./config/load.js";
+import { agentMetrics, type AgentMetrics } from "./ops/agent-metrics.js";
+import { AgentHttp, type Health } from "./ops/http.js";
+import { agentLogger, type AgentLogger } from "./ops/log.js";
+import { systemClock, type Clock } from "./runtime/clock.js";
+import { journalPort } from "./runtime/journal-port.js";
+import { TickLoop } from "./runtime/loop.js";
+import type { BusPort, JournalPort } from "./runtime/ports.js";
+import { Restorer, type TickReport } from "./runtime/restorer.js";
+import type { FieldDevice } from "./transports/device.js";
+import { createDevices, loadSiteProfiles } from "./transports/factory.js";
+
+export const AGENT_VERSION = "0.1.0";
+
+export interface StartOptions extends LoadOptions {
+  clock?: Clock;
+  /** Log destination (tests); stdout by default. */
+  logDestination?: NodeJS.WritableStream;
+  /** Build the bus client (agent/bus); without it the agent runs on its static quota alone. */
+  bus?: (site: Site, journal: JournalPort, log: AgentLogger) => Promise<BusPort | undefined>;
+  /** How long to wait for devices before settling unfinished commands (default 3 poll periods). */
+  recoveryWaitMs?: number;
+}
+
+export interface RunningAgent {
+  site: Site;
+  log: AgentLogger;
+  metrics: AgentMetrics;
+  restorer: Restorer;
+  devices: readonly FieldDevice[];
+  /** Port the HTTP server got. */
+  httpPort: number;
+  /** External clock: run one tick. */
+  tick(): Promise<TickReport>;
+  health(): Health;
+  /** Ordered shutdown; resolves when everything is closed. */
+  stop(reason?: string): Promise<void>;
+}
+
+export async function startAgent(siteFile: string, options: StartOptions = {}): Promise<RunningAgent> {
+  const site = loadSite(siteFile, options);
+  const c = site.config;
+  const clock = options.clock ?? systemClock;
+  const log = agentLogger(c.microgrid, c.log.level, options.logDestination);
+  const profiles = loadSiteProfiles(site);
+  const policy = await loadPolicy(site.policy.dir, { intraOpThreads: c.policy.threads, interOpThreads: 1 });
+  const actor = await policy.agent({ id: c.microgrid, elements: site.elements });
+
+  const journal = Journal.open(c.journal.path, { microgrid: c.microgrid, scenario: c.scenario, retentionDays: c.journal.retention_days });
+  const jport = journalPort(journal, site.sections);
+  let bus: BusPort | undefined;
+  const { devices, opcua } = await createDevices(site, profiles, clock, log);
+  const metrics = agentMetrics(c.microgrid, {
+    journalBytes: () => (journal.isOpen ? journal.sizeBytes() : 0),
+    busConnected: () => bus?.up() ?? false,
+    peersLive: () => bus?.peers().filter((p) => p.fresh).length ?? 0,
+  });
+  metrics.info.set(1, { microgrid: c.microgrid, version: AGENT_VERSION, policy_kind: actor.kind });
+  log.info(
+    { site: site.file, scenario: c.scenario, policy: actor.label, elements: site.elements, devices: devices.map((d) => `${d.id} (${d.transport}, ${d.profile.id})`), clock: c.clock, opcua_loaded: opcua, quota_kw: site.quotaKw },
+    "agent starting",
+  );
+  jport.event("agent-start", { version: AGENT_VERSION, pid: process.pid, site: site.file, clock: c.clock, policy: actor.label });
+
+  for (const d of devices) await d.start();
+  if (options.bus && c.bus) bus = await options.bus(site, jport, log);
+  const restorer = new Restorer({ site, devices, policy: actor, journal: jport, bus, clock, metrics, log });
+  bus?.onCommand((cmd) => restorer.request(cmd));
+
+  // Commands a crash left in flight are settled by reading the devices, once they answer.
+  let recovered = false;
+  const pendingAtStart = jport.unresolved().length;
+  if (pendingAtStart > 0) {
+    const wait = options.recoveryWaitMs ?? 3 * c.poll.period_ms;
+    const deadline = clock.now() + wait;
+    while (clock.now() < deadline && !devices.every((d) => d.status().state === "connected")) await clock.sleep(Math.min(50, wait));
+    const r = await restorer.recover();
+    log.warn({ unresolved_at_start: pendingAtStart, ...r }, "commands left in flight by the last run settled");
+  }
+  recovered = true;
+
+  let stopping = false;
+  let stopped: Promise<void> | undefined;
+  const loop = new TickLoop(restorer, c.clock, c.poll.period_ms, metrics, jport, log);
+  const startedWall = Date.now();
+  const health = (): Health => {
+    const reasons: string[] = [];
+    let live = true;
+    if (stopping) reasons.push("stopping");
+    if (!journal.isOpen) {
+      live = false;
+      reasons.push("journal closed");
+    }
+    if (c.clock === "realtime") {
+      const last = loop.lastTickWall ?? startedWall;
+      const silent = Date.now() - last;
+      if (silent > 10 * c.poll.period_ms + 5000) {
+        live = false;
+        reasons.push(`no tick for ${Math.round(silent)} ms`);
+      }
+    }
+    if (!recovered) reasons.push("settling commands left in flight");
+    if (restorer.unresolvedCount() > 0) reasons.push(`${restorer.unresolvedCount()} command(s) with unknown outcome: holding`);
+    const report = restorer.lastReport();
+    if (!report) reasons.push("no tick yet");
+    else for (const [id, d] of Object.entries(report.devices)) if (!d.ok) reasons.push(`device ${id}: ${d.error}`);
+    if (c.bus && !(bus?.up() ?? false)) reasons.push("peer bus down: static quota only");
+    return { live, ready: live && reasons.length === 0, reasons };
+  };
+
+  const http = new AgentHttp(
+    {
+      health,
+      metrics: () => metrics.registry.render(),
+      state: () => ({
+        microgrid: c.microgrid,
+        scenario: c.scenario,
+        clock: c.clock,
+        policy: actor.label,
+        session: restorer.sessions.current ?? null,
+        served_kw: restorer.servedKw(),
+        quota_kw: site.quotaKw,
+        unresolved_commands: restorer.unresolvedCount(),
+        devices: Object.fromEntries(devices.map((d) => [d.id, { transport: d.transport, profile: d.profile.id, ...d.status() }])),
+        last_tick: restorer.lastReport() ?? null,
+      }),
+      command: (cmd) => restorer.request({ ...cmd, by: "http" }),
+      tick: () => loop.tick(),
+    },
+    { host: c.http.host, port: c.http.port, ...(site.secrets.httpToken ? { token: site.secrets.httpToken.reveal() } : {}) },
+  );
+  const httpPort = await http.listen();
+  loop.start();
+  log.info({ http: `http://${c.http.host}:${httpPort}`, clock: c.clock, period_ms: c.poll.period_ms }, "agent running");
+
+  const stop = (reason = "stop"): Promise<void> => {
+    stopped ??= (async () => {
+      stopping = true;
+      log.info({ reason }, "agent stopping: finishing the tick in flight");
+      await loop.stop();
+      await restorer.poller.settle();
+      if (bus) {
+        try {
+          await bus.close();
+        } catch (e) {
+          log.warn({ error: (e as Error).message }, "bus close failed");
+        }
+      }
+      jport.event("agent-stop", { reason });
+      journal.close();
+      for (const d of devices) await d.stop();
+      await http.close();
+      log.info({ reason }, "agent stopped");
+      log.flush();
+    })();
+    return stopped;
+  };
+
+  return { site, log, metrics, restorer, devices, httpPort, tick: () => loop.tick(), health, stop };
+}

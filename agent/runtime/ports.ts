@@ -1,0 +1,105 @@
+// What the tick pipeline needs from the parts around it, stated narrowly:
+// the peer bus (agent/bus) and the journal (agent/journal). The policy
+// (shared/policy/runner.ts) and the shield (shared/shield) are called
+// directly. agent/runtime/adapters binds these ports to the real
+// implementations; pipeline tests may use the dummies in agent/test/support.
+import type { LeaseHeld, PeerSwitches, Verdict } from "../../shared/shield/index.js";
+
+// ------------------------------------------------------------------ bus
+
+export interface OperatorCommand {
+  command: "restore" | "abort";
+  /** Who asked (`http`, `bus:<client>`), for the journal. */
+  by: string;
+  reason?: string;
+}
+
+/** What the agent publishes each tick (the bus's retained per-microgrid state). */
+export interface AgentStatePayload {
+  microgrid: string;
+  tick: number;
+  session: { id: string | null; step: number; length: number } | null;
+  switches: Record<string, "open" | "closed" | "unknown">;
+  /** Load its own closes picked up and still serve (kW), as its ledger counts it. */
+  served_kw: number;
+  health: "ok" | "degraded" | "holding";
+}
+
+export interface ReservationResult {
+  granted: boolean;
+  kw: number;
+  id?: string;
+  /** Why not (timeout, refused by a peer, bus down). */
+  reason?: string;
+}
+
+export interface BusPort {
+  /** Connected to the broker (leases count only then). */
+  up(): boolean;
+  /** Every peer of the fleet, fresh or not. */
+  peers(): readonly PeerSwitches[];
+  /** Reservations granted and still leased, with the time left. */
+  leases(): readonly LeaseHeld[];
+  /** Ask every live peer for `kw` more generation; resolves within the acknowledgement timeout. */
+  reserve(kw: number, reason: string): Promise<ReservationResult>;
+  publishState(state: AgentStatePayload): Promise<void>;
+  onCommand(handler: (c: OperatorCommand) => void): void;
+  /** Publish `offline` and disconnect. */
+  close(): Promise<void>;
+}
+
+// ------------------------------------------------------------------ journal
+
+export type CommandState = "intended" | "selected" | "written" | "confirmed" | "failed" | "unknown" | "resolved";
+
+export interface CommandRecord {
+  id: string;
+  decisionId: string;
+  element: string;
+  device: string;
+  action: "close" | "open";
+  /** Load (kW) the shield counted for a close: committed to the ledger once confirmed. */
+  pickupKw: number;
+  state: CommandState;
+}
+
+export interface DecisionRecord {
+  tick: number;
+  sessionId: string;
+  step: number;
+  /** `kind` and label of the policy. */
+  policy: { kind: string; label: string };
+  observation: readonly number[];
+  logits: readonly number[];
+  mask: readonly number[];
+  /** Final action per element after the shield (0 close, 1 open, 2 no-op). */
+  actions: readonly number[];
+  /** The shield's full input (shared/shield ShieldInput). */
+  shieldInput: unknown;
+  /** Admitted operations, hold reason, reservation asked. */
+  outcome: Readonly<Record<string, unknown>>;
+  /** Every veto of an operation the policy proposed. */
+  verdicts: readonly Verdict[];
+}
+
+export interface JournalPort {
+  sessionStarted(id: string, reason: string, detail: Readonly<Record<string, unknown>>): void;
+  sessionEnded(id: string, outcome: string, detail: Readonly<Record<string, unknown>>): void;
+  observation(tick: number, body: unknown): void;
+  /** A decision with its verdicts; returns its id. Durable before any command of it is written. */
+  decision(d: DecisionRecord): string;
+  /** Record a new command as intended (durable before anything is written). */
+  commandIntended(c: Omit<CommandRecord, "state" | "id">): string;
+  /** Move a command on (durable, synchronous=FULL, before the next step acts). */
+  commandState(id: string, state: CommandState, detail?: Readonly<Record<string, unknown>>): void;
+  /** Commands left short of `resolved` (a crash, or an unreadable device); oldest first. */
+  unresolved(): CommandRecord[];
+  /** The detail of the latest event of a kind (the ledger, after a restart). */
+  lastEvent(kind: string): Readonly<Record<string, unknown>> | undefined;
+  alarm(kind: string, detail: Readonly<Record<string, unknown>>): void;
+  event(kind: string, detail: Readonly<Record<string, unknown>>): void;
+  /** Database plus WAL size (bytes). */
+  sizeBytes(): number;
+  /** Flush batched rows, checkpoint, close. */
+  close(): void;
+}

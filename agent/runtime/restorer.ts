@@ -1,0 +1,495 @@
+// One tick of the agent: read all devices -> observation -> policy -> safety
+// shield -> per switch the best action the shield allows -> command -> write
+// -> read-back -> journal -> publish state. The caller (loop.ts) guarantees
+// that no two ticks run at once. Decisions are made only inside a restoration
+// session; outside one the agent keeps watching (reads, journals, publishes).
+import { decide as maskedDecide, type Decision } from "../../shared/policy/decision.js";
+import type { AgentPolicy } from "../../shared/policy/runner.js";
+import { encodeSwitchState, SWITCH_ACTIONS } from "../../shared/encoding/actions.js";
+import { canonicalElement } from "../../shared/names.js";
+import { admit, DEFAULT_LIMITS, evaluate, indexGraph, type Admission, type AdmittedOperation, type GraphIndex, type ShieldInput, type ShieldLimits, type ShieldResult, type Verdict } from "../../shared/shield/index.js";
+import type { Site } from "../config/load.js";
+import type { AgentMetrics } from "../ops/agent-metrics.js";
+import type { FieldDevice } from "../transports/device.js";
+import type { Clock } from "./clock.js";
+import { Commander, type CommandResult } from "./commander.js";
+import { Ledger } from "./ledger.js";
+import { DevicePoller } from "./poller.js";
+import type { AgentStatePayload, BusPort, CommandRecord, JournalPort, OperatorCommand } from "./ports.js";
+import { SessionControl, type Session, type SessionChange } from "./session.js";
+import { budget, buildShieldInput, type SwitchContext } from "./shield-input.js";
+import { pccView, switchView, unitView, type DeviceState, type PccView, type SwitchView, type UnitView } from "./views.js";
+
+export interface Log {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+  debug(obj: object, msg: string): void;
+}
+
+export interface RestorerDeps {
+  site: Site;
+  devices: readonly FieldDevice[];
+  policy: AgentPolicy;
+  journal: JournalPort;
+  bus: BusPort | undefined;
+  clock: Clock;
+  metrics: AgentMetrics;
+  log: Log;
+}
+
+export interface TickDecision {
+  id: string;
+  /** Final action per element. */
+  actions: Record<string, "close" | "open" | "noop">;
+  vetoes: { element: string; action: string; rule: string; detail: string }[];
+  commands: { element: string; action: string; outcome: string; ms: number }[];
+  /** Why the agent made no operation at all, if it held. */
+  hold?: string;
+  reservation?: { kw: number; granted: boolean; reason?: string };
+}
+
+export interface TickReport {
+  tick: number;
+  session: { id: string; step: number; length: number } | null;
+  /** Sessions started or ended at this tick. */
+  changes: { kind: string; session: string; outcome?: string }[];
+  devices: Record<string, { ok: boolean; error?: string }>;
+  switches: Record<string, string>;
+  decision?: TickDecision;
+  served_kw: number;
+  ms: { poll: number; decide?: number; command?: number; total: number };
+}
+
+const STATE_OF: Record<string, "open" | "closed" | "unknown"> = { open: "open", closed: "closed" };
+
+export class Restorer {
+  readonly poller: DevicePoller;
+  readonly sessions: SessionControl;
+  private readonly commander: Commander;
+  private readonly ix: GraphIndex;
+  private readonly limits: ShieldLimits;
+  private readonly staleAfterMs: number;
+  private readonly devices: ReadonlyMap<string, FieldDevice>;
+  /** Device of each element, in policy order. */
+  private readonly switchDevices: string[];
+  private readonly ledger: Ledger;
+  private readonly lastOperation = new Map<string, number>();
+  /** Commands whose outcome could not be read: the agent holds until they are settled. */
+  private readonly unknown = new Map<string, CommandRecord>();
+  /** Elements with a command in flight in this tick. */
+  private readonly inFlight = new Map<string, string>();
+  private readonly lastKnown = new Map<string, "open" | "closed">();
+  private readonly failingDevices = new Set<string>();
+  private tickNo = 0;
+  private last: TickReport | undefined;
+
+  constructor(private readonly d: RestorerDeps) {
+    const c = d.site.config;
+    this.staleAfterMs = c.poll.stale_after_ms ?? 3 * c.poll.period_ms;
+    this.limits = {
+      ...DEFAULT_LIMITS,
+      stale_after_ms: this.staleAfterMs,
+      min_operation_interval_ms: c.limits.min_operation_interval_ms,
+      select_timeout_ms: c.limits.select_timeout_ms,
+      ...(c.pcc ? { dead_below_pu: c.pcc.dead_below_pu } : {}),
+    };
+    this.devices = new Map(d.devices.map((x) => [x.id, x]));
+    this.switchDevices = d.site.elements.map((e) => bindingOf(d.site, e));
+    this.ix = indexGraph(d.site.sections);
+    this.poller = new DevicePoller(d.devices, d.clock, c.poll.timeout_ms, {
+      latency: (id, ms) => d.metrics.pollLatency.observe(ms / 1000, { device: id }),
+      error: (id, kind) => d.metrics.deviceErrors.inc({ device: id, kind }),
+    });
+    this.commander = new Commander(d.journal, d.clock, { confirmTimeoutMs: c.limits.confirm_timeout_ms, readbackIntervalMs: 50 }, (s) => this.poller.record(s));
+    this.sessions = new SessionControl({ length: c.session.episode_length, autoStart: c.session.auto_start, confirmMs: c.pcc?.confirm_ms ?? 0 });
+    const saved = d.journal.lastEvent("ledger");
+    this.ledger = new Ledger((saved?.committed as Record<string, number> | undefined) ?? {});
+  }
+
+  /** The last tick's report (HTTP /state). */
+  lastReport(): TickReport | undefined {
+    return this.last;
+  }
+
+  /** Commands whose outcome is unknown (the agent holds while there are any). */
+  unresolvedCount(): number {
+    return this.unknown.size;
+  }
+
+  servedKw(): number {
+    return this.ledger.committedKw();
+  }
+
+  request(c: OperatorCommand): void {
+    this.d.journal.event("operator-command", { ...c });
+    this.sessions.request(c);
+  }
+
+  /**
+   * Settle commands a crash left in flight, by reading their devices (never by
+   * writing again). Those whose device cannot be read stay unknown and the
+   * agent holds until a later tick reads them.
+   */
+  async recover(): Promise<{ confirmed: number; failed: number; unknown: number }> {
+    const out = { confirmed: 0, failed: 0, unknown: 0 };
+    for (const rec of this.d.journal.unresolved()) {
+      const device = this.devices.get(rec.device);
+      if (!device) {
+        this.d.log.error({ command: rec.id, device: rec.device }, "unresolved command names a device this site does not have; holding");
+        this.unknown.set(rec.id, rec);
+        out.unknown++;
+        continue;
+      }
+      const outcome = await this.commander.resolve(rec, device, this.d.site.config.limits.confirm_timeout_ms);
+      this.d.log.warn({ command: rec.id, element: rec.element, action: rec.action, was: rec.state, outcome }, "command left in flight by a restart resolved by reading the device");
+      this.settled(rec, outcome);
+      out[outcome]++;
+    }
+    this.d.metrics.unresolvedCommands.set(this.unknown.size);
+    return out;
+  }
+
+  async tick(): Promise<TickReport> {
+    const { clock, metrics, journal, site } = this.d;
+    const tick = ++this.tickNo;
+    const t0 = clock.now();
+    const states = await this.poller.poll();
+    const now = clock.now();
+    const switches = site.elements.map((e, k) => switchView(e, this.switchDevices[k]!, states.get(this.switchDevices[k]!), now, this.staleAfterMs));
+    const units = Object.entries(site.config.units).map(([id, b]) => unitView(id, b.device, states.get(b.device), now, this.staleAfterMs, b.rating_kw));
+    const pcc = site.config.pcc ? pccView(site.config.pcc.device, states.get(site.config.pcc.device), now, this.staleAfterMs, site.config.pcc.nominal_v, site.config.pcc.dead_below_pu) : undefined;
+    for (const v of switches) if (v.position === "open" || v.position === "closed") this.lastKnown.set(v.element, v.position);
+    this.watchDevices(states);
+    journal.observation(tick, { switches, units, pcc: pcc ?? null, devices: deviceSummary(states) });
+
+    await this.settleUnknown(switches);
+
+    const changes = this.sessions.update(now, pcc);
+    for (const ch of changes) this.onSessionChange(ch);
+    let decision: TickDecision | undefined;
+    let decideMs: number | undefined;
+    let commandMs: number | undefined;
+    const s = this.sessions.current;
+    if (s) {
+      const r = await this.decideAndAct(tick, s, switches, units, pcc);
+      decision = r.decision;
+      decideMs = r.decideMs;
+      commandMs = r.commandMs;
+      const end = this.sessions.stepDone();
+      if (end) {
+        this.onSessionChange(end);
+        changes.push(end);
+      }
+    }
+    metrics.ticks.inc({ phase: s ? "session" : "watching" });
+    metrics.sessionActive.set(this.sessions.current ? 1 : 0);
+    metrics.servedKw.set(this.ledger.committedKw());
+    const report: TickReport = {
+      tick,
+      session: this.sessions.current ? { id: this.sessions.current.id, step: this.sessions.current.step, length: this.sessions.current.length } : null,
+      changes: changes.map((c) => ({ kind: c.kind, session: c.session.id, ...(c.kind === "ended" ? { outcome: c.outcome } : {}) })),
+      devices: Object.fromEntries([...states.values()].map((st) => [st.id, st.error ? { ok: false, error: `${st.error.kind}: ${st.error.message}` } : { ok: true }])),
+      switches: Object.fromEntries(this.positionsNow(switches)),
+      ...(decision ? { decision } : {}),
+      served_kw: this.ledger.committedKw(),
+      ms: { poll: now - t0, ...(decideMs !== undefined ? { decide: decideMs } : {}), ...(commandMs !== undefined ? { command: commandMs } : {}), total: 0 },
+    };
+    await this.publish(report, switches);
+    report.ms.total = clock.now() - t0;
+    metrics.tickDuration.observe(report.ms.total / 1000);
+    this.last = report;
+    return report;
+  }
+
+  // ------------------------------------------------------------ decisions
+
+  private async decideAndAct(
+    tick: number,
+    s: Session,
+    switches: SwitchView[],
+    units: UnitView[],
+    pcc: PccView | undefined,
+  ): Promise<{ decision: TickDecision; decideMs: number; commandMs: number }> {
+    const { clock, metrics, journal, policy, site, bus } = this.d;
+    const t0 = clock.now();
+    const obs = this.observation(switches);
+    let input = this.shieldInput(clock.now(), switches);
+    let result = evaluate(this.ix, input);
+    // What the policy wants, unmasked: a vetoed wish is journaled with its rule.
+    const wish = await policy.decide(obs);
+    let { chosen, admission, verdicts } = this.dispose(wish, input, result);
+    let reservation: TickDecision["reservation"];
+    const shortfall = this.shortfall(verdicts, result);
+    if (shortfall > 0 && bus?.up()) {
+      const res = await bus.reserve(shortfall, `pick-up of ${verdicts.find((v) => v.rule === "generation")?.element}`);
+      reservation = { kw: shortfall, granted: res.granted, ...(res.reason ? { reason: res.reason } : {}) };
+      metrics.reservations.inc({ result: res.granted ? "granted" : "refused" });
+      journal.event("reservation", { tick, session: s.id, ...reservation, id: res.id ?? null });
+      if (res.granted) {
+        input = this.shieldInput(clock.now(), switches);
+        result = evaluate(this.ix, input);
+        ({ chosen, admission, verdicts } = this.dispose(wish, input, result));
+      }
+    }
+    let admitted = admission.admitted;
+    let hold: string | undefined;
+    if (this.unknown.size > 0) {
+      hold = `holding: ${this.unknown.size} command(s) with unknown outcome (${[...this.unknown.values()].map((c) => `${c.action} ${c.element}`).join(", ")})`;
+      admitted = [];
+    }
+    const actions = Int32Array.from(admission.actions);
+    if (hold) actions.fill(2);
+    const decideMs = clock.now() - t0;
+    metrics.decisionLatency.observe(decideMs / 1000);
+    const id = journal.decision({
+      tick,
+      sessionId: s.id,
+      step: s.step,
+      policy: { kind: policy.kind, label: policy.label },
+      observation: Array.from(obs),
+      logits: Array.from(wish.logits),
+      mask: Array.from(result.mask),
+      actions: Array.from(actions),
+      shieldInput: input,
+      outcome: {
+        wished: wish.operations.map((o) => `${o.name} ${o.element}`),
+        chosen: chosen.operations.map((o) => `${o.name} ${o.element}`),
+        admitted: admitted.map((o) => ({ element: o.element, action: o.action, pickup_kw: o.pickup_kw })),
+        ...(hold ? { hold } : {}),
+        ...(reservation ? { reservation } : {}),
+        ...(pcc ? { pcc_pu: pcc.voltagePu ?? null } : {}),
+        units: units.map((u) => ({ id: u.id, p_kw: u.pKw ?? null, rating_kw: u.ratingKw ?? null, stale: u.stale })),
+      },
+      verdicts,
+    });
+    for (let k = 0; k < actions.length; k++) metrics.decisions.inc({ action: SWITCH_ACTIONS[actions[k]!]! });
+    for (const v of verdicts) metrics.vetoes.inc({ rule: v.rule });
+    if (verdicts.length) this.d.log.info({ tick, session: s.id, vetoes: verdicts.map((v) => `${v.action} ${v.element}: ${v.rule}`) }, "shield vetoed operations");
+
+    const t1 = clock.now();
+    const results = await this.execute(id, admitted);
+    const commandMs = clock.now() - t1;
+    const decision: TickDecision = {
+      id,
+      actions: Object.fromEntries(site.elements.map((e, k) => [e, SWITCH_ACTIONS[actions[k]!]!])),
+      vetoes: verdicts.map((v) => ({ element: v.element, action: v.action, rule: v.rule, detail: v.detail })),
+      commands: results.map((r) => ({ element: r.element, action: r.action, outcome: r.outcome, ms: r.ms })),
+      ...(hold ? { hold } : {}),
+      ...(reservation ? { reservation } : {}),
+    };
+    return { decision, decideMs, commandMs };
+  }
+
+  /**
+   * The shield disposes: the policy's wishes that the mask forbids are vetoes;
+   * per switch the best action the mask allows is chosen (the policy's own
+   * masked argmax); the chosen operations are admitted together, in order of
+   * preference, so that together they cannot exceed what each fits alone.
+   */
+  private dispose(wish: Decision, input: ShieldInput, result: ShieldResult): { chosen: Decision; admission: Admission; verdicts: Verdict[] } {
+    const wished = new Set(wish.operations.map((o) => `${o.index}/${o.name}`));
+    const vetoedWishes = result.verdicts.filter((v) => wished.has(`${v.index}/${v.action}`));
+    const chosen = maskedDecide(wish.kind, wish.agent, this.d.site.elements, wish.logits, result.mask);
+    const admission = admit(this.ix, input, chosen.operations.map((o) => ({ index: o.index, action: o.name })));
+    const seen = new Set<string>();
+    const verdicts: Verdict[] = [];
+    for (const v of [...vetoedWishes, ...admission.verdicts]) {
+      const key = `${v.index}/${v.action}/${v.rule}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      verdicts.push(v);
+    }
+    return { chosen, admission, verdicts };
+  }
+
+  /** kW a reservation must add for the most preferred pick-up vetoed only for generation. */
+  private shortfall(verdicts: readonly Verdict[], result: ShieldResult): number {
+    for (const v of verdicts) {
+      if (v.rule !== "generation") continue;
+      // Only when generation is the sole obstacle: no lease can fix a fault or stale data.
+      if (verdicts.some((o) => o.index === v.index && o.action === v.action && o.rule !== "generation")) continue;
+      const pickup = Number(v.values.pickup_kw);
+      const available = Number(v.values.available_kw ?? result.available_kw);
+      if (Number.isFinite(pickup) && Number.isFinite(available) && pickup > available) return Math.ceil((pickup - available) * 1000) / 1000;
+    }
+    return 0;
+  }
+
+  private async execute(decisionId: string, ops: readonly AdmittedOperation[]): Promise<CommandResult[]> {
+    if (ops.length === 0) return [];
+    // Different devices in parallel; operations on one device one after another.
+    const byDevice = new Map<string, AdmittedOperation[]>();
+    for (const op of ops) {
+      const dev = this.switchDevices[op.index]!;
+      let list = byDevice.get(dev);
+      if (!list) byDevice.set(dev, (list = []));
+      list.push(op);
+    }
+    const groups = await Promise.all(
+      [...byDevice.entries()].map(async ([devId, list]) => {
+        const device = this.devices.get(devId)!;
+        const out: CommandResult[] = [];
+        for (const op of list) {
+          this.inFlight.set(op.element, decisionId);
+          this.lastOperation.set(op.element, this.d.clock.now());
+          try {
+            const r = await this.commander.execute(decisionId, op.element, device, op.action, op.action === "close" ? op.pickup_kw : 0);
+            out.push(r);
+            this.afterCommand(r, op);
+          } finally {
+            this.inFlight.delete(op.element);
+          }
+        }
+        return out;
+      }),
+    );
+    return groups.flat();
+  }
+
+  private afterCommand(r: CommandResult, op: AdmittedOperation): void {
+    const { metrics, journal, log } = this.d;
+    metrics.commands.inc({ outcome: r.outcome });
+    if (r.outcome === "confirmed") {
+      if (op.action === "close") this.ledger.closed(op.element, op.pickup_kw);
+      else this.ledger.opened(op.element);
+      journal.event("ledger", { committed: this.ledger.toJSON(), committed_kw: this.ledger.committedKw(), by: r.id });
+      log.info({ command: r.id, element: r.element, action: r.action, ms: Math.round(r.ms), pickup_kw: op.pickup_kw }, "command confirmed");
+      return;
+    }
+    const kind = r.outcome === "failed" ? "command-failed" : "command-unknown";
+    metrics.alarms.inc({ kind });
+    journal.alarm(kind, { command: r.id, element: r.element, device: r.device, action: r.action, ...r.detail });
+    log.error({ command: r.id, element: r.element, action: r.action, outcome: r.outcome, detail: r.detail }, r.outcome === "failed" ? "command failed: the switch did not move" : "command outcome unknown: holding");
+    if (r.outcome === "unknown") {
+      this.unknown.set(r.id, { id: r.id, decisionId: "", element: r.element, device: r.device, action: r.action, pickupKw: op.pickup_kw, state: "unknown" });
+      metrics.unresolvedCommands.set(this.unknown.size);
+    }
+  }
+
+  /** Try again to read the outcome of unknown commands, once their device reads again. */
+  private async settleUnknown(switches: readonly SwitchView[]): Promise<void> {
+    if (this.unknown.size === 0) return;
+    for (const rec of [...this.unknown.values()]) {
+      const v = switches.find((s) => s.device === rec.device);
+      const device = this.devices.get(rec.device);
+      if (!device || (v && (v.readFailed || v.position === "unknown"))) continue;
+      const outcome = await this.commander.resolve(rec, device, this.d.site.config.poll.timeout_ms);
+      if (outcome !== "unknown") {
+        this.d.log.warn({ command: rec.id, element: rec.element, outcome }, "command with unknown outcome settled by reading the device");
+        this.settled(rec, outcome);
+      }
+    }
+    this.d.metrics.unresolvedCommands.set(this.unknown.size);
+  }
+
+  private settled(rec: CommandRecord, outcome: "confirmed" | "failed" | "unknown"): void {
+    if (outcome === "unknown") {
+      this.unknown.set(rec.id, rec);
+      return;
+    }
+    this.unknown.delete(rec.id);
+    if (outcome === "confirmed") {
+      if (rec.action === "close") this.ledger.closed(rec.element, rec.pickupKw);
+      else this.ledger.opened(rec.element);
+      this.d.journal.event("ledger", { committed: this.ledger.toJSON(), committed_kw: this.ledger.committedKw(), by: rec.id });
+    }
+  }
+
+  // ------------------------------------------------------------ helpers
+
+  private observation(switches: readonly SwitchView[]): Float32Array {
+    // switch-states: 1 closed, 0 open; a switch read neither way counts as last seen (else open).
+    return Float32Array.from(switches, (v) => encodeSwitchState(v.position === "closed" || v.position === "open" ? v.position : (this.lastKnown.get(v.element) ?? "open")));
+  }
+
+  private shieldInput(now: number, switches: readonly SwitchView[]): ShieldInput {
+    const { site, bus } = this.d;
+    const pendingOf = (element: string): SwitchContext["pending"] => {
+      const inflight = this.inFlight.get(element);
+      if (inflight) return { command_id: inflight, state: "written" };
+      for (const c of this.unknown.values()) if (c.element === element) return { command_id: c.id, state: c.state };
+      return null;
+    };
+    const context: SwitchContext[] = switches.map((v) => ({
+      pending: pendingOf(v.element),
+      lastOperationMs: this.lastOperation.get(v.element) ?? null,
+      selectBeforeOperate: this.devices.get(v.device)?.commandKind("close") === "select-before-operate",
+    }));
+    const up = bus?.up() ?? false;
+    return buildShieldInput({
+      now,
+      microgrid: site.config.microgrid,
+      switches,
+      context,
+      peers: bus ? bus.peers() : [],
+      generation: budget(site.quotaKw, this.ledger.committedKw(), up && bus ? bus.leases() : [], up),
+      limits: this.limits,
+    });
+  }
+
+  private positionsNow(switches: readonly SwitchView[]): [string, "open" | "closed" | "unknown"][] {
+    return switches.map((v) => [v.element, v.stale ? "unknown" : (STATE_OF[v.position] ?? "unknown")]);
+  }
+
+  private watchDevices(states: ReadonlyMap<string, DeviceState>): void {
+    const { metrics, journal, log } = this.d;
+    for (const st of states.values()) {
+      metrics.deviceUp.set(st.error ? 0 : 1, { device: st.id });
+      if (st.error && !this.failingDevices.has(st.id)) {
+        this.failingDevices.add(st.id);
+        metrics.alarms.inc({ kind: "device-unreadable" });
+        journal.alarm("device-unreadable", { device: st.id, kind: st.error.kind, message: st.error.message });
+        log.warn({ device: st.id, kind: st.error.kind, error: st.error.message }, "device unreadable: its switches hold");
+      } else if (!st.error && this.failingDevices.delete(st.id)) {
+        journal.event("device-recovered", { device: st.id });
+        log.info({ device: st.id }, "device readable again");
+      }
+    }
+  }
+
+  private onSessionChange(ch: SessionChange): void {
+    const { journal, log, metrics, policy } = this.d;
+    if (ch.kind === "started") {
+      policy.reset();
+      metrics.sessions.inc({ trigger: ch.session.trigger });
+      journal.sessionStarted(ch.session.id, ch.session.reason, { trigger: ch.session.trigger, by: ch.session.by, length: ch.session.length });
+      log.info({ session: ch.session.id, trigger: ch.session.trigger, by: ch.session.by, reason: ch.session.reason, length: ch.session.length }, "restoration session started");
+    } else {
+      journal.sessionEnded(ch.session.id, ch.outcome, { steps: ch.session.step, served_kw: this.ledger.committedKw() });
+      log.info({ session: ch.session.id, outcome: ch.outcome, steps: ch.session.step, served_kw: this.ledger.committedKw() }, "restoration session ended");
+    }
+  }
+
+  private async publish(report: TickReport, switches: readonly SwitchView[]): Promise<void> {
+    const bus = this.d.bus;
+    if (!bus) return;
+    const s = this.sessions.current;
+    const state: AgentStatePayload = {
+      microgrid: this.d.site.config.microgrid,
+      tick: report.tick,
+      session: s ? { id: s.id, step: s.step, length: s.length } : null,
+      switches: report.switches as AgentStatePayload["switches"],
+      served_kw: this.ledger.committedKw(),
+      health: this.unknown.size > 0 ? "holding" : switches.some((v) => v.stale) ? "degraded" : "ok",
+    };
+    try {
+      await bus.publishState(state);
+    } catch (e) {
+      this.d.log.warn({ error: (e as Error).message }, "could not publish state on the bus");
+    }
+  }
+}
+
+function bindingOf(site: Site, element: string): string {
+  for (const [key, b] of Object.entries(site.config.bindings)) {
+    if (canonicalElement(key) === element) return b.device;
+  }
+  throw new Error(`no binding for ${element}`);
+}
+
+function deviceSummary(states: ReadonlyMap<string, DeviceState>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const st of states.values()) out[st.id] = st.error ? { error: st.error.kind, message: st.error.message, values: st.snapshot?.values ?? null } : { at: st.snapshot?.at ?? null, values: st.snapshot?.values ?? null };
+  return out;
+}

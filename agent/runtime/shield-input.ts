@@ -1,0 +1,61 @@
+// The shield's input (shared/shield ShieldInput) from the pipeline's views:
+// what the devices said, what the agent is doing, what the peers published.
+// Pure, so a decision's input can be journaled whole and replayed.
+import type { GenerationBudget, LeaseHeld, PeerSwitches, ShieldInput, ShieldLimits, SwitchReading } from "../../shared/shield/index.js";
+import type { SwitchView } from "./views.js";
+
+export interface SwitchContext {
+  /** A command on this switch not yet resolved. */
+  pending: { command_id: string; state: string } | null;
+  /** Agent clock (ms) of its last operation written in this run. */
+  lastOperationMs: number | null;
+  selectBeforeOperate: boolean;
+}
+
+/**
+ * One switch as the shield reads it. A position enum becomes the two
+ * contacts (intermediate: neither; bad: both); a read that failed this tick
+ * makes them unreadable, so the switch holds even while its last reading is
+ * young. Fault passage indicators count as tripped (closing would re-energize
+ * a fault); an active close interlock counts as locked out.
+ */
+export function switchReading(v: SwitchView, c: SwitchContext): SwitchReading {
+  const known = v.position !== "unknown" && !v.readFailed;
+  const r: SwitchReading = {
+    element: v.element,
+    closed: known ? v.position === "closed" || v.position === "bad" : null,
+    open: known ? v.position === "open" || v.position === "bad" : null,
+    read_at_ms: v.readAt ?? null,
+    tripped: v.fault,
+    locked_out: v.lockout || v.interlock,
+    pending: c.pending,
+    last_operation_ms: c.lastOperationMs,
+    select_before_operate: c.selectBeforeOperate,
+    selection: null,
+  };
+  if (v.currentA !== undefined) r.current_a = v.currentA;
+  return r;
+}
+
+export function buildShieldInput(args: {
+  now: number;
+  microgrid: string;
+  switches: readonly SwitchView[];
+  context: readonly SwitchContext[];
+  peers: readonly PeerSwitches[];
+  generation: GenerationBudget;
+  limits: ShieldLimits;
+}): ShieldInput {
+  return {
+    now_ms: args.now,
+    microgrid: args.microgrid,
+    switches: args.switches.map((v, k) => switchReading(v, args.context[k]!)),
+    peers: args.peers,
+    generation: args.generation,
+    limits: args.limits,
+  };
+}
+
+export function budget(quotaKw: number, committedKw: number, leases: readonly LeaseHeld[], busUp: boolean): GenerationBudget {
+  return { quota_kw: quotaKw, committed_kw: committedKw, leases: [...leases], bus_up: busUp };
+}
