@@ -329,38 +329,83 @@ export class Circuit {
     }
   }
 
+  /** Every row from scratch, element by element (cheaper than row by row when most rows change). */
+  private assembleAll(): void {
+    const { lu, topo, energized } = this;
+    lu.aRe.fill(0);
+    lu.aIm.fill(0);
+    for (const e of topo.elements) {
+      const y = this.yprim[e.index];
+      if (!y) continue;
+      const o = y.order;
+      const nodes = e.nodes;
+      const pos = e.positions;
+      for (let a = 0; a < o; a++) {
+        const na = nodes[a]!;
+        if (na === 0 || !energized[na]) continue;
+        for (let b = 0; b < o; b++) {
+          const nb = nodes[b]!;
+          if (nb === 0 || !energized[nb]) continue;
+          const p = pos[a * o + b]!;
+          lu.aRe[p] = lu.aRe[p]! + y.re[a * o + b]!;
+          lu.aIm[p] = lu.aIm[p]! + y.im[a * o + b]!;
+        }
+      }
+    }
+    for (let n = 1; n <= topo.nodeCount; n++) if (!energized[n]) lu.aRe[lu.diag[lu.pinv[n - 1]!]!] = 1;
+    lu.touchAll();
+  }
+
+  private rowMark: Uint8Array | undefined;
+
   /** Bring Yprims, topology, matrix and factorization up to date. Returns nodes that became energized. */
   prepare(): number[] {
-    const rows = new Set<number>();
+    const N = this.topo.nodeCount;
+    const mark = (this.rowMark ??= new Uint8Array(N + 1));
+    const rows: number[] = [];
+    const addRow = (n: number) => {
+      if (n > 0 && !mark[n]) {
+        mark[n] = 1;
+        rows.push(n);
+      }
+    };
     const addElementRows = (e: CompiledElement) => {
-      for (const n of e.nodes) if (n > 0) rows.add(n);
+      for (const n of e.nodes) addRow(n);
     };
     let sourcesChanged = this.sourcesDirty;
+    let full = !this.initialized;
     for (const i of this.dirty) {
       const e = this.topo.elements[i]!;
       this.yprim[i] = this.computeYprim(e);
-      addElementRows(e);
+      if (!full) addElementRows(e);
       if (e.spec.kind === "vsource") sourcesChanged = true;
     }
     const newlyEnergized: number[] = [];
     if (this.topologyDirty || this.dirty.size > 0) {
       const { energized, island } = this.computeEnergized();
       const changed: number[] = [];
-      for (let n = 1; n <= this.topo.nodeCount; n++) {
-        if (energized[n] !== this.energized[n] || !this.initialized) changed.push(n);
+      for (let n = 1; n <= N; n++) {
+        if (energized[n] !== this.energized[n]) changed.push(n);
         if (energized[n] && !this.energized[n]) newlyEnergized.push(n);
       }
       this.energized.set(energized);
       this.island.set(island);
-      for (const n of changed) {
-        rows.add(n);
-        for (let q = this.topo.nodeElemPtr[n]!; q < this.topo.nodeElemPtr[n + 1]!; q++) addElementRows(this.topo.elements[this.topo.nodeElem[q]!]!);
-      }
       if (changed.length) sourcesChanged = true;
+      if (!full) {
+        if (changed.length > N / 4) full = true;
+        else
+          for (const n of changed) {
+            addRow(n);
+            for (let q = this.topo.nodeElemPtr[n]!; q < this.topo.nodeElemPtr[n + 1]!; q++) addElementRows(this.topo.elements[this.topo.nodeElem[q]!]!);
+          }
+      }
     }
     this.dirty.clear();
     this.topologyDirty = false;
-    if (rows.size) this.stampRows(rows);
+    if (full) this.assembleAll();
+    else if (rows.length > N / 3) this.assembleAll();
+    else if (rows.length) this.stampRows(rows);
+    for (const r of rows) mark[r] = 0;
     if (sourcesChanged) this.computeSourceInjection();
     this.sourcesDirty = false;
     if (this.lu.stale) this.lu.factor();

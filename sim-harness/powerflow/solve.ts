@@ -55,7 +55,7 @@ export function fixedPoint(c: Circuit): FixedPointResult {
     c.lu.solve(bRe, bIm, xRe, xIm);
     maxError = 0;
     for (let n = 1; n <= N; n++) {
-      const vm = Math.hypot(vRe[n]!, vIm[n]!);
+      const vm = Math.sqrt(vRe[n]! * vRe[n]! + vIm[n]! * vIm[n]!);
       const base = nodeVbase[n]!;
       let err = 0;
       if (base > 0) err = Math.abs(vm - vmagSaved[n]!) / base;

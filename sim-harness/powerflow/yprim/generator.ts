@@ -50,7 +50,7 @@ export class GenerationModel implements PhaseCurrentModel {
   }
 
   current(_i: number, vr: number, vi: number, out: Float64Array): void {
-    let vmag = Math.hypot(vr, vi);
+    let vmag = Math.sqrt(vr * vr + vi * vi);
     const delta = this.layout.delta;
     if (delta) vmag /= Math.sqrt(3);
     let gr: number;
@@ -108,7 +108,7 @@ export function pvOutput(spec: PVSystemSpec): { kW: number; kvar: number } {
   if ((panelkW / spec.kVA) * 100 < spec.pctCutout) kW = 0;
   let kvar = spec.kvar ?? (spec.pf === 1 || spec.pf === 0 ? 0 : kW * Math.sqrt(1 / (spec.pf * spec.pf) - 1) * Math.sign(spec.pf));
   // The inverter's kVA limits the apparent power; P has priority.
-  const s = Math.hypot(kW, kvar);
+  const s = Math.sqrt(kW * kW + kvar * kvar);
   if (s > spec.kVA) {
     if (kW >= spec.kVA) {
       kW = spec.kVA;

@@ -109,7 +109,7 @@ export class LoadModel implements PhaseCurrentModel {
   }
 
   current(_i: number, vr: number, vi: number, out: Float64Array): void {
-    const vmag = Math.hypot(vr, vi);
+    const vmag = Math.sqrt(vr * vr + vi * vi);
     const model = this.spec.model;
     let gr: number;
     let gi: number;
