@@ -30,6 +30,7 @@ export interface ResolvedPoint extends CodecPoint {
   access: Access;
   readback?: string | undefined;
   value?: Literal | undefined;
+  sameAs?: string | undefined;
 }
 
 export interface ResolvedChannel {
@@ -135,6 +136,7 @@ export function resolveProfile(profile: Profile, file: string, lineOf: LineOf = 
       access: pt.access,
       readback: pt.readback,
       value: pt.value,
+      sameAs: pt.same_as,
     };
     if (pt.not_implemented !== undefined) rp.notImplemented = rawToRegisters(rp, pt.not_implemented);
     return rp;
@@ -174,6 +176,7 @@ export function resolveProfile(profile: Profile, file: string, lineOf: LineOf = 
         rp.modelOffset = off;
         if (rp.scaleFactor !== undefined && !rp.scaleFactor.includes(".")) rp.scaleFactor = `${m.name}.${rp.scaleFactor}`;
         if (rp.readback !== undefined && !rp.readback.includes(".")) rp.readback = `${m.name}.${rp.readback}`;
+        if (rp.sameAs !== undefined && !rp.sameAs.includes(".")) rp.sameAs = `${m.name}.${rp.sameAs}`;
         rp.notImplemented ??= sunspecNotImplemented(rp);
         off += rp.size;
         add(rp, path);
@@ -230,6 +233,12 @@ export function resolveProfile(profile: Profile, file: string, lineOf: LineOf = 
       if (sf.type !== "i16") err([...path, "scale_factor"], `point '${rp.ref}': scale factor '${sf.ref}' must be an i16 point`);
     }
     if (rp.readback !== undefined && !byRef.has(rp.readback)) err([...path, "readback"], `point '${rp.ref}': ${unknownPoint(rp.readback, byRef)}`);
+    if (rp.sameAs !== undefined) {
+      const other = byRef.get(rp.sameAs);
+      if (!other) err([...path, "same_as"], `point '${rp.ref}': ${unknownPoint(rp.sameAs, byRef)}`);
+      if (other.type !== rp.type || JSON.stringify(other.values) !== JSON.stringify(rp.values))
+        err([...path, "same_as"], `point '${rp.ref}': same_as '${other.ref}' needs the same type and values`);
+    }
     if (rp.value !== undefined && rp.scaleFactor === undefined) {
       try {
         toRaw(rp, rp.value);
@@ -325,6 +334,11 @@ function resolveCommands(profile: Profile, byRef: ReadonlyMap<string, ResolvedPo
       checkWrite(c.operate, [...path, "operate"]);
       if (c.cancel) checkWrite(c.cancel, [...path, "cancel"]);
       if (c.status && !byRef.has(c.status)) err([...path, "status"], unknownPoint(c.status, byRef));
+      if (c.selected) {
+        const sel = byRef.get(c.selected);
+        if (!sel) err([...path, "selected"], unknownPoint(c.selected, byRef));
+        if (sel.type !== "bool") err([...path, "selected"], `point '${sel.ref}' must be a bool to show the selection`);
+      }
       const rej = [c.operate_without_select, c.blocked].filter((r) => r !== undefined);
       for (const r of rej)
         if ((profile.protocol === "modbus") !== (r.modbus_exception !== undefined))

@@ -84,6 +84,8 @@ export const Point = z
     value: Literal.optional(),
     /** Raw value meaning "not implemented" (SunSpec: 0xFFFF for u16, 0x8000 for i16 ...; set per type by the sunspec discovery). */
     not_implemented: z.number().optional(),
+    /** Shows the same value as another point (IEC 61850's CSWI.Pos.stVal mirrors XCBR.Pos.stVal). Simulators keep them equal. */
+    same_as: PointRef.optional(),
   })
   .strict();
 export type Point = z.infer<typeof Point>;
@@ -202,6 +204,8 @@ export const SboCommand = z
     blocked: Rejection.optional(),
     /** Point telling why the last control was refused (enum). */
     status: PointRef.optional(),
+    /** Point showing that a control is selected and waiting for its operate (bool). */
+    selected: PointRef.optional(),
     readback: Readback.optional(),
   })
   .strict();

@@ -1,0 +1,152 @@
+// One node-opcua server hosting every OPC UA device of a scenario: a folder
+// per device (its logical device name) under Objects, the profile's node
+// paths as objects and variables beneath (`sw-l35/XCBR1.Pos.stVal`), values
+// read from and written through the device. SignAndEncrypt with
+// Basic256Sha256 only; the server makes its own certificate at first start
+// and, being a bench, trusts the certificates of clients that connect.
+import { homedir } from "node:os";
+import { join } from "node:path";
+import {
+  DataType,
+  MessageSecurityMode,
+  OPCUACertificateManager,
+  OPCUAServer,
+  SecurityPolicy,
+  StatusCodes,
+  Variant,
+  type Namespace,
+  type StatusCode,
+  type UAObject,
+} from "node-opcua";
+import { decodeVariant, encodeVariant } from "../../shared/profile/codec.js";
+import type { ResolvedPoint } from "../../shared/profile/resolve.js";
+import { BlackstartError } from "../../shared/errors.js";
+import type { SimDevice } from "./device.js";
+import { DeviceErrors } from "./errors.js";
+
+export interface OpcUaHostOptions {
+  host: string;
+  port: number;
+  devices: readonly SimDevice[];
+  pkiDir?: string | undefined;
+  log?: (line: string) => void;
+}
+
+/** Where the simulator's OPC UA certificates live unless told otherwise. */
+export function defaultPkiDir(): string {
+  const state = process.env.XDG_STATE_HOME ?? join(homedir(), ".local", "state");
+  return join(state, "blackstart", "sim-pki");
+}
+
+export const RESOURCE_PATH = "/blackstart/sim";
+
+export class OpcUaHost {
+  readonly host: string;
+  port = 0;
+  endpointUrl = "";
+  readonly devices: readonly SimDevice[];
+  private server: OPCUAServer | undefined;
+
+  private constructor(opts: OpcUaHostOptions) {
+    this.host = opts.host;
+    this.devices = opts.devices;
+  }
+
+  static async start(opts: OpcUaHostOptions): Promise<OpcUaHost> {
+    const h = new OpcUaHost(opts);
+    await h.run(opts);
+    return h;
+  }
+
+  private async run(opts: OpcUaHostOptions): Promise<void> {
+    const rootFolder = opts.pkiDir ?? defaultPkiDir();
+    const serverCertificateManager = new OPCUACertificateManager({ rootFolder, automaticallyAcceptUnknownCertificate: true });
+    const uris = new Set(this.devices.map((d) => (d.profile.profile.discovery.kind === "opcua" ? d.profile.profile.discovery.namespace_uri : "")));
+    const server = new OPCUAServer({
+      host: opts.host,
+      hostname: opts.host,
+      port: opts.port,
+      resourcePath: RESOURCE_PATH,
+      securityModes: [MessageSecurityMode.SignAndEncrypt],
+      securityPolicies: [SecurityPolicy.Basic256Sha256],
+      serverCertificateManager,
+      allowAnonymous: true,
+      disableDiscovery: true,
+      buildInfo: { productName: "blackstart simulated switchgear", manufacturerName: "blackstart", softwareVersion: "0.1.0" },
+      serverInfo: { applicationUri: "urn:blackstart:sim", productUri: "urn:blackstart:sim" },
+    });
+    this.server = server;
+    try {
+      await server.initialize();
+    } catch (e) {
+      throw new BlackstartError(DeviceErrors.LISTEN, `OPC UA server cannot initialise (PKI in ${rootFolder}): ${(e as Error).message}`);
+    }
+    const addressSpace = server.engine.addressSpace!;
+    const namespaces = new Map<string, Namespace>();
+    for (const uri of uris) namespaces.set(uri, addressSpace.registerNamespace(uri));
+    for (const d of this.devices) {
+      const disc = d.profile.profile.discovery;
+      const ns = namespaces.get(disc.kind === "opcua" ? disc.namespace_uri : "")!;
+      this.addDevice(ns, addressSpace.rootFolder.objects, d);
+    }
+    try {
+      await server.start();
+    } catch (e) {
+      throw new BlackstartError(DeviceErrors.LISTEN, `OPC UA server cannot listen on ${opts.host}:${opts.port}: ${(e as Error).message}`);
+    }
+    const ep = server.endpoints[0];
+    this.port = ep ? (ep as unknown as { port: number }).port : opts.port;
+    this.endpointUrl = `opc.tcp://${opts.host}:${this.port}${RESOURCE_PATH}`;
+  }
+
+  private addDevice(ns: Namespace, objects: UAObject, d: SimDevice): void {
+    const root = ns.addObject({ organizedBy: objects, browseName: d.id, nodeId: `s=${d.id}`, description: `${d.profile.id} bound to ${d.element}` });
+    const folders = new Map<string, UAObject>([["", root]]);
+    const folder = (path: string[]): UAObject => {
+      const key = path.join(".");
+      let f = folders.get(key);
+      if (f) return f;
+      const parent = folder(path.slice(0, -1));
+      f = ns.addObject({ componentOf: parent, browseName: path[path.length - 1]!, nodeId: `s=${d.id}/${key}` });
+      folders.set(key, f);
+      return f;
+    };
+    for (const p of d.profile.points) {
+      const path = p.node!.split(".");
+      const parent = folder(path.slice(0, -1));
+      this.addVariable(ns, parent, d, p, path[path.length - 1]!);
+    }
+  }
+
+  private addVariable(ns: Namespace, parent: UAObject, d: SimDevice, p: ResolvedPoint, name: string): void {
+    const read = (): Variant => {
+      const v = d.get(p.ref);
+      const enc = encodeVariant(p, v === null ? (p.type === "bool" ? false : p.type === "string" ? "" : 0) : v, d.scaleFactorOf(p));
+      return new Variant({ dataType: DataType[enc.dataType], value: enc.value });
+    };
+    const write = (variant: Variant): StatusCode => {
+      const value = decodeVariant(p, variant.value, d.scaleFactorOf(p));
+      if (value === null) return StatusCodes.BadTypeMismatch;
+      const out = d.write(p, value);
+      if (out.ok) return StatusCodes.Good;
+      if (out.kind === "refused") return (StatusCodes as unknown as Record<string, StatusCode>)[out.rejection.opcua_status ?? "BadInvalidState"] ?? StatusCodes.BadInvalidState;
+      return out.kind === "address" ? StatusCodes.BadNotWritable : StatusCodes.BadOutOfRange;
+    };
+    const writable = p.access !== "read";
+    ns.addVariable({
+      componentOf: parent,
+      browseName: name,
+      nodeId: `s=${d.id}/${p.node}`,
+      dataType: encodeVariant(p, p.type === "bool" ? false : p.type === "string" ? "" : p.type === "enum" ? Number(Object.values(p.values ?? {})[0] ?? 0) : 0).dataType,
+      description: p.description ?? p.ref,
+      accessLevel: writable ? "CurrentRead | CurrentWrite" : "CurrentRead",
+      userAccessLevel: writable ? "CurrentRead | CurrentWrite" : "CurrentRead",
+      value: writable ? { get: read, set: write } : { get: read },
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.server) await this.server.shutdown(0);
+    this.server = undefined;
+  }
+}
