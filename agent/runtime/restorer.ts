@@ -81,6 +81,8 @@ export class Restorer {
   private readonly inFlight = new Map<string, string>();
   private readonly lastKnown = new Map<string, "open" | "closed">();
   private readonly failingDevices = new Set<string>();
+  /** Each element as the section graph (the scenario) spells it, in policy order: the name in views, journal and reports. */
+  private readonly names: readonly string[];
   private tickNo = 0;
   private last: TickReport | undefined;
 
@@ -97,6 +99,8 @@ export class Restorer {
     this.devices = new Map(d.devices.map((x) => [x.id, x]));
     this.switchDevices = d.site.elements.map((e) => bindingOf(d.site, e));
     this.ix = indexGraph(d.site.sections);
+    const spelled = new Map(d.site.sections.switches.map((sw) => [canonicalElement(sw.element), sw.element]));
+    this.names = d.site.elements.map((e) => spelled.get(e) ?? e);
     this.poller = new DevicePoller(d.devices, d.clock, c.poll.timeout_ms, {
       latency: (id, ms) => d.metrics.pollLatency.observe(ms / 1000, { device: id }),
       error: (id, kind) => d.metrics.deviceErrors.inc({ device: id, kind }),
@@ -156,7 +160,7 @@ export class Restorer {
     const t0 = clock.now();
     const states = await this.poller.poll();
     const now = clock.now();
-    const switches = site.elements.map((e, k) => switchView(e, this.switchDevices[k]!, states.get(this.switchDevices[k]!), now, this.staleAfterMs));
+    const switches = this.names.map((e, k) => switchView(e, this.switchDevices[k]!, states.get(this.switchDevices[k]!), now, this.staleAfterMs));
     const units = Object.entries(site.config.units).map(([id, b]) => unitView(id, b.device, states.get(b.device), now, this.staleAfterMs, b.rating_kw));
     const pcc = site.config.pcc ? pccView(site.config.pcc.device, states.get(site.config.pcc.device), now, this.staleAfterMs, site.config.pcc.nominal_v, site.config.pcc.dead_below_pu) : undefined;
     for (const v of switches) if (v.position === "open" || v.position === "closed") this.lastKnown.set(v.element, v.position);
@@ -272,7 +276,7 @@ export class Restorer {
     const commandMs = clock.now() - t1;
     const decision: TickDecision = {
       id,
-      actions: Object.fromEntries(site.elements.map((e, k) => [e, SWITCH_ACTIONS[actions[k]!]!])),
+      actions: Object.fromEntries(this.names.map((e, k) => [e, SWITCH_ACTIONS[actions[k]!]!])),
       vetoes: verdicts.map((v) => ({ element: v.element, action: v.action, rule: v.rule, detail: v.detail })),
       commands: results.map((r) => ({ element: r.element, action: r.action, outcome: r.outcome, ms: r.ms })),
       ...(hold ? { hold } : {}),
@@ -290,7 +294,7 @@ export class Restorer {
   private dispose(wish: Decision, input: ShieldInput, result: ShieldResult): { chosen: Decision; admission: Admission; verdicts: Verdict[] } {
     const wished = new Set(wish.operations.map((o) => `${o.index}/${o.name}`));
     const vetoedWishes = result.verdicts.filter((v) => wished.has(`${v.index}/${v.action}`));
-    const chosen = maskedDecide(wish.kind, wish.agent, this.d.site.elements, wish.logits, result.mask);
+    const chosen = maskedDecide(wish.kind, wish.agent, this.names, wish.logits, result.mask);
     const admission = admit(this.ix, input, chosen.operations.map((o) => ({ index: o.index, action: o.name })));
     const seen = new Set<string>();
     const verdicts: Verdict[] = [];

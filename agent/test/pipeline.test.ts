@@ -72,7 +72,7 @@ describe("tick pipeline", () => {
     const r = await agent.tick();
     expect(r.session).toBeNull();
     expect(r.decision).toBeUndefined();
-    expect(r.switches).toEqual({ "Line.l1": "open", "Line.l2": "open" });
+    expect(r.switches).toEqual({ "Line.L1": "open", "Line.L2": "open" });
     expect(r.devices).toEqual({ "sw-l1": { ok: true }, "sw-l2": { ok: true } });
     expect(operated).toEqual([]);
   });
@@ -82,8 +82,8 @@ describe("tick pipeline", () => {
     agent.restorer.request({ command: "restore", by: "test" });
     const t1 = await agent.tick();
     expect(t1.changes).toEqual([{ kind: "started", session: expect.any(String) }]);
-    expect(t1.decision?.actions).toEqual({ "Line.l1": "close", "Line.l2": "noop" });
-    expect(t1.decision?.commands).toEqual([{ element: "Line.l1", action: "close", outcome: "confirmed", ms: expect.any(Number) }]);
+    expect(t1.decision?.actions).toEqual({ "Line.L1": "close", "Line.L2": "noop" });
+    expect(t1.decision?.commands).toEqual([{ element: "Line.L1", action: "close", outcome: "confirmed", ms: expect.any(Number) }]);
     // Select then operate, both 'close' (2), on unit 1 only.
     const writes = bank.requests.filter((q) => q.fc === "fc6");
     expect(writes.map((w) => [w.unit, w.address])).toEqual([
@@ -94,9 +94,9 @@ describe("tick pipeline", () => {
     expect(t1.served_kw).toBe(200);
 
     const t2 = await agent.tick();
-    expect(t2.switches["Line.l1"]).toBe("closed");
+    expect(t2.switches["Line.L1"]).toBe("closed");
     // The plan now wants L2 closed: 300 kW on 50 kW left of the 250 kW quota.
-    expect(t2.decision?.vetoes).toEqual([{ element: "Line.l2", action: "close", rule: "generation", detail: expect.stringContaining("300 kW") }]);
+    expect(t2.decision?.vetoes).toEqual([{ element: "Line.L2", action: "close", rule: "generation", detail: expect.stringContaining("300 kW") }]);
     expect(t2.decision?.commands).toEqual([]);
     expect(operated).toHaveLength(1);
 
@@ -131,13 +131,13 @@ describe("tick pipeline", () => {
     stuck.add(1);
     agent.restorer.request({ command: "restore", by: "test" });
     const t1 = await agent.tick();
-    expect(t1.decision?.commands).toEqual([{ element: "Line.l1", action: "close", outcome: "failed", ms: expect.any(Number) }]);
+    expect(t1.decision?.commands).toEqual([{ element: "Line.L1", action: "close", outcome: "failed", ms: expect.any(Number) }]);
     expect(t1.served_kw).toBe(0);
     expect(operated).toEqual([{ unit: 1, value: 2 }]);
     await agent.stop("test");
     const alarms = rows<{ kind: string; detail: string }>(journalPath, "SELECT kind, detail FROM alarms");
     expect(alarms.map((a) => a.kind)).toEqual(["command-failed"]);
-    expect(JSON.parse(alarms[0]!.detail)).toMatchObject({ element: "Line.l1", reason: expect.stringContaining("expected 'closed'") });
+    expect(JSON.parse(alarms[0]!.detail)).toMatchObject({ element: "Line.L1", reason: expect.stringContaining("expected 'closed'") });
   });
 
   it("a device that stops answering: its switch holds (no write), an alarm, the other device carries on", async () => {
@@ -148,7 +148,7 @@ describe("tick pipeline", () => {
     const t = await agent.tick();
     expect(t.devices["sw-l1"]).toMatchObject({ ok: false, error: expect.stringMatching(/^timeout/) });
     expect(t.devices["sw-l2"]).toEqual({ ok: true });
-    expect(t.decision?.vetoes.map((v) => `${v.element}/${v.rule}`)).toContain("Line.l1/missing-data");
+    expect(t.decision?.vetoes.map((v) => `${v.element}/${v.rule}`)).toContain("Line.L1/missing-data");
     expect(t.decision?.commands).toEqual([]);
     expect(operated).toEqual([]);
     await agent.stop("test");
