@@ -46,7 +46,8 @@ export function parseDocumentText<S extends z.ZodType>(text: string, file: strin
   const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const err = doc.errors[0]!;
-    const line = err.linePos?.[0]?.line;
+    // Without prettyErrors the yaml library leaves linePos unset: find the line from the offset.
+    const line = err.linePos?.[0]?.line ?? (err.pos?.[0] !== undefined ? counter.linePos(err.pos[0]).line : undefined);
     throw new BlackstartError(Errors.PARSE, err.message.split("\n")[0] ?? "invalid YAML", { file, ...(line !== undefined ? { line } : {}) });
   }
   const lineOf = lineLocator(doc, counter);

@@ -7,7 +7,7 @@ import { Errors } from "../../shared/errors.js";
 import { canonicalElement, unknownNameMessage } from "../../shared/names.js";
 import type { SectionGraph } from "../../shared/scenario/sections.js";
 import type { DerUnit, Scenario } from "../../shared/scenario/schema.js";
-import { readTopology } from "./dss-lite.js";
+import { topologyReader } from "./dss-lite.js";
 import { fieldError, isGridForming, loadScenario, type LoadedScenario } from "./load.js";
 import { Rng } from "./rng.js";
 import { deriveSections } from "./sections.js";
@@ -67,8 +67,20 @@ export function bindScenario(loaded: LoadedScenario): BoundScenario {
   const s = loaded.scenario;
   requireUnitKv(loaded);
   const unitCommands = unitPlacementCommands(s);
+  const reader = topologyReader(loaded.master);
+  s.feeder.commands.forEach((c, i) => reader.run(c, i + 1));
+  // Unit buses must exist in the feeder before the units are added (adding them would create the bus).
+  const feederBuses = new Set(reader.topology().buses);
+  s.microgrids.forEach((mg, i) =>
+    mg.units.forEach((u, k) => {
+      if (!u.element && !feederBuses.has(busName(u.bus!))) {
+        throw fieldError(Errors.UNKNOWN_NAME, unknownNameMessage("bus", u.bus!, feederBuses), loaded, ["microgrids", i, "units", k, "bus"]);
+      }
+    }),
+  );
   // Units the scenario adds are part of the topology (their buses join sections as sources).
-  const topology = readTopology(loaded.master, [...s.feeder.commands, ...unitCommands]);
+  unitCommands.forEach((c, i) => reader.run(c, s.feeder.commands.length + i + 1));
+  const topology = reader.topology();
 
   const refOf = (ref: string, path: (string | number)[], kind: string, pool: (e: FeederElement) => boolean): FeederElement => {
     const e = findElement(topology, ref);
@@ -95,9 +107,6 @@ export function bindScenario(loaded: LoadedScenario): BoundScenario {
         units.push({ unit: u, microgrid: mg.id, element: e.ref, bus: e.terminals[0]!.bus, gridForming: isGridForming(u), added: false });
       } else {
         const bus = busName(u.bus!);
-        if (!topology.buses.includes(bus)) {
-          throw fieldError(Errors.UNKNOWN_NAME, unknownNameMessage("bus", u.bus!, topology.buses), loaded, ["microgrids", i, "units", k, "bus"]);
-        }
         units.push({ unit: u, microgrid: mg.id, element: unitElement(u), bus, gridForming: isGridForming(u), added: true });
       }
     }),

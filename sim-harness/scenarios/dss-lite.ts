@@ -86,6 +86,19 @@ function isFalse(v: string): boolean {
 
 /** Read a master file plus commands applied after it; returns the topology as the feeder stands. */
 export function readTopology(master: string, commands: readonly string[] = []): Topology {
+  const reader = topologyReader(master);
+  commands.forEach((c, i) => reader.run(c, i + 1));
+  return reader.topology();
+}
+
+export interface TopologyReader {
+  /** Run one more command (after the master), numbered for errors. */
+  run(command: string, index: number): void;
+  topology(): Topology;
+}
+
+/** Read a master file; more commands can follow, with the topology taken at any point. */
+export function topologyReader(master: string): TopologyReader {
   const elements: FeederElement[] = [];
   const byRef = new Map<string, FeederElement>();
   let active: FeederElement | undefined;
@@ -265,6 +278,8 @@ export function readTopology(master: string, commands: readonly string[] = []): 
   };
 
   readFile(master);
-  commands.forEach((c, i) => run(c, `${master} (command ${i + 1})`, i + 1, dirname(master)));
-  return buildTopology(elements);
+  return {
+    run: (c, i) => run(c, `${master} (command ${i})`, i, dirname(master)),
+    topology: () => buildTopology([...elements]),
+  };
 }
