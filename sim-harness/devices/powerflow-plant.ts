@@ -1,0 +1,93 @@
+// The devices' plant on the full power flow (sim-harness/powerflow): a
+// switch is its element's terminals (opened at terminal 2, closed at both,
+// as the environment's grid does), a DER's power limit caps its element's
+// output, and measurements are read from the solved circuit at terminal 1:
+// conductor currents and bus voltages by phase, power into the terminal.
+import type { PowerFlow } from "../powerflow/index.js";
+import { DEAD, type ElementMeasurement, type Phase3, type Plant, type SolveReport } from "./plant.js";
+
+const PC_KINDS = new Set(["generator", "pvsystem", "storage", "vsource"]);
+
+export class PowerFlowPlant implements Plant {
+  private dirty = true;
+  private last: SolveReport = { converged: false, iterations: 0 };
+  /** Output each DER had before any limit (kW, kvar), by element. */
+  private readonly nominal = new Map<string, { kW: number; kvar: number }>();
+  private readonly limits = new Map<string, number | undefined>();
+
+  constructor(readonly pf: PowerFlow) {}
+
+  isClosed(element: string): boolean {
+    return this.pf.isEnabled(element) && this.pf.isClosed(element, 1) && this.pf.isClosed(element, 2);
+  }
+
+  setClosed(element: string, closed: boolean): void {
+    if (closed === this.isClosed(element)) return;
+    if (closed) {
+      this.pf.setEnabled(element, true);
+      this.pf.close(element, 1);
+      this.pf.close(element, 2);
+    } else this.pf.open(element, 2);
+    this.dirty = true;
+  }
+
+  setDerLimit(element: string, kw: number | undefined): void {
+    const e = this.pf.circuit.element(element);
+    const kind = e.spec.kind;
+    if (kind === "vsource") return; // a grid-forming source delivers what its island draws
+    if (!this.nominal.has(element)) {
+      // What it delivers unlimited: the last solution's output (PV: irradiance x Pmpp), else its rating.
+      const spec = e.spec as unknown as { kW?: number; kvar?: number; pmpp?: number };
+      const solved = this.pf.lastResult !== undefined ? this.measure(element) : undefined;
+      this.nominal.set(element, solved ? { kW: solved.pKw, kvar: solved.qKvar } : { kW: spec.kW ?? spec.pmpp ?? 0, kvar: spec.kvar ?? 0 });
+    }
+    if (this.limits.get(element) === kw) return;
+    this.limits.set(element, kw);
+    const n = this.nominal.get(element)!;
+    const p = kw === undefined ? n.kW : Math.min(n.kW, kw);
+    this.pf.setOutput(element, p, n.kW > 0 ? (n.kvar * p) / n.kW : 0);
+    this.dirty = true;
+  }
+
+  solve(): SolveReport {
+    if (!this.dirty) return this.last;
+    const r = this.pf.solve();
+    this.last = { converged: r.converged, iterations: r.iterations };
+    this.dirty = false;
+    return this.last;
+  }
+
+  /** The circuit changed outside this plant (a bench edited the power flow): solve again next time. */
+  invalidate(): void {
+    this.dirty = true;
+  }
+
+  measure(element: string): ElementMeasurement {
+    const e = this.pf.circuit.element(element);
+    if (!this.pf.isEnabled(element)) return DEAD;
+    const t = e.spec.terminals[0]!;
+    const flow = this.pf.flow(element).terminals[0]!;
+    const currentA: Phase3 = [0, 0, 0];
+    const voltageV: Phase3 = [0, 0, 0];
+    let energized = false;
+    t.nodes.forEach((node, k) => {
+      if (node < 1 || node > 3) return;
+      currentA[node - 1] = flow.amps[k] ?? 0;
+      const v = this.pf.voltage(t.bus, node);
+      if (v) {
+        voltageV[node - 1] = v.vmag;
+        if ((v.vpu ?? (v.vmag > 1 ? 1 : 0)) > 0.1) energized = true;
+      }
+    });
+    // Into terminal 1 for a branch (source to load positive); delivered for a DER.
+    const sign = PC_KINDS.has(e.spec.kind) ? -1 : 1;
+    return {
+      energized,
+      currentA,
+      voltageV,
+      pKw: sign * flow.kW,
+      qKvar: sign * flow.kvar,
+      frequencyHz: energized ? this.pf.circuit.options.baseFrequency : 0,
+    };
+  }
+}
