@@ -55,6 +55,10 @@ export interface PowerFlowReport {
   violations: Violation[];
 }
 
+function regName(transformer: string): string {
+  return transformer.slice(transformer.indexOf(".") + 1).toLowerCase();
+}
+
 export class PowerFlow {
   readonly circuit: Circuit;
   private readonly controls: Controls;
@@ -149,18 +153,34 @@ export class PowerFlow {
 
   // ------------------------------------------------------------ taps and capacitors
 
+  /** A regulator by its transformer's name (`reg1a`, `Transformer.reg1a`) or its RegControl's (`RegControl.creg1a`). */
   private reg(name: string) {
-    const key = name.toLowerCase().replace(/^regcontrol\./, "");
-    const r = this.controls.regs.find((x) => x.name.toLowerCase() === key);
-    if (!r) throw new BlackstartError(Errors.UNKNOWN_NAME, unknownNameMessage("RegControl", name, this.controls.regs.map((x) => x.name)));
+    const key = name.toLowerCase();
+    const bare = key.replace(/^(regcontrol|transformer)\./, "");
+    const r =
+      this.controls.regs.find((x) => !key.startsWith("regcontrol.") && regName(x.xf.spec.name) === bare) ??
+      this.controls.regs.find((x) => !key.startsWith("transformer.") && x.name.toLowerCase() === bare);
+    if (!r)
+      throw new BlackstartError(Errors.UNKNOWN_NAME, unknownNameMessage("regulator", name, this.controls.regs.map((x) => regName(x.xf.spec.name))));
     return r;
   }
 
-  /** Tap position (steps from neutral) of every regulator, by RegControl name. */
+  /** Tap position (steps from neutral, OpenDSS TapNum) of every regulated transformer, keyed by transformer name as OpenDSS reports taps. */
   tapPositions(): Record<string, number> {
     const out: Record<string, number> = {};
-    for (const r of this.controls.regs) out[r.name] = r.tapPosition();
+    for (const r of this.controls.regs) out[regName(r.xf.spec.name)] = r.tapPosition();
     return out;
+  }
+
+  /** Whether a regulator's regulated winding is energized (de-energized ones are left alone by the controls). */
+  regulatorEnergized(name: string): boolean {
+    return this.reg(name).energized();
+  }
+
+  /** Whether a capacitor's bus is energized. */
+  capacitorEnergized(capacitor: string): boolean {
+    const e = this.circuit.element(capacitor.includes(".") ? capacitor : `Capacitor.${capacitor}`);
+    return e.nodes.slice(0, e.conductors).every((n) => n === 0 || this.circuit.energized[n] === 1);
   }
 
   /** Sets a regulator's tap position (steps from neutral), clamped to its range. */
