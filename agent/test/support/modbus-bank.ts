@@ -31,6 +31,8 @@ export interface BankHooks {
   delayMs?: number;
   /** Units that never answer (a dead slave behind a gateway). */
   silent?: Set<number>;
+  /** Hold a register write this long before applying and acknowledging it (ms). */
+  writeDelayMs?(unit: number, address: number, value: number): number;
 }
 
 export function freePort(): Promise<number> {
@@ -98,8 +100,8 @@ export class ModbusBank {
       getInputRegister: single("input"),
       getDiscreteInput: (addr: number, unit: number, cb: Cb<boolean>) => settle(this.bit("fc2", unit, addr, () => this.unit(unit).discrete.get(addr) ?? false), cb),
       getCoil: (addr: number, unit: number, cb: Cb<boolean>) => settle(this.bit("fc1", unit, addr, () => this.unit(unit).coil.get(addr) ?? false), cb),
-      setRegister: (addr: number, value: number, unit: number, cb: Cb<void>) => settle(this.answer("fc6", unit, addr, 1, () => this.write(unit, addr, [value])), cb),
-      setRegisterArray: (addr: number, values: number[], unit: number, cb: Cb<void>) => settle(this.answer("fc16", unit, addr, values.length, () => this.write(unit, addr, values)), cb),
+      setRegister: (addr: number, value: number, unit: number, cb: Cb<void>) => settle(this.answer("fc6", unit, addr, 1, () => this.delayedWrite(unit, addr, [value])), cb),
+      setRegisterArray: (addr: number, values: number[], unit: number, cb: Cb<void>) => settle(this.answer("fc16", unit, addr, values.length, () => this.delayedWrite(unit, addr, values)), cb),
       setCoil: (addr: number, value: boolean, unit: number, cb: Cb<void>) =>
         settle(
           this.answer("fc5", unit, addr, 1, () => {
@@ -129,6 +131,12 @@ export class ModbusBank {
     await new Promise<void>((r) => s.close(() => r()));
   }
 
+  private async delayedWrite(unit: number, addr: number, values: number[]): Promise<void> {
+    const ms = this.hooks.writeDelayMs?.(unit, addr, values[0]!) ?? 0;
+    if (ms > 0) await new Promise((r) => setTimeout(r, ms));
+    this.write(unit, addr, values);
+  }
+
   private write(unit: number, addr: number, values: number[]): void {
     const u = this.unit(unit);
     values.forEach((v, i) => {
@@ -150,7 +158,7 @@ export class ModbusBank {
     return get();
   }
 
-  private async answer<T>(fc: string, unit: number, address: number, count: number, work: () => T): Promise<T> {
+  private async answer<T>(fc: string, unit: number, address: number, count: number, work: () => T | Promise<T>): Promise<T> {
     this.requests.push({ fc, unit, address, count });
     this.bitSeen.clear();
     if (this.hooks.silent?.has(unit)) return new Promise<T>(() => {});
@@ -158,7 +166,7 @@ export class ModbusBank {
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     try {
       if (this.hooks.delayMs) await new Promise((r) => setTimeout(r, this.hooks.delayMs));
-      return work();
+      return await work();
     } finally {
       this.inFlight--;
     }

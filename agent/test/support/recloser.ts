@@ -31,6 +31,8 @@ export interface SboOptions {
   stuck?: Set<number>;
   /** Every operate accepted, per unit (what reached the device). */
   operated?: { unit: number; value: number }[];
+  /** Mechanism travel time: the position changes this long after the operate (ms). */
+  operateTimeMs?: number;
 }
 
 /** The recloser's select-before-operate logic, enough to test the driver's side of it. */
@@ -46,8 +48,12 @@ export function sboLogic(bank: ModbusBank, o: SboOptions = {}): void {
       o.operated?.push({ unit, value });
       u.holding.set(sel, 0);
       if (o.stuck?.has(unit)) return;
-      u.discrete.set(closedBit, value === 2);
-      if (value === 1) for (let i = 0; i < 3; i++) u.input.set(ia + i, 0);
+      const move = () => {
+        u.discrete.set(closedBit, value === 2);
+        if (value === 1) for (let i = 0; i < 3; i++) u.input.set(ia + i, 0);
+      };
+      if (o.operateTimeMs) setTimeout(move, o.operateTimeMs);
+      else move();
     }
     if (addr === cancel) u.holding.set(sel, 0);
   };
