@@ -58,8 +58,14 @@ export interface EditContext {
   readonly at: SourceLocation;
   /** An object of `className` by name, or throws UNDEFINED_REFERENCE naming file and line. */
   require(className: string, name: string, what: string): DssElement;
+  /** Records a warning (OpenDSS warns and goes on; so do we). */
+  warn(message: string): void;
   /** Reads a value with the interpreter's rules (RPN, files relative to the script). */
   readNumbers(text: string, quoted: boolean): number[];
+  /** A located BAD_VALUE error about property `index` of the element being edited. */
+  badValue(index: number, detail: string): Error;
+  /** A located UNSUPPORTED error. */
+  unsupported(detail: string): Error;
 }
 
 /** Terminals, phases and conductors of a circuit element, after its properties are final. */
@@ -91,6 +97,13 @@ export interface DssClassDef {
   like?(el: DssElement, other: DssElement, ctx: EditContext): void;
   /** Terminals/conductors for circuit elements; absent for general objects. */
   layout?(el: DssElement): Layout;
+  /**
+   * Properties naming circuit elements (a RegControl's transformer, a
+   * CapControl's capacitor and monitored element). Checked when the script
+   * solves or ends, since OpenDSS allows defining them in either order.
+   * `className` absent: the value is `Class.name`.
+   */
+  elementRefs?: readonly { property: string; className?: string }[];
 }
 
 /** A class ready for use: the definition plus its name lookup. */
@@ -249,6 +262,8 @@ export interface CircuitOptions {
   maxIterations: number;
   /** Control iterations per solve, default 10. */
   maxControlIterations: number;
+  /** Power-flow iterations done at least, default 2. */
+  minIterations: number;
   /** Global load multiplier, default 1. */
   loadMult: number;
   /** Global generation multiplier, default 1. */
@@ -290,6 +305,7 @@ export function defaultOptions(defaultBaseFrequency: number): CircuitOptions {
     tolerance: 1e-4,
     maxIterations: 15,
     maxControlIterations: 10,
+    minIterations: 2,
     loadMult: 1,
     genMult: 1,
     voltageBases: [0.208, 0.48, 12.47, 24.9, 34.5, 115, 230],
@@ -331,6 +347,8 @@ export class DssCircuit {
   readonly busCoords = new Map<string, { x: number; y: number }>();
   /** Every solve/calcvoltagebases requested so far (also when an engine ran them). */
   readonly requests: EngineRequest[] = [];
+  /** What OpenDSS itself only warns about (e.g. a load's daily shape that is not defined), with where. */
+  readonly warnings: { at: SourceLocation; message: string }[] = [];
   /** Bumped on every change to any element or option. */
   revision = 0;
 
