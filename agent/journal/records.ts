@@ -1,6 +1,9 @@
 // What the journal records, as the agent hands it over and as readers get it
 // back. Everything a decision depends on is kept with it, so that offline
 // replay can re-run it through the policy and the shield on another machine.
+import { reservationFinal, RESERVATION_STATES, type ReservationState } from "../../shared/bus/states.js";
+
+export { reservationFinal, RESERVATION_STATES, type ReservationState };
 
 /** intended -> (selected) -> written -> confirmed | failed | unknown -> resolved. */
 export const COMMAND_STATES = ["intended", "selected", "written", "confirmed", "failed", "unknown", "resolved"] as const;
@@ -35,30 +38,6 @@ export interface CommandStateRecord {
   state: CommandState;
   at: number;
   detail: Record<string, unknown> | null;
-}
-
-/**
- * Own reservations: requested -> granted | aborted; granted -> released | expired.
- * Peers' requests as seen here: received -> acked | nacked | deferred; then
- * held (a lease counted against the headroom) -> released | expired, or dropped.
- */
-export const RESERVATION_STATES = [
-  "requested",
-  "granted",
-  "aborted",
-  "released",
-  "expired",
-  "received",
-  "deferred",
-  "acked",
-  "nacked",
-  "held",
-  "dropped",
-] as const;
-export type ReservationState = (typeof RESERVATION_STATES)[number];
-const FINAL_RESERVATION: readonly ReservationState[] = ["aborted", "released", "expired", "nacked", "dropped"];
-export function reservationFinal(s: ReservationState): boolean {
-  return FINAL_RESERVATION.includes(s);
 }
 
 export interface ReservationRecord {

@@ -3,7 +3,8 @@
 // switches), what is surely and possibly energized, and per own switch what a
 // close would join. Built once per decision; the rules read it.
 import { BlackstartError } from "../errors.js";
-import { unknownNameMessage } from "../names.js";
+import { canonicalElement, unknownNameMessage } from "../names.js";
+import { fleetStates } from "./fleet.js";
 import { ShieldErrors } from "./errors.js";
 import { CLOSED, OPEN, UNKNOWN, energized, formingRating, liveSourceSections, sumLoad, walk, type GraphIndex } from "./graph.js";
 import { readPosition, type Position } from "./rules/data-quality.js";
@@ -46,7 +47,7 @@ export interface ShieldContext {
 export function buildContext(ix: GraphIndex, input: ShieldInput): ShieldContext {
   const own = new Int32Array(input.switches.length);
   input.switches.forEach((r: SwitchReading, k) => {
-    const sw = ix.switchOf.get(r.element);
+    const sw = ix.switchOf.get(canonicalElement(r.element));
     if (sw === undefined) {
       throw new BlackstartError(ShieldErrors.INPUT, `${unknownNameMessage("switch", r.element, ix.switchIds)} in the section graph of ${ix.graph.scenario}`, {
         field: `switches[${k}].element`,
@@ -62,17 +63,7 @@ export function buildContext(ix: GraphIndex, input: ShieldInput): ShieldContext 
   const positions = input.switches.map((r) => readPosition(r, input.now_ms, input.limits));
 
   // Peers' switches: a fresh peer's published state, else unknown (counts closed for pick-ups).
-  const states = new Uint8Array(ix.switchIds.length);
-  const peers = new Map(input.peers.map((p) => [p.microgrid, p]));
-  ix.graph.switches.forEach((sw, i) => {
-    if (ix.lockedOpen[i]) states[i] = OPEN;
-    else if (!sw.microgrid) states[i] = sw.initial === "closed" ? CLOSED : OPEN;
-    else {
-      const peer = peers.get(sw.microgrid);
-      const st = peer?.fresh ? peer.switches[sw.element] : undefined;
-      states[i] = st === "closed" ? CLOSED : st === "open" ? OPEN : UNKNOWN;
-    }
-  });
+  const states = fleetStates(ix, input.peers);
   positions.forEach((p, k) => {
     states[own[k]!] = p.state === "closed" ? CLOSED : p.state === "open" ? OPEN : UNKNOWN;
   });

@@ -3,6 +3,7 @@
 // three-valued: open, closed, or unknown (stale, missing or inconsistent data).
 // Walks that must not underestimate what a close reaches treat unknown as
 // closed; walks that must not overestimate what is energized treat it as open.
+import { canonicalElement } from "../names.js";
 import type { SectionGraph } from "../scenario/sections.js";
 
 export const OPEN = 0;
@@ -20,6 +21,7 @@ export interface GraphIndex {
   /** Grid-forming sources per section: ids and ratings (Infinity when unrated, e.g. a substation). */
   readonly forming: readonly (readonly { id: string; kw: number }[])[];
   readonly switchIds: readonly string[];
+  /** Switch index by canonical element name (`Line.l45`: OpenDSS names are case-insensitive). */
   readonly switchOf: ReadonlyMap<string, number>;
   /** Section at terminal 1 and terminal 2 of each switch. */
   readonly endA: Int32Array;
@@ -41,7 +43,7 @@ export function indexGraph(graph: SectionGraph): GraphIndex {
   const faulted = Uint8Array.from(graph.sections, (s) => (s.faulted ? 1 : 0));
   const forming = graph.sections.map((s) => s.sources.filter((src) => src.grid_forming).map((src) => ({ id: src.id, kw: src.kw ?? Infinity })));
   const switchIds = graph.switches.map((s) => s.element);
-  const switchOf = new Map(switchIds.map((id, i) => [id, i]));
+  const switchOf = new Map(switchIds.map((id, i) => [canonicalElement(id), i]));
   const n = graph.switches.length;
   const endA = new Int32Array(n);
   const endB = new Int32Array(n);

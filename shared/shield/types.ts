@@ -57,8 +57,8 @@ export interface PeerSwitches {
   microgrid: string;
   /** Live and recent. A stale, offline or never-heard peer's switches count as closed. */
   fresh: boolean;
-  /** Its switches' last published states (absent switches count as unknown). */
-  switches: Readonly<Record<string, KnownState>>;
+  /** Its switches' last published states (absent or `unknown` switches count as unknown). */
+  switches: Readonly<Record<string, KnownState | "unknown">>;
 }
 
 /** A granted generation reservation this agent holds (a lease of relative duration). */

@@ -1,0 +1,171 @@
+// The peer bus's messages (JSON, zod-validated on receipt). Every message
+// names its sender (`from`) and that sender's process incarnation; a message
+// whose `from` differs from the microgrid in its topic is dropped as foreign,
+// whatever the broker's ACL let through. Documented in docs/bus.md.
+import { z } from "zod";
+import type { TopicKind } from "./topics.js";
+
+export const BUS_PROTOCOL = 1;
+
+const Id = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/);
+const Kw = z.number().finite().nonnegative();
+const Ms = z.number().int().nonnegative();
+
+const envelope = {
+  v: z.literal(BUS_PROTOCOL),
+  from: Id,
+  /** Random per process start: tells a restarted agent from its previous life. */
+  incarnation: z.string().min(1).max(64),
+  /** Wall clock of the sender (informative only: nothing is timed by peers' clocks). */
+  sent_at: z.string().optional(),
+};
+
+export const Availability = z
+  .object({
+    ...envelope,
+    type: z.literal("availability"),
+    state: z.enum(["online", "offline"]),
+    client_id: z.string().optional(),
+    /** Why offline: its own shutdown, its last will, or the broker saw it disconnect. */
+    reason: z.enum(["shutdown", "will", "broker"]).optional(),
+  })
+  .strict();
+export type Availability = z.infer<typeof Availability>;
+
+export const LeaseInfo = z
+  .object({
+    id: z.string().min(1),
+    kw: Kw,
+    /** Milliseconds left when sent: relative, so no clocks need agreeing. */
+    remaining_ms: Ms,
+  })
+  .strict();
+export type LeaseInfo = z.infer<typeof LeaseInfo>;
+
+export const PeerState = z
+  .object({
+    ...envelope,
+    type: z.literal("state"),
+    /** Increases with every state this incarnation publishes. */
+    seq: z.number().int().nonnegative(),
+    tick: z.number().int().nonnegative(),
+    /** sha256 of the scenario: a state from another scenario is foreign. */
+    scenario_hash: z.string().optional(),
+    session: z
+      .object({ active: z.boolean(), id: z.string().nullable(), step: z.number().int().nonnegative(), length: z.number().int().nonnegative() })
+      .strict(),
+    /** Its switches (canonical element -> state); `unknown` counts as closed for the others. */
+    switches: z.record(z.string(), z.enum(["open", "closed", "unknown"])),
+    /** Load it serves now (kW, as measured or computed). */
+    served_kw: Kw,
+    /** Generation ledger: its static quota, the leases it holds, and the load its own closes committed. */
+    quota_kw: Kw,
+    leases: z.array(LeaseInfo),
+    committed_kw: z.number().finite(),
+    health: z.enum(["ok", "degraded", "holding"]),
+    /** The membership view it is in (docs/bus.md). */
+    view: z.number().int().nonnegative(),
+  })
+  .strict();
+export type PeerState = z.infer<typeof PeerState>;
+
+export const ReservationRequest = z
+  .object({
+    ...envelope,
+    type: z.literal("reservation-request"),
+    id: z.string().min(1).max(128),
+    kw: z.number().finite().positive(),
+    view: z.number().int().nonnegative(),
+    /** The view's members (`mg@incarnation`), for diagnosing a view mismatch. */
+    members: z.array(z.string()),
+    /** Lamport clock: with `from`, orders competing requests. */
+    lamport: z.number().int().nonnegative(),
+    lease_ms: z.number().int().positive(),
+    reason: z.string().max(200).optional(),
+  })
+  .strict();
+export type ReservationRequest = z.infer<typeof ReservationRequest>;
+
+export const ReservationResponse = z
+  .object({
+    ...envelope,
+    type: z.literal("reservation-response"),
+    request_id: z.string().min(1).max(128),
+    requester: Id,
+    verdict: z.enum(["ack", "nack"]),
+    view: z.number().int().nonnegative(),
+    lamport: z.number().int().nonnegative(),
+    reason: z.string().max(200).optional(),
+    /** The acknowledging agent's ledger when it decided (kW). */
+    headroom_kw: z.number().finite().optional(),
+    figures: z.record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.null()])).optional(),
+    /** The responder's own leases: a requester learns of a grant that came just before its own this way, before any state shows it. */
+    leases: z.array(LeaseInfo).optional(),
+  })
+  .strict();
+export type ReservationResponse = z.infer<typeof ReservationResponse>;
+
+export const ReservationOutcome = z
+  .object({
+    ...envelope,
+    type: z.literal("reservation-outcome"),
+    request_id: z.string().min(1).max(128),
+    outcome: z.enum(["granted", "aborted", "released"]),
+    kw: Kw,
+    lease_ms: Ms,
+    lamport: z.number().int().nonnegative(),
+    reason: z.string().max(200).optional(),
+  })
+  .strict();
+export type ReservationOutcome = z.infer<typeof ReservationOutcome>;
+
+export const AlarmMessage = z
+  .object({
+    ...envelope,
+    type: z.literal("alarm"),
+    id: z.string().min(1),
+    kind: z.string().min(1),
+    severity: z.enum(["info", "warning", "critical"]),
+    detail: z.record(z.string(), z.unknown()),
+  })
+  .strict();
+export type AlarmMessage = z.infer<typeof AlarmMessage>;
+
+/** Operator -> agent. Not from an agent: `from` is the operator's name, no incarnation needed. */
+export const OperatorRequest = z
+  .object({
+    v: z.literal(BUS_PROTOCOL),
+    type: z.literal("command"),
+    command: z.enum(["restore", "abort", "status"]),
+    request_id: z.string().min(1).max(128),
+    by: z.string().min(1).max(64),
+    reason: z.string().max(200).optional(),
+  })
+  .strict();
+export type OperatorRequest = z.infer<typeof OperatorRequest>;
+
+export const OperatorResponse = z
+  .object({
+    ...envelope,
+    type: z.literal("command-response"),
+    request_id: z.string().min(1).max(128),
+    accepted: z.boolean(),
+    detail: z.record(z.string(), z.unknown()),
+  })
+  .strict();
+export type OperatorResponse = z.infer<typeof OperatorResponse>;
+
+/** One typed map of topic kind -> payload schema. */
+export const SCHEMAS = {
+  availability: Availability,
+  state: PeerState,
+  "reservation/request": ReservationRequest,
+  "reservation/response": ReservationResponse,
+  "reservation/outcome": ReservationOutcome,
+  alarm: AlarmMessage,
+  "request/command": OperatorRequest,
+  "response/command": OperatorResponse,
+} as const satisfies Record<TopicKind, z.ZodType>;
+
+export type MessageOf<K extends TopicKind> = z.infer<(typeof SCHEMAS)[K]>;
+export type AnyMessage = { [K in TopicKind]: { kind: K; microgrid: string; msg: MessageOf<K> } }[TopicKind];

@@ -1,0 +1,365 @@
+// Generation reservations between peers, as a pure state machine: events in
+// (a call to reserve, a message received, time passing), effects out (messages
+// to publish, journal records, a settled request). The client (agent/bus)
+// carries the effects out; tests drive it with any delivery order.
+//
+// The protocol is Ricart-Agrawala mutual exclusion with a capacity check:
+// - A request carries the kW, the requester's view number and a Lamport clock.
+// - Each live peer answers in the same view: ack if the kW fits in its ledger's
+//   headroom, nack if not or if its view differs. A peer with its own earlier
+//   request outstanding (lower (lamport, id)) defers its answer until its own
+//   request is settled, so of two requests racing for the same headroom the
+//   earlier is decided first and the later is judged with it counted by the
+//   one agent that surely knows: the earlier requester, which counts its own
+//   leases. Every answer carries the responder's own leases, so a requester
+//   knows every earlier grant before it judges a request deferred behind its
+//   own. Bystanders do not hold the kW of a request they acked (that would let
+//   two bystanders each favour a different racer and fail both); they count a
+//   lease once its outcome says granted, or when no outcome came in time.
+// - The request is granted only when every peer of its view acked; any nack,
+//   a view change or a timeout aborts it. The requester publishes the outcome
+//   so the peers turn their hold into a lease or drop it.
+// - A grant is a lease of relative duration (no clocks need to agree); the
+//   holder lists its leases in its retained state, republished on reconnect.
+import type { ReservationState } from "./states.js";
+import { headroom, type Headroom, type LedgerInput } from "./ledger.js";
+import type { LeaseInfo, ReservationOutcome, ReservationRequest, ReservationResponse } from "./messages.js";
+import type { View } from "./view.js";
+
+type Body<T> = Omit<T, "v" | "from" | "incarnation" | "sent_at">;
+export type RequestBody = Body<ReservationRequest>;
+export type ResponseBody = Body<ReservationResponse>;
+export type OutcomeBody = Body<ReservationOutcome>;
+
+export interface ReservationResult {
+  id: string;
+  granted: boolean;
+  kw: number;
+  reason?: string;
+  detail?: Record<string, unknown>;
+}
+
+export interface ReservationRecordRef {
+  id: string;
+  requester: string;
+  kw: number;
+  view: number | null;
+  leaseMs: number | null;
+  role: "own" | "peer";
+}
+
+export type Effect =
+  | { kind: "publish"; topic: "reservation/request"; body: RequestBody }
+  | { kind: "publish"; topic: "reservation/response"; body: ResponseBody }
+  | { kind: "publish"; topic: "reservation/outcome"; body: OutcomeBody }
+  | { kind: "journal"; record: ReservationRecordRef; state: ReservationState; detail: Record<string, unknown> }
+  | { kind: "settle"; result: ReservationResult };
+
+/** What the engine needs to know about the fleet at the moment of an event. */
+export interface FleetContext {
+  /** The current view, self included. */
+  view: View;
+  /** Microgrids of the live peers that must answer (view members other than self). */
+  peers: readonly string[];
+  /** The fleet's ledger now, without the engine's holds (it adds them). */
+  ledger(): Omit<LedgerInput, "holds">;
+  /** Lease ids the peers list in their latest states (already in their allocation: not held twice). */
+  publishedLeaseIds: ReadonlySet<string>;
+}
+
+export interface ReservationConfig {
+  self: string;
+  incarnation: string;
+  /** Each peer should answer within this; a request waits twice as long (a deferred answer waits for one settled request). */
+  ackTimeoutMs: number;
+  leaseMs: number;
+}
+
+interface Pending {
+  id: string;
+  kw: number;
+  view: number;
+  peers: Set<string>;
+  acks: Set<string>;
+  lamport: number;
+  sentAt: number;
+  reason: string;
+}
+
+interface Hold {
+  id: string;
+  holder: string;
+  kw: number;
+  view: number;
+  state: "tentative" | "lease";
+  ackedAt: number;
+  expiresAt: number;
+  leaseMs: number;
+}
+
+const KW_EPS = 1e-9;
+
+export class ReservationEngine {
+  private lamport = 0;
+  private seq = 0;
+  private pending: Pending | null = null;
+  private readonly leases = new Map<string, { id: string; kw: number; expiresAt: number }>();
+  private readonly holds = new Map<string, Hold>();
+  private deferred: ReservationRequest[] = [];
+
+  constructor(private readonly cfg: ReservationConfig) {}
+
+  // ------------------------------------------------------------ own requests
+
+  /** Ask the live peers for `kw` more generation. The result comes as a `settle` effect (now or later). */
+  request(kw: number, reason: string, now: number, fleet: FleetContext): Effect[] {
+    const id = `${this.cfg.self}-${this.cfg.incarnation}-${++this.seq}`;
+    const record = this.ownRecord(id, kw, fleet.view.view);
+    if (this.pending) {
+      return [{ kind: "settle", result: { id, granted: false, kw, reason: "busy", detail: { outstanding: this.pending.id } } }];
+    }
+    if (!(kw > 0) || !Number.isFinite(kw)) return [{ kind: "settle", result: { id, granted: false, kw, reason: "invalid-kw" } }];
+    // This agent is a member of the view too: its own ledger must have room first.
+    const h = this.headroom(fleet);
+    if (h.headroom_kw + KW_EPS < kw) {
+      const detail = { reason: "no-headroom", ...h };
+      return [
+        { kind: "journal", record, state: "requested", detail: { reason } },
+        { kind: "journal", record, state: "aborted", detail },
+        { kind: "settle", result: { id, granted: false, kw, reason: "no-headroom", detail } },
+      ];
+    }
+    const lamport = ++this.lamport;
+    this.pending = { id, kw, view: fleet.view.view, peers: new Set(fleet.peers), acks: new Set(), lamport, sentAt: now, reason };
+    const effects: Effect[] = [
+      { kind: "journal", record, state: "requested", detail: { reason, peers: [...fleet.peers], ...h } },
+      {
+        kind: "publish",
+        topic: "reservation/request",
+        body: { type: "reservation-request", id, kw, view: fleet.view.view, members: fleet.view.members, lamport, lease_ms: this.cfg.leaseMs, reason },
+      },
+    ];
+    // Alone in the view: nobody else can be spending the headroom.
+    if (fleet.peers.length === 0) effects.push(...this.grant(now, fleet));
+    return effects;
+  }
+
+  /** Give a lease back (the load it covered was shed, or the session ended). */
+  release(id: string, now: number): Effect[] {
+    const l = this.leases.get(id);
+    if (!l) return [];
+    this.leases.delete(id);
+    return [
+      { kind: "publish", topic: "reservation/outcome", body: { type: "reservation-outcome", request_id: id, outcome: "released", kw: l.kw, lease_ms: 0, lamport: ++this.lamport } },
+      { kind: "journal", record: this.ownRecord(id, l.kw, null), state: "released", detail: { remaining_ms: Math.max(0, l.expiresAt - now) } },
+    ];
+  }
+
+  /** Leases held now, with the time left (what the shield counts and the state publishes). */
+  ownLeases(now: number): LeaseInfo[] {
+    const out: LeaseInfo[] = [];
+    for (const l of this.leases.values()) if (l.expiresAt > now) out.push({ id: l.id, kw: l.kw, remaining_ms: Math.floor(l.expiresAt - now) });
+    return out;
+  }
+
+  /** Leases from before a restart (journal), with the time they had left. */
+  restoreLeases(leases: readonly { id: string; kw: number; remainingMs: number }[], now: number): void {
+    for (const l of leases) if (l.remainingMs > 0) this.leases.set(l.id, { id: l.id, kw: l.kw, expiresAt: now + l.remainingMs });
+  }
+
+  get outstanding(): string | null {
+    return this.pending?.id ?? null;
+  }
+
+  // ------------------------------------------------------------ messages in
+
+  onRequest(req: ReservationRequest, now: number, fleet: FleetContext): Effect[] {
+    if (req.from === this.cfg.self) return [];
+    this.lamport = Math.max(this.lamport, req.lamport) + 1;
+    const record = this.peerRecord(req);
+    const effects: Effect[] = [{ kind: "journal", record, state: "received", detail: { lamport: req.lamport, reason: req.reason ?? null } }];
+    const mine = this.pending;
+    if (mine && mine.view === req.view && before(mine.lamport, this.cfg.self, req.lamport, req.from)) {
+      this.deferred.push(req);
+      effects.push({ kind: "journal", record, state: "deferred", detail: { behind: mine.id } });
+      return effects;
+    }
+    return [...effects, ...this.answer(req, now, fleet)];
+  }
+
+  onResponse(resp: ReservationResponse, now: number, fleet: FleetContext): Effect[] {
+    this.lamport = Math.max(this.lamport, resp.lamport) + 1;
+    const p = this.pending;
+    if (!p || resp.request_id !== p.id || resp.requester !== this.cfg.self) return [];
+    if (!p.peers.has(resp.from)) return []; // not in the view it was asked in
+    for (const l of resp.leases ?? []) this.learnLease(l.id, resp.from, l.kw, l.remaining_ms, now, p.view);
+    if (resp.view !== p.view) return this.abort("view-mismatch", { peer: resp.from, peer_view: resp.view, view: p.view }, now, fleet);
+    if (resp.verdict === "nack") {
+      return this.abort(resp.reason ?? "nack", { peer: resp.from, headroom_kw: resp.headroom_kw ?? null, ...(resp.figures ?? {}) }, now, fleet);
+    }
+    p.acks.add(resp.from);
+    for (const peer of p.peers) if (!p.acks.has(peer)) return [];
+    return this.grant(now, fleet);
+  }
+
+  onOutcome(out: ReservationOutcome, now: number): Effect[] {
+    if (out.from === this.cfg.self) return [];
+    this.lamport = Math.max(this.lamport, out.lamport) + 1;
+    const hold = this.holds.get(out.request_id);
+    const record: ReservationRecordRef = { id: out.request_id, requester: out.from, kw: out.kw, view: hold?.view ?? null, leaseMs: out.lease_ms, role: "peer" };
+    if (out.outcome === "granted") {
+      if (out.lease_ms <= 0) return [];
+      this.learnLease(out.request_id, out.from, out.kw, out.lease_ms, now, hold?.view ?? -1);
+      return [{ kind: "journal", record, state: "held", detail: { lease_ms: out.lease_ms } }];
+    }
+    if (!hold) return [];
+    this.holds.delete(out.request_id);
+    return [{ kind: "journal", record, state: out.outcome === "released" ? "released" : "dropped", detail: { outcome: out.outcome, reason: out.reason ?? null } }];
+  }
+
+  // ------------------------------------------------------------ time
+
+  /** Timeouts, view changes and expiries. Call on every tick and on every view change. */
+  tick(now: number, fleet: FleetContext): Effect[] {
+    const effects: Effect[] = [];
+    const p = this.pending;
+    if (p) {
+      if (fleet.view.view !== p.view) effects.push(...this.abort("view-changed", { view: p.view, now_view: fleet.view.view }, now, fleet));
+      else if (now - p.sentAt > 2 * this.cfg.ackTimeoutMs) {
+        effects.push(...this.abort("timeout", { missing: [...p.peers].filter((x) => !p.acks.has(x)), waited_ms: now - p.sentAt }, now, fleet));
+      }
+    }
+    for (const h of [...this.holds.values()]) {
+      const record: ReservationRecordRef = { id: h.id, requester: h.holder, kw: h.kw, view: h.view, leaseMs: h.leaseMs, role: "peer" };
+      if (h.state === "tentative" && now > h.expiresAt) {
+        // No outcome heard: assume it was granted (the safe side) and keep it for a lease's time from the ack.
+        h.state = "lease";
+        h.expiresAt = h.ackedAt + h.leaseMs;
+        effects.push({ kind: "journal", record, state: "held", detail: { assumed: "granted (no outcome heard)" } });
+      }
+      if (h.state === "lease" && now >= h.expiresAt) {
+        this.holds.delete(h.id);
+        effects.push({ kind: "journal", record, state: "expired", detail: {} });
+      }
+    }
+    for (const l of [...this.leases.values()]) {
+      if (now >= l.expiresAt) {
+        this.leases.delete(l.id);
+        effects.push({ kind: "journal", record: this.ownRecord(l.id, l.kw, null), state: "expired", detail: {} });
+      }
+    }
+    // A deferred requester that left the view has aborted already: no answer owed.
+    const members = new Set(fleet.view.members.map((m) => m.split("@")[0]));
+    this.deferred = this.deferred.filter((r) => members.has(r.from));
+    return effects;
+  }
+
+  /** Peers' leases counted against the headroom now: granted, and not yet in their holder's published leases. */
+  activeHolds(publishedLeaseIds: ReadonlySet<string>): { id: string; holder: string; kw: number }[] {
+    const out: { id: string; holder: string; kw: number }[] = [];
+    for (const h of this.holds.values()) if (h.state === "lease" && !publishedLeaseIds.has(h.id)) out.push({ id: h.id, holder: h.holder, kw: h.kw });
+    return out;
+  }
+
+  headroom(fleet: FleetContext): Headroom {
+    return headroom({ ...fleet.ledger(), holds: this.activeHolds(fleet.publishedLeaseIds) });
+  }
+
+  // ------------------------------------------------------------ inside
+
+  private answer(req: ReservationRequest, now: number, fleet: FleetContext): Effect[] {
+    const record = this.peerRecord(req);
+    const respond = (verdict: "ack" | "nack", reason: string | undefined, h: Headroom | null): Effect => ({
+      kind: "publish",
+      topic: "reservation/response",
+      body: {
+        type: "reservation-response",
+        request_id: req.id,
+        requester: req.from,
+        verdict,
+        view: fleet.view.view,
+        lamport: ++this.lamport,
+        ...(reason ? { reason } : {}),
+        ...(h ? { headroom_kw: h.headroom_kw, figures: { cap_kw: h.cap_kw, used_kw: h.used_kw, reserved_kw: h.reserved_kw, held_kw: h.held_kw } } : {}),
+        leases: this.ownLeases(now),
+      },
+    });
+    if (req.view !== fleet.view.view) {
+      return [respond("nack", "view-mismatch", null), { kind: "journal", record, state: "nacked", detail: { reason: "view-mismatch", my_view: fleet.view.view } }];
+    }
+    const h = this.headroom(fleet);
+    if (h.headroom_kw + KW_EPS < req.kw) {
+      return [respond("nack", "no-headroom", h), { kind: "journal", record, state: "nacked", detail: { reason: "no-headroom", ...h } }];
+    }
+    this.holds.set(req.id, {
+      id: req.id,
+      holder: req.from,
+      kw: req.kw,
+      view: req.view,
+      state: "tentative",
+      ackedAt: now,
+      expiresAt: now + 3 * this.cfg.ackTimeoutMs,
+      leaseMs: req.lease_ms,
+    });
+    return [respond("ack", undefined, h), { kind: "journal", record, state: "acked", detail: { ...h } }];
+  }
+
+  /** A peer's lease, heard of by its outcome or in an answer: counted until it expires or its holder's state lists it. */
+  private learnLease(id: string, holder: string, kw: number, remainingMs: number, now: number, view: number): void {
+    const h = this.holds.get(id) ?? { id, holder, kw, view, state: "lease" as const, ackedAt: now, expiresAt: 0, leaseMs: remainingMs };
+    h.state = "lease";
+    h.expiresAt = Math.max(h.expiresAt, now + remainingMs);
+    this.holds.set(id, h);
+  }
+
+  private grant(now: number, fleet: FleetContext): Effect[] {
+    const p = this.pending!;
+    this.pending = null;
+    // The lease runs from when it was asked: the holder's lease ends before any peer's.
+    const expiresAt = p.sentAt + this.cfg.leaseMs;
+    this.leases.set(p.id, { id: p.id, kw: p.kw, expiresAt });
+    const record = this.ownRecord(p.id, p.kw, p.view);
+    return [
+      {
+        kind: "publish",
+        topic: "reservation/outcome",
+        body: { type: "reservation-outcome", request_id: p.id, outcome: "granted", kw: p.kw, lease_ms: Math.max(0, Math.floor(expiresAt - now)), lamport: ++this.lamport },
+      },
+      { kind: "journal", record, state: "granted", detail: { acks: [...p.acks], waited_ms: now - p.sentAt } },
+      { kind: "settle", result: { id: p.id, granted: true, kw: p.kw, detail: { acks: [...p.acks], lease_ms: this.cfg.leaseMs } } },
+      ...this.releaseDeferred(now, fleet),
+    ];
+  }
+
+  private abort(reason: string, detail: Record<string, unknown>, now: number, fleet: FleetContext): Effect[] {
+    const p = this.pending!;
+    this.pending = null;
+    const record = this.ownRecord(p.id, p.kw, p.view);
+    return [
+      { kind: "publish", topic: "reservation/outcome", body: { type: "reservation-outcome", request_id: p.id, outcome: "aborted", kw: p.kw, lease_ms: 0, lamport: ++this.lamport, reason } },
+      { kind: "journal", record, state: "aborted", detail: { reason, ...detail } },
+      { kind: "settle", result: { id: p.id, granted: false, kw: p.kw, reason, detail } },
+      ...this.releaseDeferred(now, fleet),
+    ];
+  }
+
+  /** Answer the requests deferred behind the one just settled, earliest first. */
+  private releaseDeferred(now: number, fleet: FleetContext): Effect[] {
+    const queue = this.deferred.sort((a, b) => (before(a.lamport, a.from, b.lamport, b.from) ? -1 : 1));
+    this.deferred = [];
+    return queue.flatMap((r) => this.answer(r, now, fleet));
+  }
+
+  private ownRecord(id: string, kw: number, view: number | null): ReservationRecordRef {
+    return { id, requester: this.cfg.self, kw, view, leaseMs: this.cfg.leaseMs, role: "own" };
+  }
+
+  private peerRecord(r: ReservationRequest): ReservationRecordRef {
+    return { id: r.id, requester: r.from, kw: r.kw, view: r.view, leaseMs: r.lease_ms, role: "peer" };
+  }
+}
+
+/** Request (la, a) comes before (lb, b): Lamport order, ties broken by microgrid id. */
+export function before(la: number, a: string, lb: number, b: string): boolean {
+  return la < lb || (la === lb && a < b);
+}

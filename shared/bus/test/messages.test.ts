@@ -1,0 +1,65 @@
+import { describe, expect, it } from "vitest";
+import { BUS_PROTOCOL, parseMessage, parseTopic, topicOf, viewOf } from "../index.js";
+
+const ctx = { base: "blackstart", fleet: new Set(["mg1", "mg2"]), scenarioHash: "a".repeat(64) };
+const state = {
+  v: BUS_PROTOCOL,
+  type: "state",
+  from: "mg2",
+  incarnation: "5f3a",
+  seq: 4,
+  tick: 12,
+  scenario_hash: "a".repeat(64),
+  session: { active: true, id: "s1", step: 3, length: 15 },
+  switches: { "Line.l35": "closed", "Line.l40": "unknown" },
+  served_kw: 310.5,
+  quota_kw: 300,
+  leases: [{ id: "mg2-5f3a-1", kw: 100, remaining_ms: 55_000 }],
+  committed_kw: 310.5,
+  health: "ok",
+  view: 123,
+};
+
+describe("bus topics and messages", () => {
+  it("builds and parses topics under one base", () => {
+    expect(topicOf("blackstart", "mg1", "reservation/request")).toBe("blackstart/mg1/reservation/request");
+    expect(parseTopic("blackstart", "blackstart/mg1/state")).toEqual({ microgrid: "mg1", kind: "state" });
+    expect(parseTopic("blackstart", "blackstart/mg1/other")).toBeNull();
+    expect(parseTopic("blackstart", "zigbee2mqtt/bridge/state")).toBeNull();
+    expect(parseTopic("fleet/a", "fleet/a/mg1/alarm")).toEqual({ microgrid: "mg1", kind: "alarm" });
+  });
+
+  it("accepts a valid state", () => {
+    const r = parseMessage(ctx, "blackstart/mg2/state", JSON.stringify(state));
+    expect(r.ok && r.kind === "state" && r.msg.served_kw).toBe(310.5);
+  });
+
+  it("drops, with a reason, what is not JSON, breaks the schema, is spoofed, foreign or too large", () => {
+    const drop = (topic: string, payload: string) => {
+      const r = parseMessage(ctx, topic, payload);
+      return r.ok ? "accepted" : `${r.reason}: ${r.detail}`;
+    };
+    expect(drop("blackstart/mg2/state", "{not json")).toMatch(/^not-json/);
+    expect(drop("blackstart/mg2/state", JSON.stringify({ ...state, served_kw: -5 }))).toMatch(/^schema: served_kw/);
+    expect(drop("blackstart/mg2/state", JSON.stringify({ ...state, extra: 1 }))).toMatch(/^schema/);
+    expect(drop("blackstart/mg2/state", JSON.stringify({ ...state, v: 2 }))).toMatch(/^schema: v/);
+    expect(drop("blackstart/mg1/state", JSON.stringify(state))).toMatch(/^spoofed: 'from' is 'mg2' on mg1's topic/);
+    expect(drop("blackstart/mg9/state", JSON.stringify({ ...state, from: "mg9" }))).toMatch(/^foreign-microgrid/);
+    expect(drop("blackstart/mg2/state", JSON.stringify({ ...state, scenario_hash: "b".repeat(64) }))).toMatch(/^foreign-scenario/);
+    expect(drop("other/mg2/state", JSON.stringify(state))).toMatch(/^foreign-topic/);
+    expect(drop("blackstart/mg2/state", JSON.stringify({ ...state, pad: "x".repeat(70_000) }))).toMatch(/^too-large/);
+  });
+
+  it("takes operator requests from anyone the broker lets publish there", () => {
+    const r = parseMessage(ctx, "blackstart/mg1/request/command", JSON.stringify({ v: 1, type: "command", command: "restore", request_id: "op-1", by: "alice" }));
+    expect(r.ok && r.kind).toBe("request/command");
+  });
+
+  it("computes the same view number from the same members in any order", () => {
+    const a = viewOf([{ microgrid: "mg2", incarnation: "b" }, { microgrid: "mg1", incarnation: "a" }]);
+    const b = viewOf([{ microgrid: "mg1", incarnation: "a" }, { microgrid: "mg2", incarnation: "b" }]);
+    expect(a).toEqual(b);
+    expect(a.members).toEqual(["mg1@a", "mg2@b"]);
+    expect(viewOf([{ microgrid: "mg1", incarnation: "a" }, { microgrid: "mg2", incarnation: "c" }]).view).not.toBe(a.view);
+  });
+});

@@ -1,0 +1,267 @@
+import { describe, expect, it } from "vitest";
+import { BUS_PROTOCOL, type ReservationOutcome, type ReservationRequest, type ReservationResponse } from "../messages.js";
+import { ReservationEngine, type Effect, type FleetContext, type ReservationResult } from "../reservation.js";
+import { viewOf } from "../view.js";
+import { headroom } from "../ledger.js";
+
+/** A fleet of engines exchanging messages in an order chosen by a seeded generator. */
+class SimFleet {
+  readonly engines = new Map<string, ReservationEngine>();
+  readonly results = new Map<string, ReservationResult[]>();
+  readonly committed = new Map<string, number>();
+  /** What each agent last published in its state: its leases. */
+  readonly published = new Map<string, { id: string; kw: number }[]>();
+  readonly journal: { who: string; id: string; state: string }[] = [];
+  private queue: { to: string; topic: string; msg: unknown }[] = [];
+  now = 0;
+  live: Set<string>;
+
+  constructor(
+    readonly ids: string[],
+    readonly capKw: number,
+    readonly usedKw: number,
+    readonly quotaKw: number,
+    private rand: () => number,
+    readonly ackTimeoutMs = 1000,
+  ) {
+    this.live = new Set(ids);
+    for (const id of ids) {
+      this.engines.set(id, new ReservationEngine({ self: id, incarnation: "i", ackTimeoutMs, leaseMs: 60_000 }));
+      this.results.set(id, []);
+      this.committed.set(id, quotaKw); // every agent has spent its quota: only leases are left
+      this.published.set(id, []);
+    }
+  }
+
+  fleet(self: string): FleetContext {
+    const members = [...this.live].map((m) => ({ microgrid: m, incarnation: "i" }));
+    const engine = this.engines.get(self)!;
+    return {
+      view: viewOf(members),
+      peers: [...this.live].filter((m) => m !== self),
+      ledger: () => ({
+        cap_kw: this.capKw,
+        used_kw: this.usedKw,
+        agents: this.ids.map((m) => {
+          const leases = m === self ? engine.ownLeases(this.now) : this.published.get(m)!;
+          return { microgrid: m, live: this.live.has(m), quota_kw: this.quotaKw, leases_kw: leases.reduce((a, l) => a + l.kw, 0), committed_kw: this.committed.get(m)! };
+        }),
+      }),
+      publishedLeaseIds: new Set([...this.published.entries()].filter(([m]) => m !== self).flatMap(([, ls]) => ls.map((l) => l.id))),
+    };
+  }
+
+  apply(who: string, effects: Effect[]): void {
+    for (const e of effects) {
+      if (e.kind === "settle") this.results.get(who)!.push(e.result);
+      else if (e.kind === "journal") this.journal.push({ who, id: e.record.id, state: e.state });
+      else {
+        const msg = { v: BUS_PROTOCOL, from: who, incarnation: "i", ...e.body };
+        for (const to of this.live) if (to !== who) this.queue.push({ to, topic: e.topic, msg });
+        // A granted lease shows up in the holder's next state, delivered like any message.
+        if (e.topic === "reservation/outcome" && e.body.outcome === "granted") {
+          for (const to of this.live) if (to !== who) this.queue.push({ to, topic: "state", msg: { from: who } });
+        }
+      }
+    }
+  }
+
+  deliver(m: { to: string; topic: string; msg: unknown }): void {
+    const e = this.engines.get(m.to)!;
+    const f = this.fleet(m.to);
+    if (m.topic === "reservation/request") this.apply(m.to, e.onRequest(m.msg as ReservationRequest, this.now, f));
+    else if (m.topic === "reservation/response") this.apply(m.to, e.onResponse(m.msg as ReservationResponse, this.now, f));
+    else if (m.topic === "reservation/outcome") this.apply(m.to, e.onOutcome(m.msg as ReservationOutcome, this.now));
+    else if (m.topic === "state") {
+      const from = (m.msg as { from: string }).from;
+      this.published.set(from, this.engines.get(from)!.ownLeases(this.now));
+    }
+  }
+
+  /** Deliver everything queued, in random order, advancing time a little per message. */
+  run(maxSteps = 10_000): void {
+    for (let i = 0; i < maxSteps && this.queue.length > 0; i++) {
+      const k = Math.floor(this.rand() * this.queue.length);
+      const [m] = this.queue.splice(k, 1);
+      this.now += Math.floor(this.rand() * 5);
+      this.deliver(m!);
+    }
+  }
+
+  request(who: string, kw: number): void {
+    this.apply(who, this.engines.get(who)!.request(kw, "pick-up", this.now, this.fleet(who)));
+  }
+
+  granted(): string[] {
+    return [...this.results.entries()].flatMap(([who, rs]) => rs.filter((r) => r.granted).map(() => who));
+  }
+}
+
+/** The request message an engine's effects publish, as a peer receives it. */
+function requestOf(effects: Effect[], from: string): ReservationRequest {
+  for (const e of effects) if (e.kind === "publish" && e.topic === "reservation/request") return { v: BUS_PROTOCOL, from, incarnation: "i", ...e.body };
+  throw new Error("no request published");
+}
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe("reservation protocol (simulated delivery orders)", () => {
+  it("two agents racing for the last 300 kW: exactly one wins, in every delivery order, with bystanders", () => {
+    for (const n of [2, 3, 5]) {
+      for (let seed = 1; seed <= 300; seed++) {
+        const ids = ["mg1", "mg2", "mg3", "mg4", "mg5"].slice(0, n);
+        // cap 2400, 600 kW served at the start, quotas 300 each all spent: headroom = 2400 - 600 - 1500 ... set so that 300 are left.
+        const f = new SimFleet(ids, 2400, 2100, 0, mulberry32(seed));
+        // Random interleaving of the two requests with the traffic.
+        if (seed % 2) {
+          f.request("mg1", 300);
+          f.request("mg2", 300);
+        } else {
+          f.request("mg2", 300);
+          f.request("mg1", 300);
+        }
+        f.run();
+        expect(f.granted(), `n=${n} seed=${seed}`).toHaveLength(1);
+        const lost = ["mg1", "mg2"].find((m) => !f.granted().includes(m))!;
+        expect(f.results.get(lost)!.map((r) => r.reason)).toEqual(["no-headroom"]);
+      }
+    }
+  });
+
+  it("grants both when both fit, and never more than fits with three racers", () => {
+    for (let seed = 1; seed <= 200; seed++) {
+      const f = new SimFleet(["mg1", "mg2", "mg3", "mg4"], 2400, 1800, 0, mulberry32(seed));
+      for (const m of ["mg1", "mg2", "mg3"]) f.request(m, 300);
+      f.run();
+      // 600 kW of headroom, three asking for 300: at most two may win.
+      expect(f.granted().length, `seed=${seed}`).toBeLessThanOrEqual(2);
+      expect(f.granted().length, `seed=${seed}`).toBeGreaterThanOrEqual(1);
+    }
+    // Any number of racers asking any amounts: never more granted than the headroom, and someone wins.
+    const runs = Number(process.env.BLACKSTART_PROPERTY_RUNS ?? 400);
+    for (let seed = 1; seed <= runs; seed++) {
+      const rand = mulberry32(seed * 7919);
+      const n = 2 + Math.floor(rand() * 5);
+      const ids = Array.from({ length: n }, (_, i) => `mg${i + 1}`);
+      const room = 100 + Math.floor(rand() * 900);
+      const f = new SimFleet(ids, 2400, 2400 - room, 0, rand);
+      const asks = ids.filter(() => rand() < 0.7).map((m) => [m, 50 + Math.floor(rand() * 400)] as const);
+      for (const [m, kw] of asks) f.request(m, kw);
+      f.run();
+      const won = [...f.results.values()].flat().filter((r) => r.granted).reduce((a, r) => a + r.kw, 0);
+      expect(won, `seed=${seed}`).toBeLessThanOrEqual(room);
+      if (asks.some(([, kw]) => kw <= room)) expect(won, `seed=${seed}`).toBeGreaterThan(0);
+    }
+    const g = new SimFleet(["mg1", "mg2", "mg3"], 2400, 1800, 0, mulberry32(7));
+    g.request("mg1", 300);
+    g.request("mg2", 300);
+    g.run();
+    expect(g.granted().sort()).toEqual(["mg1", "mg2"]);
+  });
+
+  it("refuses at once when its own ledger has no room, and grants alone in its view", () => {
+    const f = new SimFleet(["mg1", "mg2"], 2400, 2300, 0, mulberry32(1));
+    f.request("mg1", 300);
+    expect(f.results.get("mg1")).toEqual([expect.objectContaining({ granted: false, reason: "no-headroom", detail: expect.objectContaining({ headroom_kw: 100 }) })]);
+    const alone = new SimFleet(["mg1"], 2400, 0, 0, mulberry32(1));
+    alone.request("mg1", 300);
+    expect(alone.granted()).toEqual(["mg1"]);
+  });
+
+  it("counts every live agent's unused quota as reserved", () => {
+    expect(
+      headroom({
+        cap_kw: 2400,
+        used_kw: 514,
+        agents: [
+          { microgrid: "mg1", live: true, quota_kw: 300, leases_kw: 100, committed_kw: 250 },
+          { microgrid: "mg2", live: true, quota_kw: 300, leases_kw: 0, committed_kw: 400 },
+          { microgrid: "mg3", live: false, quota_kw: 300, leases_kw: 0, committed_kw: 0 },
+        ],
+        holds: [{ id: "x", holder: "mg2", kw: 50 }],
+      }),
+    ).toEqual({ cap_kw: 2400, used_kw: 514, reserved_kw: 150, held_kw: 50, headroom_kw: 1686 });
+  });
+
+  it("aborts on a nack from another view, on a view change, and on a timeout naming who did not answer", () => {
+    const f = new SimFleet(["mg1", "mg2", "mg3"], 2400, 0, 0, mulberry32(3));
+    const e1 = f.engines.get("mg1")!;
+    f.apply("mg1", e1.request(100, "x", 0, f.fleet("mg1")));
+    // mg3 goes offline before anything is delivered: the view changes.
+    f.live.delete("mg3");
+    const out = e1.tick(10, f.fleet("mg1"));
+    expect(out.find((e) => e.kind === "settle")).toMatchObject({ result: { granted: false, reason: "view-changed" } });
+
+    const g = new SimFleet(["mg1", "mg2", "mg3"], 2400, 0, 0, mulberry32(3));
+    const g1 = g.engines.get("mg1")!;
+    g.apply("mg1", g1.request(100, "x", 0, g.fleet("mg1")));
+    // mg3 never answers.
+    (g as unknown as { queue: { to: string }[] }).queue = (g as unknown as { queue: { to: string }[] }).queue.filter((m) => m.to !== "mg3");
+    g.run();
+    expect(g.results.get("mg1")).toEqual([]);
+    const t = g1.tick(2001, g.fleet("mg1"));
+    expect(t.find((e) => e.kind === "settle")).toMatchObject({ result: { granted: false, reason: "timeout", detail: { missing: ["mg3"] } } });
+
+    // A peer in another view nacks.
+    const h = new SimFleet(["mg1", "mg2"], 2400, 0, 0, mulberry32(3));
+    const stale = { ...h.fleet("mg2"), view: { view: 12345, members: [] } };
+    const resp = h.engines.get("mg2")!.onRequest(requestOf(h.engines.get("mg1")!.request(100, "x", 0, h.fleet("mg1")), "mg1"), 1, stale);
+    expect(resp.find((e) => e.kind === "publish")).toMatchObject({ body: { verdict: "nack", reason: "view-mismatch" } });
+  });
+
+  it("keeps a lease for its relative duration, releases it on demand, and counts a peer's lease until its state shows it", () => {
+    const f = new SimFleet(["mg1", "mg2"], 2400, 1800, 0, mulberry32(5));
+    f.request("mg1", 300);
+    f.run();
+    const e1 = f.engines.get("mg1")!;
+    const lease = e1.ownLeases(f.now)[0]!;
+    expect(lease.kw).toBe(300);
+    expect(lease.remaining_ms).toBeGreaterThan(59_000);
+    expect(e1.ownLeases(60_001)).toEqual([]);
+    // mg2 heard the outcome: it counts the lease as a hold until mg1's state lists it.
+    const e2 = f.engines.get("mg2")!;
+    expect(e2.activeHolds(new Set())).toEqual([{ id: lease.id, holder: "mg1", kw: 300 }]);
+    expect(e2.activeHolds(new Set([lease.id]))).toEqual([]);
+    const rel = e1.release(lease.id, f.now);
+    expect(rel[0]).toMatchObject({ kind: "publish", body: { outcome: "released" } });
+    f.apply("mg1", rel);
+    f.run();
+    expect(e2.activeHolds(new Set())).toEqual([]);
+    expect(e1.ownLeases(f.now)).toEqual([]);
+    // Expiry of a hold whose holder went silent.
+    const g = new SimFleet(["mg1", "mg2"], 2400, 1800, 0, mulberry32(6));
+    g.request("mg1", 300);
+    g.run();
+    const held = g.engines.get("mg2")!;
+    expect(held.tick(g.now + 61_000, g.fleet("mg2")).map((e) => e.kind === "journal" && e.state)).toContain("expired");
+    expect(held.activeHolds(new Set())).toEqual([]);
+  });
+
+  it("treats an ack without an outcome as granted once the outcome is overdue", () => {
+    const f = new SimFleet(["mg1", "mg2"], 2400, 1800, 0, mulberry32(8));
+    const e2 = f.engines.get("mg2")!;
+    const req = requestOf(f.engines.get("mg1")!.request(300, "x", 0, f.fleet("mg1")), "mg1");
+    e2.onRequest(req, 0, f.fleet("mg2"));
+    expect(e2.activeHolds(new Set())).toEqual([]); // tentative: not counted
+    e2.tick(3001, f.fleet("mg2"));
+    expect(e2.activeHolds(new Set())).toEqual([{ id: req.id, holder: "mg1", kw: 300 }]);
+    expect(e2.headroom(f.fleet("mg2")).headroom_kw).toBe(300);
+  });
+
+  it("settles a second request at once as busy while one is outstanding", () => {
+    const f = new SimFleet(["mg1", "mg2"], 2400, 0, 0, mulberry32(1));
+    const e = f.engines.get("mg1")!;
+    e.request(100, "a", 0, f.fleet("mg1"));
+    expect(e.request(100, "b", 0, f.fleet("mg1"))).toEqual([expect.objectContaining({ kind: "settle", result: expect.objectContaining({ reason: "busy" }) })]);
+    expect(e.outstanding).toMatch(/^mg1-i-1$/);
+  });
+});
