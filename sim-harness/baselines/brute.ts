@@ -52,60 +52,51 @@ export function evaluateConfiguration(m: RestorationModel, closed: ArrayLike<num
   }
   if (!m.islandRatings) return { feasible: true, energized, needsLp: false };
 
-  // Per island: demand within the units' range; switch flows within limits.
+  // Per island: can its units cover its demand with every switch flow within its limit?
+  // On a tree this is exact by intervals: a subtree can export any kW in
+  // [sum of its units' minimum - its demand, sum of maxima - demand], each
+  // child's interval clipped to the limit of the switch that joins it.
   let needsLp = false;
-  for (const root of live) {
-    const members = m.sections.map((_, i) => i).filter((i) => find(i) === root);
-    let demand = 0;
-    let lo = 0;
-    let hi = 0;
-    const units: number[] = [];
-    for (const i of members) {
-      const s = m.sections[i]!;
-      demand += s.kw * m.lossFactor - s.injectionKw;
-      for (const u of s.forming) {
-        lo += u.minKw;
-        hi += u.maxKw;
-        units.push(i);
-      }
+  const adj = new Map<number, number[]>();
+  m.switches.forEach((sw, k) => {
+    if (!closed[k]) return;
+    (adj.get(sw.a) ?? adj.set(sw.a, []).get(sw.a)!).push(k);
+    (adj.get(sw.b) ?? adj.set(sw.b, []).get(sw.b)!).push(k);
+  });
+  const exportRange = (s: number, from: number): [number, number] => {
+    const sec = m.sections[s]!;
+    const demand = sec.kw * m.lossFactor - sec.injectionKw;
+    let lo = -demand;
+    let hi = -demand;
+    for (const u of sec.forming) {
+      lo += u.minKw;
+      hi += u.maxKw;
     }
-    if (demand > hi + 1e-9 || demand < lo - 1e-9) return fail;
-    const limited = m.switches.some((sw, k) => closed[k] && find(sw.a) === root && Number.isFinite(sw.limitKw));
-    if (!limited) continue;
-    if (units.length > 1 || loop) {
+    for (const k of adj.get(s) ?? []) {
+      if (k === from) continue;
+      const sw = m.switches[k]!;
+      const [clo, chi] = exportRange(sw.a === s ? sw.b : sw.a, k);
+      const l = Math.max(clo, -sw.limitKw);
+      const h = Math.min(chi, sw.limitKw);
+      if (l > h + 1e-9) return [Infinity, -Infinity];
+      lo += l;
+      hi += h;
+    }
+    return [lo, hi];
+  };
+  for (const root of live) {
+    if (loop) {
+      // Meshed island (mesh allowed): flows are not fixed by the tree; an LP decides.
       needsLp = true;
       continue;
     }
-    // One unit, a tree: the flow through each switch is the demand beyond it.
-    const adj = new Map<number, number[]>();
-    m.switches.forEach((sw, k) => {
-      if (!closed[k] || find(sw.a) !== root) return;
-      (adj.get(sw.a) ?? adj.set(sw.a, []).get(sw.a)!).push(k);
-      (adj.get(sw.b) ?? adj.set(sw.b, []).get(sw.b)!).push(k);
-    });
-    const beyond = (s: number, from: number): number => {
-      let d = m.sections[s]!.kw * m.lossFactor - m.sections[s]!.injectionKw;
-      for (const k of adj.get(s) ?? []) {
-        if (k === from) continue;
-        const sw = m.switches[k]!;
-        const t = sw.a === s ? sw.b : sw.a;
-        const f = beyond(t, k);
-        if (Math.abs(f) > sw.limitKw + 1e-9) throw EXCEEDED;
-        d += f;
-      }
-      return d;
-    };
-    try {
-      beyond(units[0]!, -1);
-    } catch (e) {
-      if (e === EXCEEDED) return fail;
-      throw e;
-    }
+    const start = m.sections.findIndex((_, i) => find(i) === root);
+    const [lo, hi] = exportRange(start, -1);
+    if (lo > 1e-9 || hi < -1e-9) return fail;
   }
   return { feasible: true, energized, needsLp };
 }
 
-const EXCEEDED = Symbol("exceeded");
 
 /** The best configuration by enumeration. */
 export async function bruteForce(m: RestorationModel): Promise<Plan & { configurations: number }> {

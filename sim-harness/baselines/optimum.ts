@@ -95,7 +95,20 @@ export async function findOptimum(envIn: RestorationEnv, options: OptimumOptions
       // The MILP's best under kW measured by the power flow is a plan the power flow accepted.
       iterations.push({ estimatedKw: r.plan.kw, estimatedWeighted: r.plan.weighted, checkedKw: known.restored, checkedWeighted: known.weighted, accepted: true, reason: "optimal with measured kW", milpMs: r.ms });
       options.progress?.(`optimum: iteration ${it + 1}: plan confirmed (${known.restored.toFixed(1)} kW)`);
-      const seq = buildSequence(model, identity, env.initialStates(), r.plan.closed, s.episode.length);
+      let seq: ReturnType<typeof buildSequence>;
+      try {
+        seq = buildSequence(model, identity, env.initialStates(), r.plan.closed, s.episode.length);
+      } catch (e) {
+        if (!(e instanceof BlackstartError)) throw e;
+        // Not reachable without breaching a limit on the way (e.g. a merge through a dead
+        // section neither unit can pick up alone): the optimum must be reachable.
+        good.delete(planKey);
+        cuts.push({ on: "switches", set: r.plan.closed });
+        iterations[iterations.length - 1]!.accepted = false;
+        iterations[iterations.length - 1]!.reason = e.detail;
+        options.progress?.(`optimum: iteration ${it + 1}: ${e.detail}`);
+        continue;
+      }
       const replay = await runEpisode(env, new SequencePolicy(seq.steps), 0);
       const bad = replay.final.cap_breached || (s.mode === "physics" && replay.final.violations.length > 0);
       if (bad) {

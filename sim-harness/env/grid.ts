@@ -43,6 +43,8 @@ export class NominalGrid implements Grid {
   private readonly energy: EnergizationGraph;
   private readonly loadSection: Int32Array;
   private readonly loadNominal: Float64Array;
+  /** kW injected by grid-following units per section when energized. */
+  private readonly injectionKw: Float64Array;
   private readonly bound: BoundScenario;
   private last: GridResult | undefined;
 
@@ -53,6 +55,7 @@ export class NominalGrid implements Grid {
     bound.sections.sections.forEach((s, i) => s.buses.forEach((b) => sectionOfBus.set(b, i)));
     this.loadSection = Int32Array.from(bound.loads, (l) => sectionOfBus.get(l.bus) ?? -1);
     this.loadNominal = Float64Array.from(bound.loads, (l) => l.kw);
+    this.injectionKw = Float64Array.from(bound.sections.sections, (sec) => sec.sources.filter((x) => !x.grid_forming).reduce((t, x) => t + (x.kw ?? 0), 0));
   }
 
   setSwitch(k: number, closed: boolean): void {
@@ -72,7 +75,8 @@ export class NominalGrid implements Grid {
       const s = this.loadSection[i]!;
       if (s >= 0 && e.energized(s)) loadKw[i] = this.loadNominal[i]!;
     }
-    // Each island's load is shared by its grid-forming sources in proportion to their ratings.
+    // Each island's load, less what its grid-following units inject, is shared by
+    // its grid-forming sources in proportion to their ratings.
     const sectionKw = new Float64Array(e.sectionCount);
     for (let i = 0; i < loadKw.length; i++) {
       const s = this.loadSection[i]!;
@@ -82,7 +86,7 @@ export class NominalGrid implements Grid {
     for (const isl of e.islands()) {
       if (!isl.energized) continue;
       let kw = 0;
-      for (const s of isl.sections) kw += sectionKw[s]!;
+      for (const s of isl.sections) kw += sectionKw[s]! - this.injectionKw[s]!;
       const finite = isl.forming.every((j) => Number.isFinite(e.forming[j]!.kw));
       for (const j of isl.forming) {
         const f = e.forming[j]!;

@@ -4,7 +4,7 @@
 // `switch-states` (the paper's): per switch, 1 closed / 0 open.
 // `measured` (what an edge controller reads): per switch 5 values
 //   [closed, live at terminal 1, live at terminal 2, kW through it / norm,
-//    lowest voltage pu at its terminals (0 dead)],
+//    lowest voltage pu of its live terminals (0 when both are dead)],
 // then per agent 2 values [generation headroom / norm, step / episode length].
 // norm = the cap if the scenario has one, else the total nominal load.
 //

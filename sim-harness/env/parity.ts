@@ -36,12 +36,23 @@ export function paperFlagsToOperations(env: Pick<RestorationEnv, "agentSwitches"
   return ops;
 }
 
-/** Our 3-way actions as the paper's flags (one flag set per switch). */
+/**
+ * Our 3-way actions as the paper's flags: a close or open sets that switch's
+ * flag; a no-op sets nothing (a set no-op flag would idle the whole agent),
+ * except that an agent doing nothing at all raises its first no-op flag.
+ */
 export function actionsToPaperFlags(actions: readonly (ArrayLike<number>)[]): Uint8Array[] {
   return actions.map((a) => {
     const n = a.length;
     const f = new Uint8Array(3 * n);
-    for (let j = 0; j < n; j++) f[(a[j]! === 0 ? 0 : a[j]! === 1 ? n : 2 * n) + j] = 1;
+    let any = false;
+    for (let j = 0; j < n; j++) {
+      if (a[j] === 0) f[j] = 1;
+      else if (a[j] === 1) f[n + j] = 1;
+      else continue;
+      any = true;
+    }
+    if (!any && n > 0) f[2 * n] = 1;
     return f;
   });
 }
