@@ -3,10 +3,12 @@
 import type { Command } from "commander";
 import { register as agent } from "./agent.js";
 import { register as journal } from "./journal.js";
+import { register as scenario } from "./scenario.js";
 
 export type RegisterCommand = (program: Command) => void;
 
 export const commands: RegisterCommand[] = [
   agent,
   journal,
+  scenario,
 ];
