@@ -1,9 +1,10 @@
 // Every subcommand of `blackstart`, in the order `--help` lists them.
 // Each module exports `register(program)`; add one line per command.
 import type { Command } from "commander";
-import { register as agent } from "./agent.js";
 import { register as journal } from "./journal.js";
 import { register as scenario } from "./scenario.js";
+import { register as agent } from "./agent.js";
+import { register as sim } from "./sim.js";
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -11,4 +12,5 @@ export const commands: RegisterCommand[] = [
   agent,
   journal,
   scenario,
+  sim,
 ];

@@ -14,7 +14,7 @@ import type { SimDevice } from "./device.js";
 import { DeviceErrors } from "./errors.js";
 import { FAULT_KINDS, faultActive, type Fault } from "./faults.js";
 import { ModbusPort } from "./modbus.js";
-import { OpcUaHost } from "./opcua.js";
+import type { OpcUaHost } from "./opcua.js";
 import type { Plant, SolveReport } from "./plant.js";
 import { derExpectedMax, fitScaleFactors } from "./scale.js";
 import { SwitchDevice } from "./switch.js";
@@ -241,7 +241,8 @@ export class DeviceHarness {
       if (next !== 0) next++;
     }
     const ua = this.devices.filter((d) => d.profile.protocol === "opcua");
-    if (ua.length) this.opcua = await OpcUaHost.start({ host, port: this.opts.opcuaPort ?? 0, devices: ua, pkiDir: this.opts.pkiDir, log: this.log });
+    // node-opcua is loaded only when a scenario has OPC UA devices (it takes a while to import).
+    if (ua.length) this.opcua = await (await import("./opcua.js")).OpcUaHost.start({ host, port: this.opts.opcuaPort ?? 0, devices: ua, pkiDir: this.opts.pkiDir, log: this.log });
   }
 
   endpoints(): Endpoint[] {

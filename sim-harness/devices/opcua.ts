@@ -6,7 +6,10 @@
 // and, being a bench, trusts the certificates of clients that connect.
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { format } from "node:util";
 import {
+  setErrorLogger,
+  setWarningLogger,
   DataType,
   MessageSecurityMode,
   OPCUACertificateManager,
@@ -23,6 +26,12 @@ import type { ResolvedPoint } from "../../shared/profile/resolve.js";
 import { BlackstartError } from "../../shared/errors.js";
 import type { SimDevice } from "./device.js";
 import { DeviceErrors } from "./errors.js";
+
+// node-opcua logs warnings with console.log, on stdout: where `blackstart sim --json` writes its one
+// line of JSON. Its warnings and errors go to stderr instead.
+const toStderr = (_ctx?: unknown, ...args: unknown[]) => process.stderr.write(`opcua: ${format(...args)}\n`);
+setWarningLogger(toStderr);
+setErrorLogger(toStderr);
 
 export interface OpcUaHostOptions {
   host: string;
@@ -71,7 +80,8 @@ export class OpcUaHost {
       securityPolicies: [SecurityPolicy.Basic256Sha256],
       serverCertificateManager,
       allowAnonymous: true,
-      disableDiscovery: true,
+      // Discovery (GetEndpoints) stays reachable over a restricted, unlisted None channel, as the
+      // specification asks; sessions need SignAndEncrypt.
       buildInfo: { productName: "blackstart simulated switchgear", manufacturerName: "blackstart", softwareVersion: "0.1.0" },
       serverInfo: { applicationUri: "urn:blackstart:sim", productUri: "urn:blackstart:sim" },
     });
@@ -139,6 +149,7 @@ export class OpcUaHost {
       nodeId: `s=${d.id}/${p.node}`,
       dataType: encodeVariant(p, p.type === "bool" ? false : p.type === "string" ? "" : p.type === "enum" ? Number(Object.values(p.values ?? {})[0] ?? 0) : 0).dataType,
       description: p.description ?? p.ref,
+      minimumSamplingInterval: 100,
       accessLevel: writable ? "CurrentRead | CurrentWrite" : "CurrentRead",
       userAccessLevel: writable ? "CurrentRead | CurrentWrite" : "CurrentRead",
       value: writable ? { get: read, set: write } : { get: read },
