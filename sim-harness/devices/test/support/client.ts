@@ -14,7 +14,8 @@ export async function connect(port: number, unitId = 1, timeoutMs = 1000): Promi
 }
 
 export async function close(c: Client): Promise<void> {
-  await new Promise<void>((resolve) => c.close(() => resolve()));
+  if (!c.isOpen) return; // modbus-serial never calls back when closing a closed port
+  await Promise.race([new Promise<void>((resolve) => c.close(() => resolve())), new Promise<void>((resolve) => setTimeout(resolve, 500))]);
 }
 
 /** The Modbus exception code of a failed request (undefined if it failed otherwise). */
