@@ -239,6 +239,13 @@ export abstract class SimDevice {
     this.actions.push({ device: this.index, seq: this.seq++, dueMs: this.clock.now() + delayMs, description, apply });
   }
 
+  /** Simulated time at which the earliest queued plant action is due, if any (the bench steps a lockstep clock to it). */
+  nextDueMs(): number | undefined {
+    let t: number | undefined;
+    for (const a of this.actions) if (t === undefined || a.dueMs < t) t = a.dueMs;
+    return t;
+  }
+
   /** Plant actions due by `nowMs`, removed from the queue, in the order they were made. */
   takeDueActions(nowMs: number): PlantAction[] {
     const due = this.actions.filter((a) => a.dueMs <= nowMs);

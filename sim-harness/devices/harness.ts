@@ -262,6 +262,16 @@ export class DeviceHarness {
     return this.modbus.reduce((acc, m) => ({ requests: acc.requests + m.port.counters.requests, faulted: acc.faulted + m.port.counters.faulted }), { requests: 0, faulted: 0 });
   }
 
+  /** Simulated time at which the earliest write some device received takes effect, if any: the bench's lockstep sub-steps go there. */
+  nextDueMs(): number | undefined {
+    let t: number | undefined;
+    for (const d of this.devices) {
+      const due = d.nextDueMs();
+      if (due !== undefined && (t === undefined || due < t)) t = due;
+    }
+    return t;
+  }
+
   /** Lockstep: advance the clock by dtMs and run one step. */
   step(dtMs: number): StepReport {
     this.clock.step(dtMs);
