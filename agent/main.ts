@@ -147,6 +147,7 @@ export async function startAgent(siteFile: string, options: StartOptions = {}): 
       log.info({ reason }, "agent stopping: finishing the tick in flight");
       await loop.stop();
       await restorer.poller.settle();
+      await restorer.finish();
       if (bus) {
         try {
           await bus.close();

@@ -11,12 +11,15 @@ import type { CommandRecord, JournalPort } from "./ports.js";
 
 export type CommandOutcome = "confirmed" | "failed" | "unknown";
 
+/** `pending`: written, the new position not seen yet; confirmed later from the polls (external clock). */
+export type ExecuteOutcome = CommandOutcome | "pending";
+
 export interface CommandResult {
   id: string;
   element: string;
   device: string;
   action: "close" | "open";
-  outcome: CommandOutcome;
+  outcome: ExecuteOutcome;
   /** Why, for failed and unknown (and a refused write). */
   detail: Record<string, unknown>;
   /** The last position read, if any. */
@@ -45,7 +48,12 @@ export class Commander {
     private readonly onSnapshot: (s: ChannelSnapshot) => void = () => {},
   ) {}
 
-  async execute(decisionId: string, element: string, device: FieldDevice, action: "close" | "open", pickupKw = 0): Promise<CommandResult> {
+  /**
+   * Carry out one operation. With `defer`, the read-back is a single read: if
+   * the switch has not moved yet the command stays `written` and the outcome
+   * is `pending` (the caller confirms it from later polls).
+   */
+  async execute(decisionId: string, element: string, device: FieldDevice, action: "close" | "open", pickupKw = 0, defer = false): Promise<CommandResult> {
     const started = this.clock.now();
     const id = this.journal.commandIntended({ decisionId, element, device: device.id, action, pickupKw });
     const detail: Record<string, unknown> = {};
@@ -68,11 +76,21 @@ export class Commander {
       }
       if (selected) await this.cancelQuietly(device, action, detail);
     }
-    const check = await this.readBack(device, targetPosition(action), this.options.confirmTimeoutMs);
+    const written = detail.write_error === undefined;
+    const check = await this.readBack(device, targetPosition(action), defer && written ? 0 : this.options.confirmTimeoutMs);
     Object.assign(detail, check.detail);
+    if (defer && written && check.outcome !== "confirmed") {
+      return { id, element, device: device.id, action, outcome: "pending", detail, position: check.position, ms: this.clock.now() - started };
+    }
     this.journal.commandState(id, check.outcome, detail);
     if (check.outcome !== "unknown") this.journal.commandState(id, "resolved", { outcome: check.outcome });
     return { id, element, device: device.id, action, outcome: check.outcome, detail, position: check.position, ms: this.clock.now() - started };
+  }
+
+  /** Finish a `pending` command from what a later poll showed. */
+  settle(id: string, outcome: CommandOutcome, detail: Readonly<Record<string, unknown>>): void {
+    this.journal.commandState(id, outcome, detail);
+    if (outcome !== "unknown") this.journal.commandState(id, "resolved", { outcome });
   }
 
   /**

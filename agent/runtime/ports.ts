@@ -14,14 +14,20 @@ export interface OperatorCommand {
   reason?: string;
 }
 
-/** What the agent publishes each tick (the bus's retained per-microgrid state). */
+/**
+ * What the agent publishes each tick: the content of the bus's retained
+ * `state` message (shared/bus PeerState); the bus client adds the envelope,
+ * its sequence number, the membership view and the leases it holds.
+ */
 export interface AgentStatePayload {
-  microgrid: string;
   tick: number;
-  session: { id: string | null; step: number; length: number } | null;
+  session: { active: boolean; id: string | null; step: number; length: number };
+  /** Own switches, canonical element (`Line.l35`) -> state; `unknown` when stale or unreadable. */
   switches: Record<string, "open" | "closed" | "unknown">;
-  /** Load its own closes picked up and still serve (kW), as its ledger counts it. */
+  /** Load it serves (kW): the ledger's count of what its confirmed closes picked up. */
   served_kw: number;
+  quota_kw: number;
+  committed_kw: number;
   health: "ok" | "degraded" | "holding";
 }
 

@@ -79,6 +79,10 @@ export class Restorer {
   private readonly unknown = new Map<string, CommandRecord>();
   /** Elements with a command in flight in this tick. */
   private readonly inFlight = new Map<string, string>();
+  /** Switches whose command failed in this session (stuck): held until a new session, element -> command id. */
+  private readonly failedInSession = new Map<string, string>();
+  /** External clock: commands written whose new position later polls must show (by command id). */
+  private readonly awaiting = new Map<string, { op: AdmittedOperation; device: string; since: number; deadlineTick: number }>();
   private readonly lastKnown = new Map<string, "open" | "closed">();
   private readonly failingDevices = new Set<string>();
   /** Each element as the section graph (the scenario) spells it, in policy order: the name in views, journal and reports. */
@@ -119,6 +123,11 @@ export class Restorer {
   /** Commands whose outcome is unknown (the agent holds while there are any). */
   unresolvedCount(): number {
     return this.unknown.size;
+  }
+
+  /** Commands written and not yet seen to take effect (external clock). */
+  awaitingCount(): number {
+    return this.awaiting.size;
   }
 
   servedKw(): number {
@@ -167,6 +176,7 @@ export class Restorer {
     this.watchDevices(states);
     journal.observation(tick, { switches, units, pcc: pcc ?? null, devices: deviceSummary(states) });
 
+    this.checkAwaiting(tick, switches);
     await this.settleUnknown(switches);
 
     const changes = this.sessions.update(now, pcc);
@@ -338,9 +348,12 @@ export class Restorer {
           this.inFlight.set(op.element, decisionId);
           this.lastOperation.set(op.element, this.d.clock.now());
           try {
-            const r = await this.commander.execute(decisionId, op.element, device, op.action, op.action === "close" ? op.pickup_kw : 0);
+            const defer = this.d.site.config.clock === "external";
+            const r = await this.commander.execute(decisionId, op.element, device, op.action, op.action === "close" ? op.pickup_kw : 0, defer);
             out.push(r);
-            this.afterCommand(r, op);
+            if (r.outcome === "pending") {
+              this.awaiting.set(r.id, { op, device: devId, since: this.tickNo, deadlineTick: this.tickNo + this.d.site.config.limits.confirm_ticks });
+            } else this.afterCommand(r, op);
           } finally {
             this.inFlight.delete(op.element);
           }
@@ -361,6 +374,7 @@ export class Restorer {
       log.info({ command: r.id, element: r.element, action: r.action, ms: Math.round(r.ms), pickup_kw: op.pickup_kw }, "command confirmed");
       return;
     }
+    if (r.outcome === "failed") this.failedInSession.set(r.element, r.id);
     const kind = r.outcome === "failed" ? "command-failed" : "command-unknown";
     metrics.alarms.inc({ kind });
     journal.alarm(kind, { command: r.id, element: r.element, device: r.device, action: r.action, ...r.detail });
@@ -368,6 +382,62 @@ export class Restorer {
     if (r.outcome === "unknown") {
       this.unknown.set(r.id, { id: r.id, decisionId: "", element: r.element, device: r.device, action: r.action, pickupKw: op.pickup_kw, state: "unknown" });
       metrics.unresolvedCommands.set(this.unknown.size);
+    }
+  }
+
+  private awaitingPickupKw(): number {
+    let kw = 0;
+    for (const a of this.awaiting.values()) if (a.op.action === "close") kw += a.op.pickup_kw;
+    return kw;
+  }
+
+  /**
+   * At shutdown: one last read of the devices with commands awaiting their
+   * new position. What shows it is confirmed; the rest stays `written` in the
+   * journal, for the next start to settle by reading (never guessed failed).
+   */
+  async finish(): Promise<void> {
+    for (const [id, a] of [...this.awaiting.entries()]) {
+      const device = this.devices.get(a.device);
+      if (!device) continue;
+      try {
+        const snap = await device.read();
+        const target = a.op.action === "close" ? "closed" : "open";
+        if (!snap.invalid.includes("position") && snap.values.position === target) {
+          this.awaiting.delete(id);
+          this.commander.settle(id, "confirmed", { by: "read at shutdown", position: target });
+          this.afterCommand({ id, element: a.op.element, device: a.device, action: a.op.action, outcome: "confirmed", detail: {}, position: target, ms: 0 }, a.op);
+        }
+      } catch {
+        // left for the next start
+      }
+    }
+  }
+
+  /**
+   * External clock: a written command is confirmed when a later poll shows the
+   * new position; failed when, `confirm_ticks` later, it shows the old one;
+   * unknown (the agent holds) when by then its device cannot be read.
+   */
+  private checkAwaiting(tick: number, switches: readonly SwitchView[]): void {
+    for (const [id, a] of [...this.awaiting.entries()]) {
+      const v = switches[a.op.index]!;
+      const target = a.op.action === "close" ? "closed" : "open";
+      const readable = !v.readFailed && v.position !== "unknown";
+      let outcome: "confirmed" | "failed" | "unknown" | undefined;
+      if (readable && v.position === target) outcome = "confirmed";
+      else if (tick >= a.deadlineTick) outcome = readable ? "failed" : "unknown";
+      if (!outcome) continue;
+      this.awaiting.delete(id);
+      const detail: Record<string, unknown> = {
+        by: "poll",
+        ticks: tick - a.since,
+        position: v.position,
+        ...(outcome === "failed" ? { reason: `position is '${v.position}' ${tick - a.since} ticks after the write, expected '${target}'` } : {}),
+        ...(outcome === "unknown" ? { reason: `device unreadable: ${v.staleReason ?? "no reading"}` } : {}),
+      };
+      this.commander.settle(id, outcome, detail);
+      this.afterCommand({ id, element: a.op.element, device: a.device, action: a.op.action, outcome, detail, position: v.position, ms: 0 }, a.op);
     }
   }
 
@@ -412,6 +482,10 @@ export class Restorer {
     const pendingOf = (element: string): SwitchContext["pending"] => {
       const inflight = this.inFlight.get(element);
       if (inflight) return { command_id: inflight, state: "written" };
+      for (const [id, a] of this.awaiting) if (a.op.element === element) return { command_id: id, state: "written" };
+      // A switch that did not move when told is not told again in this session: an operator looks first.
+      const failed = this.failedInSession.get(element);
+      if (failed) return { command_id: failed, state: "failed" };
       for (const c of this.unknown.values()) if (c.element === element) return { command_id: c.id, state: c.state };
       return null;
     };
@@ -427,7 +501,8 @@ export class Restorer {
       switches,
       context,
       peers: bus ? bus.peers() : [],
-      generation: budget(site.quotaKw, this.ledger.committedKw(), up && bus ? bus.leases() : [], up),
+      // A close written but not yet seen to take effect counts as committed already.
+      generation: budget(site.quotaKw, this.ledger.committedKw() + this.awaitingPickupKw(), up && bus ? bus.leases() : [], up),
       limits: this.limits,
     });
   }
@@ -456,6 +531,7 @@ export class Restorer {
     const { journal, log, metrics, policy } = this.d;
     if (ch.kind === "started") {
       policy.reset();
+      this.failedInSession.clear();
       metrics.sessions.inc({ trigger: ch.session.trigger });
       journal.sessionStarted(ch.session.id, ch.session.reason, { trigger: ch.session.trigger, by: ch.session.by, length: ch.session.length });
       log.info({ session: ch.session.id, trigger: ch.session.trigger, by: ch.session.by, reason: ch.session.reason, length: ch.session.length }, "restoration session started");
@@ -470,11 +546,12 @@ export class Restorer {
     if (!bus) return;
     const s = this.sessions.current;
     const state: AgentStatePayload = {
-      microgrid: this.d.site.config.microgrid,
       tick: report.tick,
-      session: s ? { id: s.id, step: s.step, length: s.length } : null,
-      switches: report.switches as AgentStatePayload["switches"],
+      session: { active: s !== undefined, id: s?.id ?? null, step: s?.step ?? 0, length: s?.length ?? this.d.site.config.session.episode_length },
+      switches: Object.fromEntries(Object.entries(report.switches).map(([e, st]) => [canonicalElement(e), st as "open" | "closed" | "unknown"])),
       served_kw: this.ledger.committedKw(),
+      quota_kw: this.d.site.quotaKw,
+      committed_kw: this.ledger.committedKw(),
       health: this.unknown.size > 0 ? "holding" : switches.some((v) => v.stale) ? "degraded" : "ok",
     };
     try {

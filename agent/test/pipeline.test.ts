@@ -126,18 +126,25 @@ describe("tick pipeline", () => {
     expect(c.decision).toBeUndefined();
   });
 
-  it("a stuck switch: the command fails on read-back, an alarm is raised, nothing is written twice", async () => {
-    const { agent, stuck, operated, journalPath } = await rig();
+  it("a stuck switch: not seen to move within confirm_ticks -> failed, an alarm, nothing written twice", async () => {
+    const { agent, stuck, operated, journalPath } = await rig({ site: { limits: { min_operation_interval_ms: 0, confirm_ticks: 2 } } });
     stuck.add(1);
     agent.restorer.request({ command: "restore", by: "test" });
     const t1 = await agent.tick();
-    expect(t1.decision?.commands).toEqual([{ element: "Line.L1", action: "close", outcome: "failed", ms: expect.any(Number) }]);
-    expect(t1.served_kw).toBe(0);
+    // External clock: the new position is looked for at the next polls (the bench moves switches between ticks).
+    expect(t1.decision?.commands).toEqual([{ element: "Line.L1", action: "close", outcome: "pending", ms: expect.any(Number) }]);
+    const t2 = await agent.tick();
+    // Still waiting: one operation at a time per switch, so no second write.
+    expect(t2.decision?.vetoes.map((v) => `${v.element}/${v.rule}`)).toContain("Line.L1/one-operation");
+    await agent.tick();
+    expect(agent.restorer.awaitingCount()).toBe(0);
+    expect(agent.restorer.servedKw()).toBe(0);
     expect(operated).toEqual([{ unit: 1, value: 2 }]);
     await agent.stop("test");
     const alarms = rows<{ kind: string; detail: string }>(journalPath, "SELECT kind, detail FROM alarms");
     expect(alarms.map((a) => a.kind)).toEqual(["command-failed"]);
     expect(JSON.parse(alarms[0]!.detail)).toMatchObject({ element: "Line.L1", reason: expect.stringContaining("expected 'closed'") });
+    expect(rows<{ state: string }>(journalPath, "SELECT state FROM command_states ORDER BY id").map((r) => r.state)).toEqual(["intended", "selected", "written", "failed", "resolved"]);
   });
 
   it("a device that stops answering: its switch holds (no write), an alarm, the other device carries on", async () => {

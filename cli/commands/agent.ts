@@ -8,12 +8,16 @@ import { loadSiteProfiles } from "../../agent/transports/factory.js";
 import { loadPolicy } from "../../shared/policy/runner.js";
 
 export function register(program: Command): void {
-  program
+  const agent = program
     .command("agent")
     .description("Run the edge agent for one microgrid (docs/agent.md): read devices, decide, shield, write, verify, journal, publish.")
-    .requiredOption("-c, --config <site.yaml>", "site configuration file")
+    .option("-c, --config <site.yaml>", "site configuration file (required)")
     .option("--check", "validate the site, its hardware profiles and its policy, print a summary, and exit")
-    .action(async (o: { config: string; check?: boolean }) => {
+    .action(async (o: { config?: string; check?: boolean }) => {
+      if (!o.config) {
+        agent.help({ error: true });
+        return;
+      }
       if (o.check) {
         const site = loadSite(o.config);
         const profiles = loadSiteProfiles(site);
@@ -33,15 +37,15 @@ export function register(program: Command): void {
         await policy.close();
         return;
       }
-      const agent = await startAgent(o.config);
+      const running = await startAgent(o.config);
       let signals = 0;
       const onSignal = (sig: NodeJS.Signals) => {
         signals++;
         if (signals > 1) {
-          agent.log.warn({ signal: sig }, "second signal: exiting now");
+          running.log.warn({ signal: sig }, "second signal: exiting now");
           process.exit(1);
         }
-        agent.stop(sig).then(
+        running.stop(sig).then(
           () => process.exit(0),
           (e: unknown) => {
             process.stderr.write(`blackstart agent: shutdown failed: ${(e as Error).message}\n`);
@@ -51,5 +55,25 @@ export function register(program: Command): void {
       };
       process.on("SIGTERM", onSignal);
       process.on("SIGINT", onSignal);
+    });
+
+  agent
+    .command("site")
+    .description("Write a site file per microgrid of a scenario: from the simulator's endpoint table (`blackstart sim --json`), or a field address plan to edit.")
+    .requiredOption("-s, --scenario <name>", "shipped scenario name or scenario file")
+    .option("-m, --microgrid <id...>", "microgrid(s) (default: all)", [])
+    .requiredOption("-p, --policy <dir>", "policy directory, as the site file should name it (relative to the file, or absolute)")
+    .option("-e, --endpoints <json>", "endpoint table: the JSON line `blackstart sim --json` prints (its `endpoints`), or a file holding it; default: a field address plan in 192.0.2.0/24 (RFC 5737) to replace")
+    .option("-o, --out <dir>", "write <dir>/<microgrid>.yaml (default: print to stdout)")
+    .option("--journal <path>", "journal path, {mg} replaced by the microgrid", "/var/lib/blackstart/{mg}.db")
+    .option("--sections <file>", "refer to this section-graph file instead of writing the graph inline (path as the site file should name it)")
+    .option("--clock <mode>", "realtime | external", "realtime")
+    .option("--http-port <n>", "first HTTP port (one per microgrid, consecutive); 0 = any", "9181")
+    .option("--bus <url>", "peer bus broker URL")
+    .option("--base-topic <topic>", "bus base topic", "blackstart")
+    .action(async (o: import("../../agent/config/write-sites.js").WriteSitesArgs) => {
+      const { writeSiteFiles } = await import("../../agent/config/write-sites.js");
+      const written = await writeSiteFiles(o);
+      if (o.out) process.stderr.write(`agent site: wrote ${written.join(", ")}\n`);
     });
 }

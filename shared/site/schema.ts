@@ -212,6 +212,12 @@ export const SiteLimits = z
     confirm_timeout_ms: Millis.default(2000),
     /** Select-before-operate: the selection must be armed within this. */
     select_timeout_ms: Millis.default(1000),
+    /**
+     * External clock: the simulator moves a switch only when the bench steps it,
+     * so a command is confirmed at the polls of the following ticks; failed (or
+     * unknown if unreadable) after this many ticks without the new position.
+     */
+    confirm_ticks: z.number().int().positive().default(3),
   })
   .strict();
 
@@ -257,7 +263,7 @@ export const SiteConfig = z
     quota_kw: z.number().nonnegative().optional(),
     poll: PollConfig.default({ period_ms: 1000, timeout_ms: 400, backoff_min_ms: 500, backoff_max_ms: 30_000 }),
     session: SessionConfig,
-    limits: SiteLimits.default({ min_operation_interval_ms: 5000, confirm_timeout_ms: 2000, select_timeout_ms: 1000 }),
+    limits: SiteLimits.default({ min_operation_interval_ms: 5000, confirm_timeout_ms: 2000, select_timeout_ms: 1000, confirm_ticks: 3 }),
     bus: BusConfig.optional(),
     journal: z
       .object({
