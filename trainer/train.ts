@@ -26,6 +26,8 @@ export interface ScenarioFacts {
   file?: string;
   gamma: number;
   capKw?: number;
+  /** Observation kind the environment gives the actors (default switch-states). */
+  observation?: "switch-states" | "measured";
 }
 
 export interface TrainOptions {
@@ -206,6 +208,7 @@ export class Trainer {
     const t0 = performance.now();
     const wall = () => wallBefore + (performance.now() - t0) / 1000;
     let lastEval: EvalResult | undefined = ck?.meta.last_eval as EvalResult | undefined;
+    let finalEval: { shield: EvalResult; no_shield: EvalResult } | undefined;
     const evalOf = (shield: boolean) => {
       const s = performance.now();
       const elements = evalEnv.agents.map((a) => a.elements.length);
@@ -235,6 +238,8 @@ export class Trainer {
           nets,
           curves,
           ...(lastEval ? { last_eval: lastEval } : {}),
+          ...(finalEval ? { final_eval: finalEval } : {}),
+          observation: o.scenario.observation ?? ck?.meta.observation ?? "switch-states",
           ...(o.command ? { command: o.command } : ck?.meta.command ? { command: ck.meta.command } : {}),
         },
         pack,
@@ -280,6 +285,7 @@ export class Trainer {
       const evalShield = evalOf(true);
       const evalNoShield = evalOf(false);
       lastEval = cfg.shield_mask ? evalShield : evalNoShield;
+      finalEval = { shield: evalShield, no_shield: evalNoShield };
       await save();
       return { dir: o.outDir, iterations: iteration, envSteps, wallSeconds: wall(), evalShield, evalNoShield, ...(timeTo95 ? { timeTo95 } : {}), timing, stopped: this.stopRequested };
     } finally {

@@ -5,12 +5,21 @@ import { register as journal } from "./journal.js";
 import { register as scenario } from "./scenario.js";
 import { register as agent } from "./agent.js";
 import { register as sim } from "./sim.js";
+import { register as train } from "./train.js";
+import { register as exportOnnx } from "./export-onnx.js";
+
+import { register as powerflow } from "./powerflow.js";
+import { register as start } from "./start.js";
 
 export type RegisterCommand = (program: Command) => void;
 
 export const commands: RegisterCommand[] = [
+  start,
+  powerflow,
   agent,
   journal,
   scenario,
   sim,
+  train,
+  exportOnnx,
 ];
