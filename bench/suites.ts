@@ -5,4 +5,6 @@ export interface BenchSuite {
   run(): Promise<void>;
 }
 
-export const suites: BenchSuite[] = [];
+import { dssParse } from "./dss-parse.js";
+
+export const suites: BenchSuite[] = [dssParse];

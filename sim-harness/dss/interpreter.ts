@@ -370,28 +370,12 @@ export class DssInterpreter {
   // ---------------------------------------------------------------- editing
 
   private editContext(el: DssElement, at: SourceLocation): EditContext {
-    const circuit = this.store();
-    return {
-      circuit,
-      at,
-      require: (className, name, what) => {
-        const hit = circuit.find(className, name);
-        if (!hit) {
-          const cls = CLASS_BY_KEY.get(className);
-          const names = circuit.ofClass(className).map((e) => e.name);
-          throw dssError(
-            DssErrors.UNDEFINED_REFERENCE,
-            `${el.fullName}: ${what} '${name}' is not a defined ${cls?.name ?? className}${names.length ? ` (closest: ${closestNames(name, names).join(", ")})` : ""}`,
-            at,
-          );
-        }
-        return hit;
-      },
-      readNumbers: (text, quoted) => this.readNumbers(text, quoted, at),
-      warn: (message) => circuit.warnings.push({ at, message: `${el.fullName}: ${message}` }),
-      badValue: (index, detail) => dssError(DssErrors.BAD_VALUE, `${el.fullName}.${el.cls.properties[index]?.name ?? "?"}: ${detail}`, at),
-      unsupported: (detail) => dssError(DssErrors.UNSUPPORTED, `${el.fullName}: ${detail}`, at),
-    };
+    return new EditCtx(this, this.store(), el, at);
+  }
+
+  /** For EditCtx: reads vectors and files with this interpreter's current directory. */
+  readNumbersAt(text: string, quoted: boolean, at: SourceLocation): number[] {
+    return this.readNumbers(text, quoted, at);
   }
 
   /**
@@ -447,10 +431,7 @@ export class DssInterpreter {
       throw e;
     }
     el.values[index] = v;
-    if (countAsGiven) {
-      el.given[index] = 1;
-      el.order.push(index);
-    }
+    if (countAsGiven) el.order.push(index);
     if (lname === "enabled") el.enabled = v === true;
     el.cls.def.onSet?.(el, index, ctx);
   }
@@ -516,10 +497,7 @@ export class DssInterpreter {
   }
 
   private makeLike(el: DssElement, other: DssElement, ctx: EditContext): void {
-    for (let i = 0; i < other.values.length; i++) {
-      el.values[i] = copyValue(other.values[i]);
-      el.given[i] = other.given[i]!;
-    }
+    for (let i = 0; i < other.values.length; i++) el.values[i] = copyValue(other.values[i]);
     el.order.push(...other.order);
     if (el.cls.def.like) el.cls.def.like(el, other, ctx);
     else if (other.data !== undefined) el.data = typeof other.data === "object" && other.data !== null ? { ...(other.data as object) } : other.data;
@@ -807,6 +785,41 @@ export class DssInterpreter {
 }
 
 // ------------------------------------------------------------------ helpers
+
+/** What class edit rules may use (a class, not closures: one small object per edited line). */
+class EditCtx implements EditContext {
+  constructor(
+    private readonly dss: DssInterpreter,
+    readonly circuit: DssCircuit,
+    private readonly el: DssElement,
+    readonly at: SourceLocation,
+  ) {}
+
+  require(className: string, name: string, what: string): DssElement {
+    const hit = this.circuit.find(className, name);
+    if (hit) return hit;
+    const cls = CLASS_BY_KEY.get(className);
+    const names = this.circuit.ofClass(className).map((e) => e.name);
+    const close = names.length ? ` (closest: ${closestNames(name, names).join(", ")})` : "";
+    throw dssError(DssErrors.UNDEFINED_REFERENCE, `${this.el.fullName}: ${what} '${name}' is not a defined ${cls?.name ?? className}${close}`, this.at);
+  }
+
+  warn(message: string): void {
+    this.circuit.warnings.push({ at: this.at, message: `${this.el.fullName}: ${message}` });
+  }
+
+  readNumbers(text: string, quoted: boolean): number[] {
+    return this.dss.readNumbersAt(text, quoted, this.at);
+  }
+
+  badValue(index: number, detail: string): Error {
+    return dssError(DssErrors.BAD_VALUE, `${this.el.fullName}.${this.el.cls.properties[index]?.name ?? "?"}: ${detail}`, this.at);
+  }
+
+  unsupported(detail: string): Error {
+    return dssError(DssErrors.UNSUPPORTED, `${this.el.fullName}: ${detail}`, this.at);
+  }
+}
 
 /** OpenDSS's built-in library objects (their contents only matter outside a snapshot). */
 const DEFAULT_OBJECTS: readonly [string, readonly string[]][] = [

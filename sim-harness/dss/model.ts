@@ -130,9 +130,12 @@ export class DssClass {
     return this.lookup.find(name);
   }
 
-  /** Fresh copy of the defaults (arrays copied so elements never share them). */
+  /**
+   * Fresh copy of the defaults. Array defaults are shared between elements:
+   * values are replaced on assignment, never changed in place (treat them as read-only).
+   */
   defaultValues(): (DssValue | undefined)[] {
-    return this.defaults.map(copyValue);
+    return this.defaults.slice();
   }
 }
 
@@ -148,8 +151,6 @@ export class DssElement {
   readonly name: string;
   /** Value of every property by index: the last one given, else OpenDSS's default. */
   readonly values: (DssValue | undefined)[];
-  /** 1 where the user gave the property (directly, positionally, or through like=). */
-  readonly given: Uint8Array;
   /** Index of each property assignment in the order the user made them (repeats kept). */
   readonly order: number[] = [];
   enabled = true;
@@ -169,7 +170,6 @@ export class DssElement {
     this.cls = cls;
     this.name = name.toLowerCase();
     this.values = cls.defaultValues();
-    this.given = new Uint8Array(cls.properties.length);
     this.definedAt = at;
   }
 
@@ -208,9 +208,14 @@ export class DssElement {
     return Array.isArray(v) ? (v as number[]) : [];
   }
 
-  /** Did the user give this property (any way)? */
+  /** Did the user give this property (directly, positionally or through like=)? */
   isGiven(name: string): boolean {
-    return this.given[this.index(name)] === 1;
+    return this.order.includes(this.index(name));
+  }
+
+  /** Same by property index. */
+  isGivenAt(index: number): boolean {
+    return this.order.includes(index);
   }
 
   /** Position in `order` of the last assignment of the property, -1 if never. */

@@ -10,10 +10,9 @@
 // total Z and Yc the power flow needs.
 import type { DssClassDef, DssElement, EditContext } from "../model.js";
 import type { EarthModel } from "../../powerflow/lineconstants/constants.js";
-import { defaultLineState, ensureOrder, lineMatrices, recalcFromSequence, type LineImpedanceState } from "../../powerflow/lineconstants/line.js";
+import { defaultLineState, ensureOrder, lineMatrices, recalcFromSequence, writableMatrices, type LineImpedanceState } from "../../powerflow/lineconstants/line.js";
 import type { LineMatrices } from "../../powerflow/lineconstants/geometry.js";
 import { convertLineUnits, LengthUnit, parseLengthUnit } from "../../powerflow/lineconstants/units.js";
-import { copyCMatrix } from "../../powerflow/lineconstants/cmatrix.js";
 import { symMatrix } from "../values.js";
 import { bool, bus, byPrefix, enm, ignored, indexOf, int, mat, num, nums, pdTail, ref, refs, setQuiet, str } from "./common.js";
 import { lineCodeOf } from "./linecode.js";
@@ -132,13 +131,11 @@ function fetchLineCode(el: DssElement, d: LineData, code: DssElement): void {
   d.unitsConvert = convertLineUnits(d.lineCodeUnits, d.lengthUnits);
   d.normAmps = lc.normAmps;
   d.emergAmps = lc.emergAmps;
-  if (d.phases !== lc.nphases) {
-    setPhases(el, d, lc.nphases);
-    ensureOrder(d);
-  }
+  if (d.phases !== lc.nphases) setPhases(el, d, lc.nphases);
   if (!d.sym) {
-    d.z = copyCMatrix(lc.z);
-    d.yc = copyCMatrix(lc.yc);
+    // Shared until this line writes into them (OpenDSS copies; the linecode never mutates them in place).
+    d.mat = { z: lc.z, yc: lc.yc };
+    d.matShared = true;
   } else recalcFromSequence(d);
 }
 
@@ -152,30 +149,34 @@ function checkSpacingAndWires(d: LineData): void {
   }
 }
 
+/** Side effects of giving sequence values (OpenDSS: they reset the length units). */
+function symEdit(d: LineData): void {
+  d.lineCodeSpecified = false;
+  killGeometry(d);
+  killSpacing(d);
+  resetLengthUnits(d);
+  d.symChanged = true;
+  d.sym = true;
+}
+
+function matrixEdit(d: LineData): void {
+  d.lineCodeSpecified = false;
+  d.sym = false;
+  resetLengthUnits(d);
+  killGeometry(d);
+  killSpacing(d);
+}
+
+function needSpacing(d: LineData, i: number, name: string, ctx: EditContext): SpacingData {
+  if (!d.spacing) throw ctx.badValue(i, `give spacing= before ${name}=`);
+  return d.spacing.data as SpacingData;
+}
+
 function onSet(el: DssElement, i: number, ctx: EditContext): void {
   const d = el.data as LineData;
   const v = el.values[i];
   const x = typeof v === "number" ? v : Number.NaN;
   const name = el.cls.properties[i]!.name;
-  const symEdit = () => {
-    d.lineCodeSpecified = false;
-    killGeometry(d);
-    killSpacing(d);
-    resetLengthUnits(d);
-    d.symChanged = true;
-    d.sym = true;
-  };
-  const matrixEdit = () => {
-    d.lineCodeSpecified = false;
-    d.sym = false;
-    resetLengthUnits(d);
-    killGeometry(d);
-    killSpacing(d);
-  };
-  const needSpacing = () => {
-    if (!d.spacing) throw ctx.badValue(i, `give spacing= before ${name}=`);
-    return d.spacing.data as SpacingData;
-  };
   switch (name) {
     case "linecode":
       fetchLineCode(el, d, ctx.require("linecode", String(v), "linecode"));
@@ -194,28 +195,29 @@ function onSet(el: DssElement, i: number, ctx: EditContext): void {
         } else throw ctx.badValue(i, "the number of phases of a line defined by matrices, a linecode's matrices or a geometry cannot change");
       }
       return;
-    case "r1": d.r1 = x; symEdit(); return;
-    case "x1": d.x1 = x; symEdit(); return;
-    case "r0": d.r0 = x; symEdit(); return;
-    case "x0": d.x0 = x; symEdit(); return;
-    case "C1": d.c1 = x * 1e-9; d.capSpecified = true; symEdit(); return;
-    case "C0": d.c0 = x * 1e-9; d.capSpecified = true; symEdit(); return;
-    case "B1": d.c1 = (x / (2 * Math.PI * d.baseFrequency)) * 1e-6 / d.unitsConvert; d.capSpecified = true; symEdit(); return;
-    case "B0": d.c0 = (x / (2 * Math.PI * d.baseFrequency)) * 1e-6 / d.unitsConvert; d.capSpecified = true; symEdit(); return;
+    case "r1": d.r1 = x; symEdit(d); return;
+    case "x1": d.x1 = x; symEdit(d); return;
+    case "r0": d.r0 = x; symEdit(d); return;
+    case "x0": d.x0 = x; symEdit(d); return;
+    case "C1": d.c1 = x * 1e-9; d.capSpecified = true; symEdit(d); return;
+    case "C0": d.c0 = x * 1e-9; d.capSpecified = true; symEdit(d); return;
+    case "B1": d.c1 = (x / (2 * Math.PI * d.baseFrequency)) * 1e-6 / d.unitsConvert; d.capSpecified = true; symEdit(d); return;
+    case "B0": d.c0 = (x / (2 * Math.PI * d.baseFrequency)) * 1e-6 / d.unitsConvert; d.capSpecified = true; symEdit(d); return;
     case "rmatrix":
     case "xmatrix":
     case "cmatrix": {
       ensureOrder(d);
       const n = d.phases;
       const m = symMatrix(v as number[][], n);
-      if (name === "rmatrix") d.z.re.set(m);
-      else if (name === "xmatrix") d.z.im.set(m);
+      const w = writableMatrices(d);
+      if (name === "rmatrix") w.z.re.set(m);
+      else if (name === "xmatrix") w.z.im.set(m);
       else {
         const f = 2 * Math.PI * d.baseFrequency * 1e-9;
-        for (let k = 0; k < n * n; k++) d.yc.im[k] = f * m[k]!;
+        for (let k = 0; k < n * n; k++) w.yc.im[k] = f * m[k]!;
         d.capSpecified = true;
       }
-      matrixEdit();
+      matrixEdit(d);
       return;
     }
     case "Switch":
@@ -270,7 +272,7 @@ function onSet(el: DssElement, i: number, ctx: EditContext): void {
       return;
     }
     case "wires": {
-      const sp = needSpacing();
+      const sp = needSpacing(d, i, name, ctx);
       let start = 0;
       if (d.phaseChoice === "unknown") {
         d.lineCodeSpecified = false;
@@ -293,7 +295,7 @@ function onSet(el: DssElement, i: number, ctx: EditContext): void {
     }
     case "cncables":
     case "tscables": {
-      const sp = needSpacing();
+      const sp = needSpacing(d, i, name, ctx);
       d.lineCodeSpecified = false;
       killGeometry(d);
       d.phaseChoice = name === "cncables" ? "cn" : "ts";
@@ -324,29 +326,63 @@ function onSet(el: DssElement, i: number, ctx: EditContext): void {
   }
 }
 
+/** A new line (one object literal: lines are the most numerous objects, keep their creation cheap). */
+function newLineData(baseFrequency: number, earthModel: EarthModel): LineData {
+  const d: LineData = {
+    phases: 3,
+    sym: true,
+    symChanged: false,
+    r1: 0.058,
+    x1: 0.1206,
+    r0: 0.1784,
+    x0: 0.4047,
+    c1: 3.4e-9,
+    c0: 1.6e-9,
+    mat: undefined,
+    matShared: false,
+    seqAtRecalc: DEFAULT_SEQ_60,
+    length: 1.0,
+    lengthUnits: LengthUnit.None,
+    unitsConvert: 1.0,
+    lineCodeUnits: LengthUnit.None,
+    lineCodeSpecified: false,
+    capSpecified: false,
+    baseFrequency,
+    rg: 0.01805,
+    xg: 0.155081,
+    rho: 100.0,
+    rhoSpecified: false,
+    earthModel,
+    geometrySpecified: false,
+    spacingSpecified: false,
+    isSwitch: false,
+    lineCode: "",
+    geometry: undefined,
+    spacing: undefined,
+    wires: [],
+    phaseChoice: "unknown",
+    normAmps: 400,
+    emergAmps: 600,
+    ratingsSpecified: false,
+  };
+  if (baseFrequency !== 60) recalcFromSequence(d);
+  return d;
+}
+
+/** The default line's sequence snapshot at 60 Hz, shared (snapshots are replaced, never changed). */
+const DEFAULT_SEQ_60 = defaultLineState(60, "deri").seqAtRecalc;
+
 export const Line: DssClassDef = {
   name: "Line",
   kind: "pd",
   properties: LINE_PROPS,
   init(el, ctx) {
-    const base = defaultLineState(ctx.circuit.options.defaultBaseFrequency, ctx.circuit.options.earthModel);
-    const d: LineData = {
-      ...base,
-      lineCode: "",
-      geometry: undefined,
-      spacing: undefined,
-      wires: [],
-      phaseChoice: "unknown",
-      normAmps: 400,
-      emergAmps: 600,
-      ratingsSpecified: false,
-    };
-    el.data = d;
+    el.data = newLineData(ctx.circuit.options.defaultBaseFrequency, ctx.circuit.options.earthModel);
   },
   onSet,
   like(el, other) {
     const o = other.data as LineData;
-    el.data = { ...o, z: copyCMatrix(o.z), yc: copyCMatrix(o.yc), wires: [...o.wires] } satisfies LineData;
+    el.data = { ...o, matShared: o.mat !== undefined, wires: [...o.wires] } satisfies LineData;
   },
   layout(el) {
     const d = el.data as LineData;

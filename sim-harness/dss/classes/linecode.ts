@@ -156,9 +156,14 @@ export const LineCode: DssClassDef = {
         const n = d.nphases;
         const m = symMatrix(v as number[][], n);
         const name = el.cls.properties[i]!.name;
-        if (name === "rmatrix") d.z.re.set(m);
-        else if (name === "xmatrix") d.z.im.set(m);
-        else for (let k = 0; k < n * n; k++) d.yc.im[k] = w * 1e-9 * m[k]!;
+        // New arrays, never writes in place: lines share a linecode's matrices.
+        if (name === "rmatrix") d.z = { order: n, re: m, im: Float64Array.from(d.z.im) };
+        else if (name === "xmatrix") d.z = { order: n, re: Float64Array.from(d.z.re), im: m };
+        else {
+          const im = new Float64Array(n * n);
+          for (let k = 0; k < n * n; k++) im[k] = w * 1e-9 * m[k]!;
+          d.yc = { order: n, re: new Float64Array(n * n), im };
+        }
         d.sym = false;
         return;
       }

@@ -127,17 +127,9 @@ function trapZero(v: number, dflt: number): number {
  * Returns false when the name is not a winding property (caller handles it).
  */
 export function applyWindingProp(d: TransformerData, el: DssElement, index: number, ctx: EditContext): boolean {
-  const name = el.cls.properties[index]!.name.toLowerCase();
+  const name = lowerName(el, index);
   const v = el.values[index];
   const x = typeof v === "number" ? v : Number.NaN;
-  const w = () => d.windings[d.activeWinding - 1]!;
-  const each = (apply: (wd: Winding, k: number) => void) => {
-    const list = v as unknown[];
-    for (let k = 0; k < d.windings.length; k++) {
-      d.activeWinding = k + 1;
-      if (k < list.length) apply(d.windings[k]!, k);
-    }
-  };
   switch (name) {
     case "phases":
       d.phases = x;
@@ -152,19 +144,19 @@ export function applyWindingProp(d: TransformerData, el: DssElement, index: numb
       d.activeWinding = x;
       return true;
     case "bus":
-      w().bus = String(v);
+      active(d).bus = String(v);
       return true;
     case "conn": {
       const c = parseWdgConn(String(v));
       if (!c) throw ctx.badValue(index, `'${String(v)}' is not a connection (wye, delta, ln, ll)`);
-      w().conn = c;
+      active(d).conn = c;
       return true;
     }
     case "kv":
-      w().kV = x;
+      active(d).kV = x;
       return true;
     case "kva":
-      w().kVA = x;
+      active(d).kVA = x;
       if (d.activeWinding === 1) {
         for (const o of d.windings) o.kVA = x;
         d.normHkVA = 1.1 * x;
@@ -172,40 +164,40 @@ export function applyWindingProp(d: TransformerData, el: DssElement, index: numb
       } else if (d.windings.length === 2) d.windings[0]!.kVA = d.windings[1]!.kVA;
       return true;
     case "tap":
-      w().tap = x;
+      active(d).tap = x;
       return true;
     case "%r":
-      w().rPu = x * 0.01;
+      active(d).rPu = x * 0.01;
       d.pctLoadLoss = (d.windings[0]!.rPu + d.windings[1]!.rPu) * 100.0;
       return true;
     case "rneut":
-      w().rNeut = x;
+      active(d).rNeut = x;
       return true;
     case "xneut":
-      w().xNeut = x;
+      active(d).xNeut = x;
       return true;
     case "buses":
-      each((wd, k) => (wd.bus = (v as string[])[k]!));
+      for (let k = walk(d, v); k >= 0; k = next(d, v, k)) d.windings[k]!.bus = (v as string[])[k]!;
       return true;
     case "conns": {
       const bad = (v as string[]).find((s) => !parseWdgConn(s));
       if (bad !== undefined) throw ctx.badValue(index, `'${bad}' is not a connection (wye, delta, ln, ll)`);
-      each((wd, k) => (wd.conn = parseWdgConn((v as string[])[k]!)!));
+      for (let k = walk(d, v); k >= 0; k = next(d, v, k)) d.windings[k]!.conn = parseWdgConn((v as string[])[k]!)!;
       return true;
     }
     case "kvs":
-      each((wd, k) => (wd.kV = (v as number[])[k]!));
+      for (let k = walk(d, v); k >= 0; k = next(d, v, k)) d.windings[k]!.kV = (v as number[])[k]!;
       return true;
     case "kvas":
-      each((wd, k) => (wd.kVA = (v as number[])[k]!));
+      for (let k = walk(d, v); k >= 0; k = next(d, v, k)) d.windings[k]!.kVA = (v as number[])[k]!;
       d.normHkVA = 1.1 * d.windings[0]!.kVA;
       d.emergHkVA = 1.5 * d.windings[0]!.kVA;
       return true;
     case "taps":
-      each((wd, k) => (wd.tap = (v as number[])[k]!));
+      for (let k = walk(d, v); k >= 0; k = next(d, v, k)) d.windings[k]!.tap = (v as number[])[k]!;
       return true;
     case "%rs":
-      each((wd, k) => (wd.rPu = (v as number[])[k]! * 0.01));
+      for (let k = walk(d, v); k >= 0; k = next(d, v, k)) d.windings[k]!.rPu = (v as number[])[k]! * 0.01;
       d.pctLoadLoss = (d.windings[0]!.rPu + d.windings[1]!.rPu) * 100.0;
       return true;
     case "xhl":
@@ -244,13 +236,13 @@ export function applyWindingProp(d: TransformerData, el: DssElement, index: numb
       d.emergHkVA = x;
       return true;
     case "maxtap":
-      w().maxTap = x;
+      active(d).maxTap = x;
       return true;
     case "mintap":
-      w().minTap = x;
+      active(d).minTap = x;
       return true;
     case "numtaps":
-      w().numTaps = x;
+      active(d).numTaps = x;
       return true;
     case "%imag":
       d.pctImag = x;
@@ -259,7 +251,7 @@ export function applyWindingProp(d: TransformerData, el: DssElement, index: numb
       d.ppmFloatFactor = x * 1e-6;
       return true;
     case "rdcohms":
-      w().rdcOhms = x;
+      active(d).rdcOhms = x;
       return true;
     case "leadlag": {
       const s = String(v).toLowerCase();
@@ -277,6 +269,37 @@ export function applyWindingProp(d: TransformerData, el: DssElement, index: numb
     default:
       return false;
   }
+}
+
+function active(d: TransformerData): Winding {
+  return d.windings[d.activeWinding - 1]!;
+}
+
+const lowerNames = new WeakMap<object, string[]>();
+function lowerName(el: DssElement, index: number): string {
+  let names = lowerNames.get(el.cls);
+  if (!names) {
+    names = el.cls.properties.map((p) => p.name.toLowerCase());
+    lowerNames.set(el.cls, names);
+  }
+  return names[index]!;
+}
+
+/**
+ * Array forms walk every winding, making each active in turn (OpenDSS leaves
+ * the last one active), and set those the array has values for.
+ * walk/next give the next winding index to set, -1 at the end.
+ */
+function walk(d: TransformerData, v: unknown): number {
+  return next(d, v, -1);
+}
+function next(d: TransformerData, v: unknown, k: number): number {
+  const list = v as unknown[];
+  for (let j = k + 1; j < d.windings.length; j++) {
+    d.activeWinding = j + 1;
+    if (j < list.length) return j;
+  }
+  return -1;
 }
 
 /** OpenDSS RecalcElementData's part that matters to the model: XSC from XHL/XHT/XLT. */

@@ -23,9 +23,18 @@ export interface LineImpedanceState {
   x0: number;
   c1: number;
   c0: number;
-  /** Series Z (ohm) and shunt Yc = j w C (S) per unit length at baseFrequency. */
-  z: CMatrix;
-  yc: CMatrix;
+  /**
+   * Series Z (ohm) and shunt Yc = j w C (S) per unit length at baseFrequency,
+   * when they are held as matrices (given by rmatrix/xmatrix/cmatrix or
+   * copied from a matrix linecode). Undefined while they are the sequence
+   * values of the last recalculation (`seqAtRecalc`), computed on demand:
+   * most lines never need their own copy. Use `matricesOf`.
+   */
+  mat: { z: CMatrix; yc: CMatrix } | undefined;
+  /** `mat` is a linecode's (copy before writing). */
+  matShared: boolean;
+  /** Sequence values as of OpenDSS's last RecalcElementData (what its Z and Yc hold). */
+  seqAtRecalc: SequenceSnapshot;
   length: number;
   lengthUnits: LengthUnit;
   /** Linecode (or impedance) units to line length units: length / unitsConvert is in impedance units. */
@@ -46,6 +55,17 @@ export interface LineImpedanceState {
   isSwitch: boolean;
 }
 
+export interface SequenceSnapshot {
+  r1: number;
+  x1: number;
+  r0: number;
+  x0: number;
+  c1: number;
+  c0: number;
+  phases: number;
+  baseFrequency: number;
+}
+
 /** A new line's state: OpenDSS's defaults (336 MCM ACSR-ish sequence data per kft, length 1). */
 export function defaultLineState(baseFrequency: number, earthModel: EarthModel): LineImpedanceState {
   const s: LineImpedanceState = {
@@ -58,8 +78,9 @@ export function defaultLineState(baseFrequency: number, earthModel: EarthModel):
     x0: 0.4047,
     c1: 3.4e-9,
     c0: 1.6e-9,
-    z: cmatrix(3),
-    yc: cmatrix(3),
+    mat: undefined,
+    matShared: false,
+    seqAtRecalc: { r1: 0, x1: 0, r0: 0, x0: 0, c1: 0, c0: 0, phases: 3, baseFrequency },
     length: 1.0,
     lengthUnits: LengthUnit.None,
     unitsConvert: 1.0,
@@ -90,17 +111,35 @@ export function recalcFromSequence(s: LineImpedanceState): void {
     s.x0 = s.x1;
     s.c0 = s.c1;
   }
-  const m = matricesFromSequence(s, s.phases, s.baseFrequency);
-  s.z = m.z;
-  s.yc = m.yc;
+  s.seqAtRecalc = { r1: s.r1, x1: s.x1, r0: s.r0, x0: s.x0, c1: s.c1, c0: s.c0, phases: s.phases, baseFrequency: s.baseFrequency };
+  s.mat = undefined;
+  s.matShared = false;
   s.symChanged = false;
+}
+
+/** Z and Yc per unit length as OpenDSS holds them now (read only). */
+export function matricesOf(s: LineImpedanceState): { z: CMatrix; yc: CMatrix } {
+  if (s.mat) return s.mat;
+  const q = s.seqAtRecalc;
+  return matricesFromSequence(q, q.phases, q.baseFrequency);
+}
+
+/** Z and Yc this line owns and may write into (copied from a linecode or the sequence values first). */
+export function writableMatrices(s: LineImpedanceState): { z: CMatrix; yc: CMatrix } {
+  if (!s.mat || s.matShared) {
+    const m = matricesOf(s);
+    s.mat = { z: copyCMatrix(m.z), yc: copyCMatrix(m.yc) };
+    s.matShared = false;
+  }
+  return s.mat;
 }
 
 /** Matrices reallocated (zeroed) when their order no longer matches the phases (OpenDSS ReallocZandYcMatrices). */
 export function ensureOrder(s: LineImpedanceState): void {
-  if (s.z.order !== s.phases) {
-    s.z = cmatrix(s.phases);
-    s.yc = cmatrix(s.phases);
+  const order = s.mat ? s.mat.z.order : s.seqAtRecalc.phases;
+  if (order !== s.phases) {
+    s.mat = { z: cmatrix(s.phases), yc: cmatrix(s.phases) };
+    s.matShared = false;
   }
 }
 
@@ -118,8 +157,7 @@ export function lineMatrices(s: LineImpedanceState, f: number, geometry?: Geomet
     if (!geometry) throw new Error("line is defined by a geometry or spacing but none was given");
     return geometryMatrices(geometry(), f, s.length, s.lengthUnits);
   }
-  let z = s.z;
-  let yc = s.yc;
+  let { z, yc } = s.symChanged ? { z: undefined, yc: undefined } : matricesOf(s);
   if (s.symChanged) {
     const t = { ...s };
     if (!t.capSpecified) {
@@ -129,9 +167,9 @@ export function lineMatrices(s: LineImpedanceState, f: number, geometry?: Geomet
       t.c0 /= k;
     }
     recalcFromSequence(t);
-    z = t.z;
-    yc = t.yc;
+    ({ z, yc } = matricesOf(t));
   }
+  if (!z || !yc) throw new Error("unreachable: line matrices");
   const lm = s.length / s.unitsConvert;
   const fm = f / s.baseFrequency;
   const kxg = s.xg / Math.log(658.5 * Math.sqrt(s.rho / s.baseFrequency));

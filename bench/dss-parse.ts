@@ -1,0 +1,58 @@
+// DSS parser benchmark: time to compile a feeder master into the model (no
+// solve), median of repeated runs after warm-up, against OpenDSS-C's own
+// compile time (compile_ms_median in the references' summary.json).
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { FEEDERS_DIR } from "../test/support/paths.js";
+import { DssInterpreter } from "../sim-harness/dss/index.js";
+import { median, percentile } from "./machine.js";
+import type { BenchSuite } from "./suites.js";
+
+const FEEDERS: { name: string; master: string; summary: string }[] = [
+  { name: "ieee123", master: "ieee123/IEEE123Master.dss", summary: "ieee123/reference/summary.json" },
+  { name: "ieee8500", master: "ieee8500/Master.dss", summary: "ieee8500/reference/Master/summary.json" },
+  { name: "ieee8500-paper", master: "ieee8500-paper/Master.dss", summary: "ieee8500-paper/reference/summary.json" },
+  { name: "ckt24", master: "ckt24/master_ckt24.dss", summary: "" },
+];
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 20);
+const WARMUP = 5;
+
+function parseOnce(master: string): number {
+  const t0 = performance.now();
+  const dss = new DssInterpreter();
+  dss.compile(master);
+  dss.validate();
+  return performance.now() - t0;
+}
+
+export const dssParse: BenchSuite = {
+  name: "dss-parse",
+  description: `compile feeder masters into the model (no solve), median of ${RUNS} runs after ${WARMUP} warm-up runs`,
+  async run() {
+    if (!existsSync(FEEDERS_DIR)) {
+      console.log(`skipped: ${FEEDERS_DIR} not found`);
+      return;
+    }
+    console.log("| feeder | median ms | p90 ms | OpenDSS compile_ms_median | ratio (ours/OpenDSS) |");
+    console.log("|---|---|---|---|---|");
+    for (const f of FEEDERS) {
+      const master = join(FEEDERS_DIR, f.master);
+      for (let i = 0; i < WARMUP; i++) parseOnce(master);
+      const times: number[] = [];
+      for (let i = 0; i < RUNS; i++) times.push(parseOnce(master));
+      const med = median(times);
+      let anchor = "n/a";
+      let ratio = "n/a";
+      const summary = f.summary ? join(FEEDERS_DIR, f.summary) : "";
+      if (summary && existsSync(summary)) {
+        const s = JSON.parse(readFileSync(summary, "utf8")) as { compile_ms_median?: number };
+        if (s.compile_ms_median) {
+          anchor = s.compile_ms_median.toFixed(1);
+          ratio = (med / s.compile_ms_median).toFixed(2);
+        }
+      }
+      console.log(`| ${f.name} | ${med.toFixed(1)} | ${percentile(times, 90).toFixed(1)} | ${anchor} | ${ratio} |`);
+    }
+  },
+};
