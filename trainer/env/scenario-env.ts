@@ -1,12 +1,11 @@
 // The sim-harness restoration environment as the trainer builds it, in the
 // main thread and in each rollout worker (EnvSource factory). `grid` chooses
 // the circuit model: `powerflow` (every reported figure) or `nominal` (each
-// energized load at its nominal kW; fast, for development only).
+// energized load at its nominal kW; fast, for development only). Environments
+// of one thread are clones of one prototype, so the feeder is compiled once.
 import { bindScenarioFile, type BoundScenario } from "../../sim-harness/scenarios/bind.js";
+import { openGrid } from "../../sim-harness/env/create.js";
 import { RestorationEnv } from "../../sim-harness/env/env.js";
-import { NominalGrid, type Grid } from "../../sim-harness/env/grid.js";
-import { BlackstartError } from "../../shared/errors.js";
-import { TrainerErrors } from "../errors.js";
 
 export interface ScenarioEnvOptions {
   /** Scenario name (shipped) or YAML file. */
@@ -18,6 +17,7 @@ export interface ScenarioEnvOptions {
 }
 
 const bound = new Map<string, BoundScenario>();
+const prototypes = new Map<string, RestorationEnv>();
 
 /** Bind once per thread; every environment of the thread shares the bound scenario. */
 export function boundScenario(nameOrFile: string): BoundScenario {
@@ -29,16 +29,19 @@ export function boundScenario(nameOrFile: string): BoundScenario {
   return b;
 }
 
-function makeGrid(b: BoundScenario, kind: ScenarioEnvOptions["grid"]): Grid {
-  if (kind === "nominal") return new NominalGrid(b);
-  throw new BlackstartError(TrainerErrors.ENV, `the power-flow grid for the environment is not available in this build; use --grid nominal (development only)`);
-}
-
 export function createScenarioEnv(options: unknown): RestorationEnv {
   const o = options as ScenarioEnvOptions;
-  const b = boundScenario(o.scenario);
-  return new RestorationEnv(b, makeGrid(b, o.grid), {
+  const envOptions = {
     ...(o.observation ? { observation: o.observation } : {}),
     ...(o.randomPartialProbability !== undefined ? { randomPartialProbability: o.randomPartialProbability } : {}),
-  });
+  };
+  const key = `${o.scenario}\u0000${o.grid}`;
+  let proto = prototypes.get(key);
+  if (!proto) {
+    const b = boundScenario(o.scenario);
+    proto = new RestorationEnv(b, openGrid(b, o.grid), envOptions);
+    prototypes.set(key, proto);
+    return proto;
+  }
+  return proto.clone(envOptions);
 }
