@@ -26,8 +26,8 @@ export interface StartOptions extends LoadOptions {
   logDestination?: NodeJS.WritableStream;
   /** Build the bus client (agent/bus); without it the agent runs on its static quota alone. */
   bus?: (site: Site, journal: JournalPort, log: AgentLogger) => Promise<BusPort | undefined>;
-  /** How long to wait for devices before settling unfinished commands (default 3 poll periods). */
-  recoveryWaitMs?: number;
+  /** How long to wait at start for every device to connect (default 3 poll periods); the agent starts anyway after it. */
+  connectWaitMs?: number;
 }
 
 export interface RunningAgent {
@@ -75,13 +75,17 @@ export async function startAgent(siteFile: string, options: StartOptions = {}): 
   const restorer = new Restorer({ site, devices, policy: actor, journal: jport, bus, clock, metrics, log });
   bus?.onCommand((cmd) => restorer.request(cmd));
 
-  // Commands a crash left in flight are settled by reading the devices, once they answer.
+  // Give the devices a moment to connect, so the first tick (and the settling of commands a
+  // crash left in flight, which reads them) does not meet them all still connecting.
+  const wait = options.connectWaitMs ?? 3 * c.poll.period_ms;
+  const deadline = Date.now() + wait;
+  while (Date.now() < deadline && !devices.every((d) => d.status().state === "connected")) await new Promise((r) => setTimeout(r, 20));
+  const notConnected = devices.filter((d) => d.status().state !== "connected").map((d) => `${d.id} (${d.status().lastError ?? d.status().state})`);
+  if (notConnected.length) log.warn({ devices: notConnected, waited_ms: wait }, "devices not connected at start: their switches hold until they are");
+
   let recovered = false;
   const pendingAtStart = jport.unresolved().length;
   if (pendingAtStart > 0) {
-    const wait = options.recoveryWaitMs ?? 3 * c.poll.period_ms;
-    const deadline = clock.now() + wait;
-    while (clock.now() < deadline && !devices.every((d) => d.status().state === "connected")) await clock.sleep(Math.min(50, wait));
     const r = await restorer.recover();
     log.warn({ unresolved_at_start: pendingAtStart, ...r }, "commands left in flight by the last run settled");
   }
