@@ -1,38 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { profileById } from "../../../shared/profile/load.js";
-import { PowerFlow } from "../../powerflow/index.js";
-import type { GeneratorSpec } from "../../powerflow/network.js";
-import { line, load, network, source } from "../../powerflow/test/helpers.js";
 import { DeviceHarness } from "../harness.js";
 import { PowerFlowPlant } from "../powerflow-plant.js";
 import { close, connect, readPoint, type Client } from "./support/client.js";
-
-// Source -> l1 -> a (PV 300 kW) -> sw -> b (load 1200 kW): a switch and an inverter on a real power flow.
-function feeder(): PowerFlow {
-  const pv: GeneratorSpec = {
-    kind: "generator",
-    name: "Generator.pv1",
-    enabled: true,
-    terminals: [{ bus: "a", nodes: [1, 2, 3, 0] }],
-    phases: 3,
-    conn: "wye",
-    kV: 12.47,
-    kW: 300,
-    kvar: 0,
-    model: 1,
-    vminpu: 0.9,
-    vmaxpu: 1.1,
-    kVA: 350,
-  };
-  const spec = network([
-    source("src", 12.47),
-    line("l1", "src", "a", [0.3, 0.6], [0.1, 0.25]),
-    line("sw", "a", "b", [0.001, 0.001], [0, 0], { isSwitch: true }),
-    load("ld", "b", 12.47, 1200, 400),
-    pv,
-  ]);
-  return PowerFlow.fromSpec(spec);
-}
+import { smallFeeder, smallFeederPlan } from "./support/feeder.js";
 
 let h: DeviceHarness | undefined;
 const clients: Client[] = [];
@@ -44,16 +15,9 @@ afterEach(async () => {
 
 describe("devices on the power flow", () => {
   it("serve measurements equal to the power flow's within one least significant digit, and operate it", async () => {
-    const pf = feeder();
+    const pf = smallFeeder();
     const plant = new PowerFlowPlant(pf);
-    h = await DeviceHarness.start(
-      {
-        modbusPorts: "per-device",
-        switches: [{ element: "Line.sw", phases: [0, 1, 2], faulted: false, binding: { profile: "recloser-modbus", protocol: "modbus" } }],
-        ders: [{ id: "pv1", kind: "pv", element: "Generator.pv1", ratings: { kw: 300, kva: 350 }, vLnV: 7199.6, phases: 3, binding: { profile: "sunspec-inverter-der", protocol: "modbus" } }],
-      },
-      plant,
-    );
+    h = await DeviceHarness.start(smallFeederPlan(), plant);
     const [swEp, pvEp] = h.endpoints();
     const sw = await connect(swEp!.port);
     const pv = await connect(pvEp!.port);
