@@ -8,9 +8,14 @@ import { register as sim } from "./sim.js";
 import { register as train } from "./train.js";
 import { register as exportOnnx } from "./export-onnx.js";
 
+import { register as powerflow } from "./powerflow.js";
+import { register as start } from "./start.js";
+
 export type RegisterCommand = (program: Command) => void;
 
 export const commands: RegisterCommand[] = [
+  start,
+  powerflow,
   agent,
   journal,
   scenario,

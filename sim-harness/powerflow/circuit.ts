@@ -68,6 +68,8 @@ export class Circuit {
   readonly energized: Uint8Array;
   /** Per node: component id (index of the lowest node of its island), 0 for de-energized. */
   readonly island: Int32Array;
+  /** Per node: 1 if an enabled element uses it (nodes of disabled elements only are not reported). */
+  readonly nodeUsed: Uint8Array;
   /** Line-to-neutral base volts per node (0 = no base). */
   readonly nodeVbase: Float64Array;
   /** Per bus: base kV line-to-neutral (0 = none). */
@@ -107,6 +109,7 @@ export class Circuit {
       this.vIm = copyFrom.vIm.slice();
       this.energized = copyFrom.energized.slice();
       this.island = copyFrom.island.slice();
+      this.nodeUsed = copyFrom.nodeUsed.slice();
       this.nodeVbase = copyFrom.nodeVbase;
       this.busKvBase = copyFrom.busKvBase;
       this.vmagSaved = copyFrom.vmagSaved.slice();
@@ -131,6 +134,7 @@ export class Circuit {
       this.vIm = new Float64Array(N + 1);
       this.energized = new Uint8Array(N + 1);
       this.island = new Int32Array(N + 1);
+      this.nodeUsed = new Uint8Array(N + 1);
       this.nodeVbase = new Float64Array(N + 1);
       this.busKvBase = new Float64Array(topo.buses.length);
       this.vmagSaved = new Float64Array(N + 1);
@@ -280,6 +284,10 @@ export class Circuit {
         }
       }
     }
+    // Nodes some enabled element uses (OpenDSS lists only those).
+    const used = this.nodeUsed;
+    used.fill(0);
+    for (const e of this.topo.elements) if (this.enabled[e.index]) for (const n of e.nodes) used[n] = 1;
     const live = new Uint8Array(N + 1);
     for (const s of sources) live[find(s)] = 1;
     const energized = new Uint8Array(N + 1);

@@ -82,18 +82,22 @@ export function compileTopology(spec: NetworkSpec): Topology {
     return node;
   };
 
+  // OpenDSS builds its bus list from enabled elements only, in definition order; nodes that only
+  // disabled elements use come after them, so enabling one later needs no recompile.
+  const ordered = [...spec.elements.filter((e) => e.enabled), ...spec.elements.filter((e) => !e.enabled)];
+  const nodeOrderOf = new Map<ElementSpec, Int32Array>();
+  for (const el of ordered) nodeOrderOf.set(el, Int32Array.from(el.terminals.flatMap((t) => t.nodes.map((n) => nodeOf(t.bus, n)))));
   for (const el of spec.elements) {
     const key = elementKey(el.name);
     if (elementIndex.has(key))
       throw new BlackstartError(Errors.INTERNAL, `element ${el.name} appears twice in the compiled network`);
     const terminals = el.terminals.length;
     const conductors = el.terminals[0]?.nodes.length ?? 0;
-    const nodes = new Int32Array(terminals * conductors);
     el.terminals.forEach((t, ti) => {
       if (t.nodes.length !== conductors)
         throw new BlackstartError(Errors.INTERNAL, `${el.name}: terminal ${ti + 1} has ${t.nodes.length} conductors, terminal 1 has ${conductors}`);
-      t.nodes.forEach((n, ci) => (nodes[ti * conductors + ci] = nodeOf(t.bus, n)));
     });
+    const nodes = nodeOrderOf.get(el)!;
     const index = elements.length;
     elementIndex.set(key, index);
     elements.push({ index, spec: el, key, nodes, conductors, terminals, conductorOffset, positions: new Int32Array(0) });

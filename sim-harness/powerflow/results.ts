@@ -65,6 +65,7 @@ export function nodeVoltages(c: Circuit): NodeVoltage[] {
   t.buses.forEach((bus, bi) => {
     const base = c.busKvBase[bi]! * 1000;
     for (const n of t.busNodes[bi]!) {
+      if (!c.nodeUsed[n]) continue;
       const vr = c.vRe[n]!;
       const vi = c.vIm[n]!;
       const vmag = Math.hypot(vr, vi);
@@ -106,32 +107,68 @@ function totalInto(c: Circuit, e: CompiledElement, iRe: Float64Array, iIm: Float
   return [p, q];
 }
 
-/** Power delivered by all enabled Vsources (kW, kvar). */
+/**
+ * Power delivered by all enabled Vsources (kW, kvar). The current out of a
+ * source is taken from what the other elements at its terminal draw (KCL):
+ * a stiff source's own Yprim*(V - Vs) loses its digits to cancellation.
+ */
 export function sourcePower(c: Circuit): { kW: number; kvar: number } {
   let p = 0;
   let q = 0;
-  const buf = new Float64Array(64);
-  const buf2 = new Float64Array(64);
-  for (const e of c.topo.elements) {
-    if (e.spec.kind !== "vsource" || !c.enabled[e.index]) continue;
-    elementCurrents(c, e, buf, buf2);
-    const [a, b] = terminalPower(c, e, 1, buf, buf2);
-    p -= a;
-    q -= b;
+  const t = c.topo;
+  const buf = new Float64Array(256);
+  const buf2 = new Float64Array(256);
+  const sources = t.elements.filter((e) => e.spec.kind === "vsource" && c.enabled[e.index]);
+  const sourceNodes = new Map<number, number>();
+  for (const e of sources) for (let k = 0; k < e.conductors; k++) if (e.nodes[k]! > 0) sourceNodes.set(e.nodes[k]!, (sourceNodes.get(e.nodes[k]!) ?? 0) + 1);
+  for (const e of sources) {
+    const shared = e.nodes.subarray(0, e.conductors).some((n) => n > 0 && sourceNodes.get(n)! > 1) || e.nodes.subarray(e.conductors).some((n) => n > 0);
+    if (shared) {
+      elementCurrents(c, e, buf, buf2);
+      const [a, b] = terminalPower(c, e, 1, buf, buf2);
+      p -= a;
+      q -= b;
+      continue;
+    }
+    for (let k = 0; k < e.conductors; k++) {
+      const n = e.nodes[k]!;
+      if (n === 0) continue;
+      let ir = 0;
+      let ii = 0;
+      for (let qq = t.nodeElemPtr[n]!; qq < t.nodeElemPtr[n + 1]!; qq++) {
+        const f = t.elements[t.nodeElem[qq]!]!;
+        if (f === e || !c.yprim[f.index]) continue;
+        elementCurrents(c, f, buf, buf2);
+        for (let a = 0; a < f.nodes.length; a++)
+          if (f.nodes[a] === n) {
+            ir += buf[a]!;
+            ii += buf2[a]!;
+          }
+      }
+      const vr = c.vRe[n]!;
+      const vi = c.vIm[n]!;
+      p += vr * ir + vi * ii;
+      q += vi * ir - vr * ii;
+    }
   }
   return { kW: p / 1000, kvar: q / 1000 };
 }
 
 const PD_KINDS = new Set(["line", "transformer", "reactor", "capacitor"]);
 
-/** Losses in power-delivery elements (lines, transformers, reactors, capacitors), kW and kvar. */
+/** Shunt capacitors and reactors are not losses (OpenDSS skips IsShunt elements). */
+function isShunt(e: CompiledElement): boolean {
+  return (e.spec.kind === "capacitor" || e.spec.kind === "reactor") && !e.spec.series;
+}
+
+/** Losses in power-delivery elements (lines, transformers, series reactors and capacitors), kW and kvar. */
 export function losses(c: Circuit): { kW: number; kvar: number } {
   let p = 0;
   let q = 0;
   const iRe = new Float64Array(256);
   const iIm = new Float64Array(256);
   for (const e of c.topo.elements) {
-    if (!PD_KINDS.has(e.spec.kind) || !c.enabled[e.index]) continue;
+    if (!PD_KINDS.has(e.spec.kind) || !c.enabled[e.index] || isShunt(e)) continue;
     const [a, b] = totalInto(c, e, iRe, iIm);
     p += a;
     q += b;
@@ -162,8 +199,14 @@ export function busEnergized(c: Circuit, bi: number): boolean {
   return false;
 }
 
+/** Buses an enabled element uses. */
+export function busUsed(c: Circuit, bi: number): boolean {
+  for (const n of c.topo.busNodes[bi]!) if (c.nodeUsed[n]) return true;
+  return false;
+}
+
 export function deenergizedBuses(c: Circuit): string[] {
-  return c.topo.buses.filter((_, bi) => c.topo.busNodes[bi]!.length > 0 && !busEnergized(c, bi));
+  return c.topo.buses.filter((_, bi) => busUsed(c, bi) && !busEnergized(c, bi));
 }
 
 export function energizedBuses(c: Circuit): string[] {

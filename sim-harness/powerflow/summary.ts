@@ -26,7 +26,7 @@ export interface PowerflowJson {
 export function summaryJson(pf: PowerFlow, solve: SolveSummary, parseMs: number, solveMs: number): PowerflowJson {
   const tot = pf.totalPower();
   const loss = pf.losses();
-  const topo = pf.circuit.topo;
+  const volts = pf.voltages();
   return {
     converged: solve.converged,
     iterations: solve.iterations,
@@ -35,8 +35,8 @@ export function summaryJson(pf: PowerFlow, solve: SolveSummary, parseMs: number,
     total_power_kvar: tot.kvar,
     losses_kw: loss.kW,
     losses_kvar: loss.kvar,
-    num_buses: topo.buses.length,
-    num_nodes: topo.nodeCount,
+    num_buses: new Set(volts.map((v) => v.bus)).size,
+    num_nodes: volts.length,
     parse_ms: parseMs,
     solve_ms: solveMs,
     tap_positions: pf.tapPositions(),

@@ -38,6 +38,18 @@ function seriesOnly(c: Circuit, e: CompiledElement): CMatrix | null {
     case "capacitor":
       if (!s.series) return null;
       return c.computeYprim(e);
+    case "load":
+    case "generator":
+    case "pvsystem":
+    case "storage": {
+      // OpenDSS gives PC elements a series part of 1e-10 x their diagonal "so that CalcVoltages doesn't fail":
+      // a whisker of ground reference that the zero-load solution of a floating winding relies on.
+      const full = c.yprim[e.index];
+      if (!full) return null;
+      y = new CMatrix(full.order);
+      for (let i = 0; i < full.order; i++) y.set(i, i, full.getRe(i, i) * 1e-10, full.getIm(i, i) * 1e-10);
+      return y;
+    }
     default:
       return null;
   }
@@ -101,7 +113,10 @@ export function calcVoltageBases(c: Circuit, bases: readonly number[]): void {
       }
     }
   }
-  // Unreached nodes, and nodes that only loads held up, become identity rows.
+  // Unreached nodes become identity rows. A part held only by series admittances (the unused
+  // conductors of a 3-phase switch on a 1-phase bus, an ungrounded winding with ppm_antifloat=0)
+  // floats in this matrix; a shunt of 1e-12 of each diagonal pins it at zero volts, as OpenDSS's
+  // solver leaves such nodes, without moving any other node.
   for (let n = 1; n <= N; n++) {
     const p = lu.pinv[n - 1]!;
     const d = lu.diag[p]!;
@@ -111,15 +126,24 @@ export function calcVoltageBases(c: Circuit, bases: readonly number[]): void {
       lu.aRe[d] = 1;
       bRe[n - 1] = 0;
       bIm[n - 1] = 0;
+    } else {
+      lu.aRe[d] = lu.aRe[d]! * (1 + 1e-12);
+      lu.aIm[d] = lu.aIm[d]! * (1 + 1e-12);
     }
   }
   lu.touchAll();
-  lu.factor();
   const vRe = new Float64Array(N);
   const vIm = new Float64Array(N);
-  lu.solve(bRe, bIm, vRe, vIm);
+  try {
+    lu.factor();
+    lu.solve(bRe, bIm, vRe, vIm);
+  } catch {
+    // A singular matrix all the same: OpenDSS's solve fails and leaves every node at zero.
+    vRe.fill(0);
+    vIm.fill(0);
+  }
   topo.buses.forEach((_, bi) => {
-    const first = topo.busNodes[bi]![0];
+    const first = topo.busNodes[bi]!.find((n) => c.nodeUsed[n]);
     const v = first === undefined ? 0 : Math.hypot(vRe[first - 1]!, vIm[first - 1]!);
     c.busKvBase[bi] = nearestBase(v * 0.001732, bases) / Math.sqrt(3);
   });

@@ -57,7 +57,7 @@ export class RegControl implements ControlDevice {
   tapPosition(): number {
     const w = this.xs.windings[this.spec.tapWinding - 1]!;
     const inc = this.increment();
-    return inc > 0 ? Math.round((this.presentTap() - (w.maxTap + w.minTap) / 2) / inc) : 0;
+    return inc > 0 ? Math.round((this.presentTap() - (w.maxTap + w.minTap) / 2) / inc) + 0 : 0;
   }
 
   /** Is the regulated winding energized? De-energized regulators are left alone. */
