@@ -15,6 +15,7 @@ export interface ConductorData {
   gmrUnits: LengthUnit;
   radius: number;
   radUnits: LengthUnit;
+  /** Radius for capacitance (bundles); -1 = not given, the radius is used (as OpenDSS-C's results show). */
   capRadius: number;
   normAmps: number;
   emergAmps: number;
@@ -113,7 +114,6 @@ export function applyConductorProp(d: ConductorData, el: DssElement, index: numb
     case "gmrac":
       d.gmr = x;
       if (d.radius < 0) d.radius = d.gmr / 0.7788;
-      if (d.capRadius < 0) d.capRadius = d.radius;
       if (d.radius === 0) throw ctx.badValue(index, "radius is zero");
       return true;
     case "gmrunits":
@@ -124,7 +124,6 @@ export function applyConductorProp(d: ConductorData, el: DssElement, index: numb
     case "diam":
       d.radius = name === "diam" ? x / 2 : x;
       if (d.gmr < 0) d.gmr = 0.7788 * d.radius;
-      if (d.capRadius < 0) d.capRadius = d.radius;
       if (d.gmr === 0) throw ctx.badValue(index, "GMR is zero");
       return true;
     case "radunits":

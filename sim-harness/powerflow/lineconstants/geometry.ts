@@ -14,6 +14,8 @@ export interface ConductorRecord {
   rUnits: LengthUnit;
   gmr: number;
   gmrUnits: LengthUnit;
+  radius: number;
+  /** -1 when not given: the radius is used. */
   capRadius: number;
   radUnits: LengthUnit;
   epsR: number;
@@ -48,7 +50,13 @@ export interface GeometryInput {
 
 const meters = (u: LengthUnit | -1) => (u === -1 ? 1.0 : toMeters(u));
 
-/** Converts to SI the way OpenDSS's UpdateLineGeometryData does (radius := capradius, as it does). */
+/**
+ * Converts to SI the way OpenDSS's UpdateLineGeometryData does. The radius
+ * for capacitance is the conductor's final radius unless Capradius was given:
+ * OpenDSS-C's reference results (IEEE 4-node delta cases, whose floating
+ * delta depends on line capacitance) agree with that and not with the
+ * early default the Pascal ConductorData source suggests.
+ */
 export function toConstantsInput(g: GeometryInput): LineConstantsInput {
   const conductors: Conductor[] = g.conductors.map((c) => {
     const d = c.data;
@@ -59,8 +67,8 @@ export function toConstantsInput(g: GeometryInput): LineConstantsInput {
       rdc: d.rdc * toPerMeter(d.rUnits),
       rac: d.rac * toPerMeter(d.rUnits),
       gmr: d.gmr * toMeters(d.gmrUnits),
-      radius: d.capRadius * rm,
-      capRadius: d.capRadius * rm,
+      radius: d.radius * rm,
+      capRadius: (d.capRadius > 0 ? d.capRadius : d.radius) * rm,
     };
     if (d.kind === "cn") {
       cond.cable = {

@@ -43,6 +43,13 @@ describe("overhead line constants", () => {
       3,
     );
   });
+
+  it("reproduce its shunt admittance (Kersting ex. 5.1), uS/mile, within his rounded constants", () => {
+    const { circuit } = loadDss(join(FIX, "kersting-4wire-carson.dss"));
+    const yc = lineImpedance(circuit.find("line", "l1")!, 60).yc;
+    const published = [5.6711, -1.8362, -0.7033, -1.8362, 5.9774, -1.169, -0.7033, -1.169, 5.3911];
+    published.forEach((b, k) => expect(Math.abs(yc.im[k]! * 1e6 - b) / Math.abs(b)).toBeLessThan(5e-3));
+  });
 });
 
 describe("concentric-neutral cable constants (Deri, OpenDSS's default)", () => {
