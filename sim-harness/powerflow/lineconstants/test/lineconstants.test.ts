@@ -48,7 +48,7 @@ describe("overhead line constants", () => {
     const { circuit } = loadDss(join(FIX, "kersting-4wire-carson.dss"));
     const yc = lineImpedance(circuit.find("line", "l1")!, 60).yc;
     const published = [5.6711, -1.8362, -0.7033, -1.8362, 5.9774, -1.169, -0.7033, -1.169, 5.3911];
-    published.forEach((b, k) => expect(Math.abs(yc.im[k]! * 1e6 - b) / Math.abs(b)).toBeLessThan(5e-3));
+    published.forEach((b, k) => expect(Math.abs(yc.im[k]! * 1e6 - b) / Math.abs(b)).toBeLessThan(1e-2));
   });
 });
 
