@@ -26,6 +26,8 @@ export interface StartOptions extends LoadOptions {
   logDestination?: NodeJS.WritableStream;
   /** Build the bus client (agent/bus); without it the agent runs on its static quota alone. */
   bus?: (site: Site, journal: JournalPort, log: AgentLogger) => Promise<BusPort | undefined>;
+  /** Start the tick loop (default). Off: the caller runs `tick()` itself whatever the site's clock (benchmarks). */
+  loop?: boolean;
   /** How long to wait at start for every device to connect (default 3 poll periods); the agent starts anyway after it. */
   connectWaitMs?: number;
 }
@@ -120,6 +122,8 @@ export async function startAgent(siteFile: string, options: StartOptions = {}): 
     return { live, ready: live && reasons.length === 0, reasons };
   };
 
+  // Without the loop, ticks go straight to the restorer, one at a time (the caller awaits each).
+  const tick = options.loop === false ? () => restorer.tick() : () => loop.tick();
   const http = new AgentHttp(
     {
       health,
@@ -137,12 +141,12 @@ export async function startAgent(siteFile: string, options: StartOptions = {}): 
         last_tick: restorer.lastReport() ?? null,
       }),
       command: (cmd) => restorer.request({ ...cmd, by: "http" }),
-      tick: () => loop.tick(),
+      tick,
     },
     { host: c.http.host, port: c.http.port, ...(site.secrets.httpToken ? { token: site.secrets.httpToken.reveal() } : {}) },
   );
   const httpPort = await http.listen();
-  loop.start();
+  if (options.loop !== false) loop.start();
   log.info({ http: `http://${c.http.host}:${httpPort}`, clock: c.clock, period_ms: c.poll.period_ms }, "agent running");
 
   const stop = (reason = "stop"): Promise<void> => {
@@ -169,5 +173,5 @@ export async function startAgent(siteFile: string, options: StartOptions = {}): 
     return stopped;
   };
 
-  return { site, log, metrics, restorer, devices, httpPort, tick: () => loop.tick(), health, stop };
+  return { site, log, metrics, restorer, devices, httpPort, tick, health, stop };
 }

@@ -3,16 +3,16 @@
 // -> read-back -> journal -> publish state. The caller (loop.ts) guarantees
 // that no two ticks run at once. Decisions are made only inside a restoration
 // session; outside one the agent keeps watching (reads, journals, publishes).
-import { decide as maskedDecide, type Decision } from "../../shared/policy/decision.js";
 import type { AgentPolicy } from "../../shared/policy/runner.js";
 import { encodeSwitchState, SWITCH_ACTIONS } from "../../shared/encoding/actions.js";
 import { canonicalElement } from "../../shared/names.js";
-import { admit, DEFAULT_LIMITS, evaluate, indexGraph, type Admission, type AdmittedOperation, type GraphIndex, type ShieldInput, type ShieldLimits, type ShieldResult, type Verdict } from "../../shared/shield/index.js";
+import { DEFAULT_LIMITS, evaluate, indexGraph, type AdmittedOperation, type GraphIndex, type ShieldInput, type ShieldLimits, type ShieldResult, type Verdict } from "../../shared/shield/index.js";
 import type { Site } from "../config/load.js";
 import type { AgentMetrics } from "../ops/agent-metrics.js";
 import type { FieldDevice } from "../transports/device.js";
 import type { Clock } from "./clock.js";
 import { Commander, type CommandResult } from "./commander.js";
+import { dispose } from "./dispose.js";
 import { Ledger } from "./ledger.js";
 import { DevicePoller } from "./poller.js";
 import type { AgentStatePayload, BusPort, CommandRecord, JournalPort, OperatorCommand } from "./ports.js";
@@ -232,7 +232,7 @@ export class Restorer {
     let result = evaluate(this.ix, input);
     // What the policy wants, unmasked: a vetoed wish is journaled with its rule.
     const wish = await policy.decide(obs);
-    let { chosen, admission, verdicts } = this.dispose(wish, input, result);
+    let { chosen, admission, verdicts } = dispose(this.ix, this.names, wish, input, result);
     let reservation: TickDecision["reservation"];
     const shortfall = this.shortfall(verdicts, result);
     if (shortfall > 0 && bus?.up()) {
@@ -243,7 +243,7 @@ export class Restorer {
       if (res.granted) {
         input = this.shieldInput(clock.now(), switches);
         result = evaluate(this.ix, input);
-        ({ chosen, admission, verdicts } = this.dispose(wish, input, result));
+        ({ chosen, admission, verdicts } = dispose(this.ix, this.names, wish, input, result));
       }
     }
     let admitted = admission.admitted;
@@ -293,28 +293,6 @@ export class Restorer {
       ...(reservation ? { reservation } : {}),
     };
     return { decision, decideMs, commandMs };
-  }
-
-  /**
-   * The shield disposes: the policy's wishes that the mask forbids are vetoes;
-   * per switch the best action the mask allows is chosen (the policy's own
-   * masked argmax); the chosen operations are admitted together, in order of
-   * preference, so that together they cannot exceed what each fits alone.
-   */
-  private dispose(wish: Decision, input: ShieldInput, result: ShieldResult): { chosen: Decision; admission: Admission; verdicts: Verdict[] } {
-    const wished = new Set(wish.operations.map((o) => `${o.index}/${o.name}`));
-    const vetoedWishes = result.verdicts.filter((v) => wished.has(`${v.index}/${v.action}`));
-    const chosen = maskedDecide(wish.kind, wish.agent, this.names, wish.logits, result.mask);
-    const admission = admit(this.ix, input, chosen.operations.map((o) => ({ index: o.index, action: o.name })));
-    const seen = new Set<string>();
-    const verdicts: Verdict[] = [];
-    for (const v of [...vetoedWishes, ...admission.verdicts]) {
-      const key = `${v.index}/${v.action}/${v.rule}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      verdicts.push(v);
-    }
-    return { chosen, admission, verdicts };
   }
 
   /** kW a reservation must add for the most preferred pick-up vetoed only for generation. */
