@@ -6,5 +6,7 @@ export interface BenchSuite {
 }
 
 import { dssParse } from "./dss-parse.js";
+import { devices } from "./devices.js";
+import { powerflow } from "./powerflow.js";
 
-export const suites: BenchSuite[] = [dssParse];
+export const suites: BenchSuite[] = [dssParse, devices, powerflow];

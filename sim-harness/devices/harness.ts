@@ -118,6 +118,8 @@ export class DeviceHarness {
   private readonly log: (line: string) => void;
   private lastReport: StepReport;
   private stopped = false;
+  /** The plant solution the devices last read (-1: never). */
+  private seenSolution = -1;
 
   private constructor(
     readonly plan: HarnessPlan,
@@ -126,7 +128,7 @@ export class DeviceHarness {
   ) {
     this.clock = new SimClock(opts.clock ?? "lockstep", opts.tickMs ?? 100);
     this.log = opts.log ?? (() => {});
-    this.lastReport = { nowMs: 0, operations: [], solve: { converged: true, iterations: 0 } };
+    this.lastReport = { nowMs: 0, operations: [], solve: { converged: true, iterations: 0, solution: 0 } };
   }
 
   static async start(plan: HarnessPlan, plant: Plant, opts: HarnessOptions = {}): Promise<DeviceHarness> {
@@ -218,7 +220,9 @@ export class DeviceHarness {
       d.faults.stuck = list.some((f) => f.kind === "stuck" && faultActive(f, now));
       const lost = [false, false, false];
       for (const f of list) if (f.kind === "lost-fault-indicator" && faultActive(f, now)) for (const ph of f.phases) lost["abc".indexOf(ph)] = true;
+      const changed = lost.some((x, i) => x !== d.faults.lostFaultIndicator[i]);
       d.faults.lostFaultIndicator = lost;
+      if (changed && d instanceof SwitchDevice) d.showState();
     }
   }
 
@@ -292,8 +296,12 @@ export class DeviceHarness {
   private settle(operations: string[], now = this.clock.now()): StepReport {
     this.applyDeviceFaults(now);
     const solve = this.plant.solve();
-    if (!solve.converged) this.log(`t=${now} ms: the power flow did not converge (${solve.iterations} iterations)`);
-    for (const d of this.devices) d.refresh(this.plant, now);
+    if (solve.solution !== this.seenSolution) {
+      if (!solve.converged) this.log(`t=${now} ms: the power flow did not converge (${solve.iterations} iterations)`);
+      // Measurements change only with a new solution; a quiet step costs nothing.
+      for (const d of this.devices) d.refresh(this.plant, now);
+      this.seenSolution = solve.solution;
+    }
     for (const op of operations) this.log(`t=${now} ms: ${op}`);
     return { nowMs: now, operations, solve };
   }

@@ -26,6 +26,7 @@ export class NominalPlant implements Plant {
   private pFlow: Float64Array = new Float64Array(0);
   private qFlow: Float64Array = new Float64Array(0);
   private dirty = true;
+  private solution = 0;
 
   constructor(readonly bound: BoundScenario, opts: NominalPlantOptions = {}) {
     this.energy = new EnergizationGraph(bound.sections);
@@ -68,8 +69,9 @@ export class NominalPlant implements Plant {
       this.pFlow = switchFlows(e, p);
       this.qFlow = switchFlows(e, q);
       this.dirty = false;
+      this.solution++;
     }
-    return { converged: true, iterations: 0 };
+    return { converged: true, iterations: 0, solution: this.solution };
   }
 
   measure(element: string): ElementMeasurement {

@@ -22,6 +22,8 @@ export interface ElementMeasurement {
 export interface SolveReport {
   converged: boolean;
   iterations: number;
+  /** Counts the solutions the plant has computed: devices re-read measurements only when it moves. */
+  solution: number;
 }
 
 export interface Plant {

@@ -10,7 +10,9 @@ const PC_KINDS = new Set(["generator", "pvsystem", "storage", "vsource"]);
 
 export class PowerFlowPlant implements Plant {
   private dirty = true;
-  private last: SolveReport = { converged: false, iterations: 0 };
+  private last: SolveReport = { converged: false, iterations: 0, solution: 0 };
+  /** Bus -> node -> |V| of the last solution, built once per solution (pf.voltage() scans every node). */
+  private volts: Map<string, Map<number, { vmag: number; vpu: number | undefined }>> | undefined;
   /** Output each DER had before any limit (kW, kvar), by element. */
   private readonly nominal = new Map<string, { kW: number; kvar: number }>();
   private readonly limits = new Map<string, number | undefined>();
@@ -52,9 +54,22 @@ export class PowerFlowPlant implements Plant {
   solve(): SolveReport {
     if (!this.dirty) return this.last;
     const r = this.pf.solve();
-    this.last = { converged: r.converged, iterations: r.iterations };
+    this.last = { converged: r.converged, iterations: r.iterations, solution: this.last.solution + 1 };
     this.dirty = false;
+    this.volts = undefined;
     return this.last;
+  }
+
+  private voltage(bus: string, node: number): { vmag: number; vpu: number | undefined } | undefined {
+    if (!this.volts) {
+      this.volts = new Map();
+      for (const v of this.pf.voltages()) {
+        let m = this.volts.get(v.bus);
+        if (!m) this.volts.set(v.bus, (m = new Map()));
+        m.set(v.node, { vmag: v.vmag, vpu: v.vpu });
+      }
+    }
+    return this.volts.get(bus.toLowerCase())?.get(node);
   }
 
   /** The circuit changed outside this plant (a bench edited the power flow): solve again next time. */
@@ -73,7 +88,7 @@ export class PowerFlowPlant implements Plant {
     t.nodes.forEach((node, k) => {
       if (node < 1 || node > 3) return;
       currentA[node - 1] = flow.amps[k] ?? 0;
-      const v = this.pf.voltage(t.bus, node);
+      const v = this.voltage(t.bus, node);
       if (v) {
         voltageV[node - 1] = v.vmag;
         if ((v.vpu ?? (v.vmag > 1 ? 1 : 0)) > 0.1) energized = true;

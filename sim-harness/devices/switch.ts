@@ -209,7 +209,8 @@ export class SwitchDevice extends SimDevice {
     }
   }
 
-  private showState(): void {
+  /** Lockout, interlock and fault indicators onto their points (after a fault flag changed, too). */
+  showState(): void {
     this.setChannel("lockout", this.lockout);
     this.setChannel("interlock", this.interlock);
     ["fault_a", "fault_b", "fault_c"].forEach((ch, i) => this.setChannel(ch, this.faultSeen[i]! && !this.faults.lostFaultIndicator[i]));

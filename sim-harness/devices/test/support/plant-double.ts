@@ -39,8 +39,9 @@ export class PlantDouble implements Plant {
   }
 
   solve(): SolveReport {
+    // Always a new solution: the double's state changes without telling it.
     this.solves++;
-    return { converged: true, iterations: 1 };
+    return { converged: true, iterations: 1, solution: this.solves };
   }
 
   measure(element: string): ElementMeasurement {
