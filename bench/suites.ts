@@ -7,6 +7,5 @@ export interface BenchSuite {
 
 import { dssParse } from "./dss-parse.js";
 import { devices } from "./devices.js";
-import { powerflow } from "./powerflow.js";
 
-export const suites: BenchSuite[] = [dssParse, devices, powerflow];
+export const suites: BenchSuite[] = [dssParse, devices];
