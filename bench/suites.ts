@@ -7,5 +7,6 @@ export interface BenchSuite {
 
 import { dssParse } from "./dss-parse.js";
 import { devices } from "./devices.js";
+import { policyBench } from "./policy.js";
 
-export const suites: BenchSuite[] = [dssParse, devices];
+export const suites: BenchSuite[] = [dssParse, devices, policyBench];

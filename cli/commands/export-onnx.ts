@@ -3,8 +3,6 @@
 // its manifest and model card, and check it by loading it back.
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { exportPolicy, resolveCheckpointDir } from "../../trainer/export/policy-dir.js";
-import { readCheckpoint } from "../../trainer/checkpoint.js";
 
 export function register(program: Command): void {
   program
@@ -12,6 +10,9 @@ export function register(program: Command): void {
     .description("Write a training checkpoint (or run directory) as a policy directory: one ONNX actor per agent, manifest.json, model card.")
     .option("-o, --out <dir>", "policy directory (default policies/<scenario>)")
     .action(async (dir: string, o: { out?: string }) => {
+      // Loaded on use: the exporter pulls in the trainer.
+      const { exportPolicy, resolveCheckpointDir } = await import("../../trainer/export/policy-dir.js");
+      const { readCheckpoint } = await import("../../trainer/checkpoint.js");
       const ckDir = resolveCheckpointDir(resolve(dir));
       const meta = readCheckpoint(ckDir).meta;
       const out = resolve(o.out ?? `policies/${meta.scenario.name}`);

@@ -10,12 +10,12 @@ import type { Command } from "commander";
 import { BlackstartError } from "../../shared/errors.js";
 import { loadDocument } from "../../shared/documents.js";
 import { Algorithm, TrainConfig, type TrainConfigInput } from "../../trainer/config.js";
-import { createScenarioEnv, boundScenario, type ScenarioEnvOptions } from "../../trainer/env/scenario-env.js";
 import { TrainerErrors } from "../../trainer/errors.js";
+import type { ScenarioEnvOptions } from "../../trainer/env/scenario-env.js";
 import type { EvalResult } from "../../trainer/eval.js";
-import { references, type References } from "../../trainer/references.js";
-import { Trainer, type IterationReport, type TrainResult } from "../../trainer/train.js";
-import { readCheckpoint } from "../../trainer/checkpoint.js";
+import type { References } from "../../trainer/references.js";
+import type { IterationReport, TrainResult } from "../../trainer/train.js";
+// The trainer, tfjs and the power flow load only when `train` runs (other commands stay light).
 
 const ENV_MODULE = fileURLToPath(new URL("../../trainer/env/scenario-env.ts", import.meta.url));
 
@@ -141,6 +141,12 @@ export function register(program: Command): void {
 }
 
 async function train(flags: TrainFlags, commandLine: string): Promise<void> {
+  const [{ createScenarioEnv, boundScenario }, { references }, { Trainer }, { readCheckpoint }] = await Promise.all([
+    import("../../trainer/env/scenario-env.js"),
+    import("../../trainer/references.js"),
+    import("../../trainer/train.js"),
+    import("../../trainer/checkpoint.js"),
+  ]);
   const resumeDir = flags.resume ? resolve(flags.resume) : undefined;
   const ck = resumeDir ? readCheckpoint(resolve(resumeDir, "checkpoint")).meta : undefined;
   const scenarioArg = flags.scenario ?? ck?.scenario.file;
