@@ -1,0 +1,725 @@
+// The peer-bus client: one MQTT connection per agent (MQTT.js, MQTT 3.1.1, so
+// it speaks to aedes and to mosquitto alike), carrying the retained state and
+// availability of this microgrid, every peer's, and the reservation protocol
+// (shared/bus/reservation.ts) between them.
+//
+// What bites in production and what is done about it (../shared/PITFALLS.md):
+// - MQTT.js mutates its options and two clients from one object share a client
+//   id: each connection gets a fresh copy and a unique id.
+// - Its reconnect period is fixed: here it is off, and reconnects follow a
+//   doubling, jittered backoff; a watchdog tears down a connection on which the
+//   agent's own heartbeat stops coming back (half-open sockets, lost subscriptions).
+// - Offline publishes live in memory only: what must survive goes through an
+//   outbox table in the journal and is sent again after each connect.
+// - The last will may not fire: the embedded broker also publishes `offline`
+//   on disconnect, and this client re-asserts `online` if it ever reads its own
+//   retained availability as offline while connected.
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
+import Database from "better-sqlite3";
+import { BlackstartError } from "../../shared/errors.js";
+import {
+  BUS_PROTOCOL,
+  fleetFilter,
+  parseMessage,
+  RETAINED,
+  ReservationEngine,
+  topicOf,
+  viewOf,
+  type AgentLedger,
+  type Availability,
+  type DropReason,
+  type Effect,
+  type FleetContext,
+  type Headroom,
+  type LeaseInfo,
+  type OperatorRequest,
+  type PeerState,
+  type ReservationResult,
+  type TopicKind,
+  type View,
+} from "../../shared/bus/index.js";
+import type { SectionGraph } from "../../shared/scenario/sections.js";
+import { fleetLoadKw, indexGraph, type GenerationBudget, type GraphIndex, type LeaseHeld, type PeerSwitches } from "../../shared/shield/index.js";
+import type { Journal } from "../journal/index.js";
+import { Backoff } from "../transports/backoff.js";
+import { BusErrors } from "./errors.js";
+import { Outbox } from "./outbox.js";
+
+export interface BusTls {
+  /** PEM files: CA to trust, client certificate and key (mutual TLS). */
+  ca?: string;
+  cert?: string;
+  key?: string;
+  passphrase?: string;
+  rejectUnauthorized?: boolean;
+  /** Name to check the broker's certificate against (default: the URL's host). */
+  servername?: string;
+}
+
+export interface BusLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
+export interface PeerBusOptions {
+  microgrid: string;
+  /** The fleet's section graph: its microgrids are the fleet, its sections count the load served. */
+  graph: SectionGraph;
+  url: string;
+  baseTopic?: string;
+  /** Default `blackstart-<microgrid>-<random>`: unique per connection attempt's process. */
+  clientId?: string;
+  username?: string;
+  password?: string;
+  tls?: BusTls;
+  /** This agent's static quota (kW); peers' come from their states, else from the graph. */
+  quotaKw: number;
+  /** Fleet cap (kW): default the graph's, else the sum of its grid-forming ratings. */
+  capKw?: number;
+  peerStaleMs?: number;
+  ackTimeoutMs?: number;
+  leaseMs?: number;
+  /** Own state republished this often (heartbeat; default peerStaleMs / 3). */
+  heartbeatMs?: number;
+  keepaliveS?: number;
+  backoffMinMs?: number;
+  backoffMaxMs?: number;
+  /** No echo of its own heartbeat for this long while connected: reconnect (default 3 heartbeats + 1 s). */
+  watchdogMs?: number;
+  /** Peer messages, reservations and bus events go here; its database also holds the outbox. */
+  journal?: Journal;
+  /** Monotonic clock (ms). */
+  now?: () => number;
+  logger?: BusLogger;
+  random?: () => number;
+}
+
+/** What the agent publishes about itself (agent/runtime's AgentStatePayload). */
+export interface OwnState {
+  tick: number;
+  session: { id: string | null; step: number; length: number } | null;
+  switches: Record<string, "open" | "closed" | "unknown">;
+  /** Load its own closes picked up and still serve (kW), as its ledger counts it. */
+  served_kw: number;
+  health: "ok" | "degraded" | "holding";
+}
+
+export interface OperatorCommand {
+  command: "restore" | "abort" | "status";
+  by: string;
+  reason?: string;
+  request_id: string;
+}
+
+/** One peer as this agent sees it. */
+export interface PeerInfo {
+  microgrid: string;
+  online: boolean;
+  incarnation: string | null;
+  live: boolean;
+  ageMs: number | null;
+  state: PeerState | null;
+}
+
+export interface BusCounters {
+  received: Record<string, number>;
+  dropped: Record<DropReason, number>;
+  published: number;
+  publishErrors: number;
+  connects: number;
+  disconnects: number;
+  watchdogResets: number;
+  reservations: { granted: number; refused: number };
+}
+
+interface PeerRecord {
+  availability: Availability | null;
+  state: PeerState | null;
+  stateAt: number;
+}
+
+const NOOP_LOGGER: BusLogger = { debug() {}, info() {}, warn() {} };
+
+export class PeerBus {
+  readonly microgrid: string;
+  readonly incarnation: string;
+  readonly base: string;
+  readonly counters: BusCounters;
+  private readonly o: Required<Pick<PeerBusOptions, "peerStaleMs" | "ackTimeoutMs" | "leaseMs" | "heartbeatMs" | "keepaliveS" | "watchdogMs">> & PeerBusOptions;
+  private readonly ix: GraphIndex;
+  private readonly fleetIds: readonly string[];
+  private readonly quotas: ReadonlyMap<string, number>;
+  private readonly capKw: number;
+  private readonly engine: ReservationEngine;
+  private readonly outbox: Outbox;
+  private readonly ownDb: Database.Database | null = null;
+  private readonly now: () => number;
+  private readonly log: BusLogger;
+  private readonly backoff: Backoff;
+  private readonly peersMap = new Map<string, PeerRecord>();
+  private readonly waiting = new Map<string, (r: ReservationResult) => void>();
+  private readonly commandHandlers: ((c: OperatorCommand) => void)[] = [];
+  private client: MqttClient | null = null;
+  private connected = false;
+  private started = false;
+  private stopping = false;
+  private ownState: OwnState | null = null;
+  private seq = 0;
+  private lastEcho = 0;
+  private lastHeartbeat = 0;
+  private viewNow: View;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private firstConnect: { promise: Promise<void>; resolve: () => void };
+
+  constructor(options: PeerBusOptions) {
+    const peerStaleMs = options.peerStaleMs ?? 5000;
+    const heartbeatMs = options.heartbeatMs ?? Math.max(100, Math.floor(peerStaleMs / 3));
+    this.o = {
+      ackTimeoutMs: 1000,
+      leaseMs: 60_000,
+      keepaliveS: 10,
+      watchdogMs: 3 * heartbeatMs + 1000,
+      ...options,
+      peerStaleMs,
+      heartbeatMs,
+    };
+    this.microgrid = options.microgrid;
+    this.incarnation = randomBytes(4).toString("hex");
+    this.base = options.baseTopic ?? "blackstart";
+    this.now = options.now ?? (() => performance.now());
+    this.log = options.logger ?? NOOP_LOGGER;
+    this.ix = indexGraph(options.graph);
+    this.fleetIds = options.graph.microgrids.map((m) => m.id);
+    this.quotas = new Map(options.graph.microgrids.map((m) => [m.id, m.quota_kw]));
+    this.capKw = options.capKw ?? options.graph.cap_kw ?? formingTotal(this.ix);
+    for (const id of this.fleetIds) if (id !== this.microgrid) this.peersMap.set(id, { availability: null, state: null, stateAt: 0 });
+    this.engine = new ReservationEngine({ self: this.microgrid, incarnation: this.incarnation, ackTimeoutMs: this.o.ackTimeoutMs, leaseMs: this.o.leaseMs });
+    if (options.journal) this.outbox = new Outbox(options.journal.db);
+    else {
+      this.ownDb = new Database(":memory:");
+      this.outbox = new Outbox(this.ownDb);
+    }
+    this.backoff = new Backoff({ minMs: options.backoffMinMs ?? 500, maxMs: options.backoffMaxMs ?? 30_000, ...(options.random ? { random: options.random } : {}) });
+    this.counters = {
+      received: {},
+      dropped: { "foreign-topic": 0, "foreign-microgrid": 0, "not-json": 0, schema: 0, spoofed: 0, "foreign-scenario": 0, "too-large": 0 },
+      published: 0,
+      publishErrors: 0,
+      connects: 0,
+      disconnects: 0,
+      watchdogResets: 0,
+      reservations: { granted: 0, refused: 0 },
+    };
+    this.viewNow = viewOf([{ microgrid: this.microgrid, incarnation: this.incarnation }]);
+    let resolve!: () => void;
+    this.firstConnect = { promise: new Promise<void>((r) => (resolve = r)), resolve };
+    // Leases granted before a restart, with the time they had left.
+    if (options.journal) {
+      const wall = Date.now();
+      this.engine.restoreLeases(
+        options.journal.heldReservations().map((r) => ({ id: r.id, kw: r.kw, remainingMs: (r.leaseMs ?? 0) - (wall - r.at) })),
+        this.now(),
+      );
+    }
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /** Start connecting (in the background, with backoff) and the heartbeat. Never throws for a dead broker. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.connect();
+    this.heartbeatTimer = setInterval(() => this.heartbeat(), this.o.heartbeatMs);
+    this.heartbeatTimer.unref();
+  }
+
+  /** Resolves on the first successful connection (or after `timeoutMs`, false). */
+  async ready(timeoutMs = 10_000): Promise<boolean> {
+    let t: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((res) => (t = setTimeout(() => res(false), timeoutMs)));
+    const ok = await Promise.race([this.firstConnect.promise.then(() => true), timeout]);
+    clearTimeout(t);
+    return ok;
+  }
+
+  /** Publish `offline` (shutdown), stop, disconnect. */
+  async close(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    clearInterval(this.heartbeatTimer);
+    clearTimeout(this.reconnectTimer);
+    for (const [id, resolve] of this.waiting) resolve({ id, granted: false, kw: 0, reason: "bus-closed" });
+    this.waiting.clear();
+    const c = this.client;
+    if (c && this.connected) {
+      await new Promise<void>((res) => c.publish(this.topic("availability"), JSON.stringify(this.availability("offline", "shutdown")), { qos: 1, retain: true }, () => res()));
+    }
+    if (c) await new Promise<void>((res) => c.end(false, {}, () => res()));
+    this.connected = false;
+    this.options.journal?.event("bus-closed", { microgrid: this.microgrid });
+    this.ownDb?.close();
+  }
+
+  private get options(): PeerBusOptions {
+    return this.o;
+  }
+
+  private connect(): void {
+    if (this.stopping) return;
+    const opts: IClientOptions = {
+      clientId: this.o.clientId ?? `blackstart-${this.microgrid}-${this.incarnation}`,
+      protocolVersion: 4,
+      clean: true,
+      keepalive: this.o.keepaliveS,
+      reconnectPeriod: 0,
+      connectTimeout: 10_000,
+      will: { topic: this.topic("availability"), payload: Buffer.from(JSON.stringify(this.availability("offline", "will"))), qos: 1, retain: true },
+      ...(this.o.username ? { username: this.o.username } : {}),
+      ...(this.o.password ? { password: this.o.password } : {}),
+      ...this.tlsOptions(),
+    };
+    // A fresh copy for every connection: MQTT.js mutates what it is given.
+    const client = mqtt.connect(this.o.url, { ...opts });
+    this.client = client;
+    client.on("connect", () => {
+      if (this.client !== client) return;
+      void this.onConnect(client);
+    });
+    client.on("message", (topic, payload, packet) => {
+      if (this.client !== client) return;
+      this.onMessage(topic, payload, packet.retain);
+    });
+    client.on("error", (e) => {
+      this.log.warn({ err: e.message, microgrid: this.microgrid }, "bus error");
+    });
+    client.on("close", () => {
+      if (this.client !== client) return;
+      const was = this.connected;
+      this.connected = false;
+      client.removeAllListeners("message");
+      client.end(true);
+      if (was) {
+        this.counters.disconnects++;
+        this.o.journal?.event("bus-down", { microgrid: this.microgrid });
+        this.log.warn({ microgrid: this.microgrid }, "bus down");
+        this.recomputeView();
+      }
+      this.scheduleReconnect();
+    });
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopping || this.reconnectTimer) return;
+    const delay = this.backoff.next();
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      this.connect();
+    }, delay);
+    this.reconnectTimer.unref();
+  }
+
+  private async onConnect(client: MqttClient): Promise<void> {
+    try {
+      await client.subscribeAsync(fleetFilter(this.base), { qos: 1 });
+    } catch (e) {
+      this.log.warn({ err: (e as Error).message }, "bus subscribe failed");
+      client.end(true);
+      return;
+    }
+    if (this.client !== client) return;
+    this.connected = true;
+    this.backoff.reset();
+    this.counters.connects++;
+    this.lastEcho = this.now();
+    this.publishRaw("availability", this.availability("online"), true);
+    if (this.ownState) this.publishState(this.ownState);
+    for (const row of this.outbox.pending()) this.sendRow(row.id, row.topic, row.payload, row.retain);
+    this.o.journal?.event("bus-up", { microgrid: this.microgrid, connects: this.counters.connects });
+    this.log.info({ microgrid: this.microgrid, url: this.o.url }, "bus up");
+    this.recomputeView();
+    this.firstConnect.resolve();
+  }
+
+  private tlsOptions(): Partial<IClientOptions> {
+    const t = this.o.tls;
+    if (!t) return {};
+    const read = (what: string, path?: string) => {
+      if (!path) return undefined;
+      try {
+        return readFileSync(path);
+      } catch (e) {
+        throw new BlackstartError(BusErrors.TLS_FILE, `cannot read the bus's TLS ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`, { file: path });
+      }
+    };
+    const ca = read("CA", t.ca);
+    const cert = read("certificate", t.cert);
+    const key = read("key", t.key);
+    return {
+      ...(ca ? { ca } : {}),
+      ...(cert ? { cert } : {}),
+      ...(key ? { key } : {}),
+      ...(t.passphrase ? { passphrase: t.passphrase } : {}),
+      ...(t.servername ? { servername: t.servername } : {}),
+      rejectUnauthorized: t.rejectUnauthorized ?? true,
+    };
+  }
+
+  // ---------------------------------------------------------------- what the agent calls
+
+  /** Connected and in a view: leases count, reservations can be asked. */
+  up(): boolean {
+    return this.connected && !this.stopping;
+  }
+
+  /** Every peer of the fleet for the shield: fresh = online and heard within peer_stale_ms. */
+  peers(): PeerSwitches[] {
+    return this.peerInfo().map((p) => ({
+      microgrid: p.microgrid,
+      fresh: p.live && this.up(),
+      switches: p.state ? { ...p.state.switches } : {},
+    }));
+  }
+
+  peerInfo(): PeerInfo[] {
+    const now = this.now();
+    return [...this.peersMap.entries()].map(([mg, r]) => {
+      const online = r.availability?.state === "online";
+      const age = r.state ? now - r.stateAt : null;
+      const sameLife = r.state !== null && r.availability !== null && r.state.incarnation === r.availability.incarnation;
+      return {
+        microgrid: mg,
+        online,
+        incarnation: online ? r.availability!.incarnation : null,
+        live: online && sameLife && age !== null && age <= this.o.peerStaleMs,
+        ageMs: age,
+        state: r.state,
+      };
+    });
+  }
+
+  /** Granted leases still running, with the time left. */
+  leases(): LeaseHeld[] {
+    return this.engine.ownLeases(this.now());
+  }
+
+  /** The generation budget the shield reads. */
+  budget(committedKw: number): GenerationBudget {
+    return { quota_kw: this.o.quotaKw, committed_kw: committedKw, leases: this.leases(), bus_up: this.up() };
+  }
+
+  view(): View {
+    return this.viewNow;
+  }
+
+  /** The fleet's headroom as this agent sees it now (for metrics and for deciding how much to ask). */
+  headroom(): Headroom {
+    return this.engine.headroom(this.fleetContext());
+  }
+
+  /** Ask every live peer for `kw` more generation. Settles within 2 x ack timeout. */
+  reserve(kw: number, reason: string): Promise<ReservationResult> {
+    if (!this.up()) return Promise.resolve({ id: "", granted: false, kw, reason: "bus-down" });
+    const effects = this.engine.request(kw, reason, this.now(), this.fleetContext());
+    const id = effects.find((e) => e.kind === "journal")?.record.id ?? effects.find((e) => e.kind === "settle")?.result.id ?? "";
+    const p = new Promise<ReservationResult>((resolve) => this.waiting.set(id, resolve));
+    this.apply(effects);
+    return p;
+  }
+
+  /** Give a lease back. */
+  release(id: string): void {
+    this.apply(this.engine.release(id, this.now()));
+    if (this.ownState) this.publishState(this.ownState);
+  }
+
+  /** Publish this microgrid's retained state now (and keep it for heartbeats and reconnects). */
+  publishState(state: OwnState): Promise<void> {
+    this.ownState = state;
+    if (!this.connected) return Promise.resolve();
+    const msg: Omit<PeerState, keyof typeof ENVELOPE_KEYS> = {
+      type: "state",
+      seq: ++this.seq,
+      tick: state.tick,
+      ...(this.o.graph.scenario_hash ? { scenario_hash: this.o.graph.scenario_hash } : {}),
+      session: { active: state.session !== null, id: state.session?.id ?? null, step: state.session?.step ?? 0, length: state.session?.length ?? 0 },
+      switches: state.switches,
+      served_kw: state.served_kw,
+      quota_kw: this.o.quotaKw,
+      leases: this.engine.ownLeases(this.now()),
+      committed_kw: state.served_kw,
+      health: state.health,
+      view: this.viewNow.view,
+    };
+    this.lastHeartbeat = this.now();
+    return this.publishRaw("state", msg, false);
+  }
+
+  /** Raise an alarm on the bus (kept in the outbox until acknowledged). */
+  publishAlarm(kind: string, severity: "info" | "warning" | "critical", detail: Record<string, unknown>): void {
+    this.publishRaw("alarm", { type: "alarm", id: `${this.microgrid}-${this.incarnation}-a${++this.seq}`, kind, severity, detail }, true);
+  }
+
+  onCommand(handler: (c: OperatorCommand) => void): void {
+    this.commandHandlers.push(handler);
+  }
+
+  // ---------------------------------------------------------------- inside: publishing
+
+  private topic(kind: TopicKind, microgrid = this.microgrid): string {
+    return topicOf(this.base, microgrid, kind);
+  }
+
+  private availability(state: "online" | "offline", reason?: "shutdown" | "will" | "broker"): Availability {
+    return {
+      v: BUS_PROTOCOL,
+      type: "availability",
+      from: this.microgrid,
+      incarnation: this.incarnation,
+      state,
+      ...(this.client ? { client_id: this.client.options.clientId } : {}),
+      ...(reason ? { reason } : {}),
+    };
+  }
+
+  /**
+   * Publish one message of ours (QoS 1). `durable`: through the outbox, sent
+   * again after a reconnect or a restart until acknowledged.
+   */
+  private publishRaw(kind: TopicKind, body: object, durable: boolean): Promise<void> {
+    const full = "v" in body ? body : { v: BUS_PROTOCOL, from: this.microgrid, incarnation: this.incarnation, sent_at: new Date().toISOString(), ...body };
+    const topic = this.topic(kind);
+    const payload = JSON.stringify(full);
+    const retain = RETAINED.has(kind);
+    this.o.journal?.peerMessage({ direction: "out", topic, peer: this.microgrid, type: (full as { type?: string }).type ?? kind, valid: true, body: full, view: this.viewNow.view });
+    if (durable) {
+      const id = this.outbox.put(topic, payload, retain);
+      if (this.connected) return this.sendRow(id, topic, payload, retain);
+      return Promise.resolve();
+    }
+    if (!this.connected || !this.client) return Promise.resolve();
+    return this.send(this.client, topic, payload, retain).then(() => undefined);
+  }
+
+  private sendRow(id: number, topic: string, payload: string, retain: boolean): Promise<void> {
+    if (!this.client) return Promise.resolve();
+    return this.send(this.client, topic, payload, retain).then((ok) => {
+      if (ok) this.outbox.acknowledged(id);
+    });
+  }
+
+  private send(client: MqttClient, topic: string, payload: string, retain: boolean): Promise<boolean> {
+    return new Promise((resolve) => {
+      client.publish(topic, payload, { qos: 1, retain }, (err) => {
+        if (err) {
+          this.counters.publishErrors++;
+          resolve(false);
+        } else {
+          this.counters.published++;
+          resolve(true);
+        }
+      });
+    });
+  }
+
+  // ---------------------------------------------------------------- inside: receiving
+
+  private onMessage(topic: string, payload: Buffer, retained: boolean): void {
+    const parsed = parseMessage({ base: this.base, fleet: new Set(this.fleetIds), ...(this.o.graph.scenario_hash ? { scenarioHash: this.o.graph.scenario_hash } : {}) }, topic, payload);
+    const now = this.now();
+    if (!parsed.ok) {
+      this.counters.dropped[parsed.reason]++;
+      this.o.journal?.peerMessage({ direction: "in", topic, peer: parsed.microgrid, type: parsed.kind, valid: false, reason: `${parsed.reason}: ${parsed.detail}`, body: payload.toString("utf8").slice(0, 4096) });
+      this.log.debug({ topic, reason: parsed.reason, detail: parsed.detail }, "bus message dropped");
+      return;
+    }
+    this.counters.received[parsed.kind] = (this.counters.received[parsed.kind] ?? 0) + 1;
+    const self = parsed.microgrid === this.microgrid;
+    if (self) {
+      this.onOwnMessage(parsed.kind, parsed.msg as unknown as { incarnation?: string; state?: string }, now);
+      if (parsed.kind !== "request/command") return;
+    } else if (parsed.kind !== "state" || this.stateChanged(parsed.msg)) {
+      // Heartbeat states are many: the journal keeps those that say something new.
+      this.o.journal?.peerMessage({ direction: "in", topic, peer: parsed.microgrid, type: parsed.kind, valid: true, body: parsed.msg, view: this.viewNow.view });
+    }
+    switch (parsed.kind) {
+      case "availability": {
+        const rec = this.peersMap.get(parsed.microgrid)!;
+        rec.availability = parsed.msg;
+        this.recomputeView();
+        break;
+      }
+      case "state": {
+        const rec = this.peersMap.get(parsed.microgrid)!;
+        // A retained state from a previous life tells what it had, but not that it is alive.
+        rec.state = parsed.msg;
+        rec.stateAt = retained ? now - this.o.peerStaleMs - 1 : now;
+        break;
+      }
+      case "reservation/request":
+        this.apply(this.engine.onRequest(parsed.msg, now, this.fleetContext()));
+        break;
+      case "reservation/response":
+        if (parsed.msg.requester === this.microgrid) this.apply(this.engine.onResponse(parsed.msg, now, this.fleetContext()));
+        break;
+      case "reservation/outcome":
+        this.apply(this.engine.onOutcome(parsed.msg, now));
+        break;
+      case "request/command":
+        if (self) this.onOperator(parsed.msg);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private readonly lastJournaled = new Map<string, string>();
+
+  /** Did this peer's state change in substance (not just its heartbeat seq and tick)? */
+  private stateChanged(st: PeerState): boolean {
+    const key = JSON.stringify([st.incarnation, st.switches, st.session, st.served_kw, st.committed_kw, st.health, st.leases.map((l) => l.id), st.view]);
+    if (this.lastJournaled.get(st.from) === key) return false;
+    this.lastJournaled.set(st.from, key);
+    return true;
+  }
+
+  private onOwnMessage(kind: TopicKind, msg: { incarnation?: string; state?: string }, now: number): void {
+    if (kind === "state" && msg.incarnation === this.incarnation) this.lastEcho = now;
+    if (kind === "availability" && this.connected) {
+      if (msg.incarnation === this.incarnation && msg.state === "offline") {
+        // A late will or a broker's `offline` about this very life: say online again.
+        this.publishRaw("availability", this.availability("online"), false);
+      } else if (msg.incarnation !== this.incarnation && msg.state === "online") {
+        this.o.journal?.alarm("bus-duplicate-agent", { microgrid: this.microgrid, other_incarnation: msg.incarnation ?? null, mine: this.incarnation });
+        this.log.warn({ microgrid: this.microgrid, other: msg.incarnation }, "another agent publishes as this microgrid");
+        this.publishRaw("availability", this.availability("online"), false);
+      }
+    }
+  }
+
+  private onOperator(req: OperatorRequest): void {
+    const cmd: OperatorCommand = { command: req.command, by: `bus:${req.by}`, request_id: req.request_id, ...(req.reason ? { reason: req.reason } : {}) };
+    this.o.journal?.event("operator-request", { ...cmd });
+    for (const h of this.commandHandlers) h(cmd);
+    this.publishRaw(
+      "response/command",
+      { type: "command-response", request_id: req.request_id, accepted: this.commandHandlers.length > 0, detail: { command: req.command, microgrid: this.microgrid } },
+      true,
+    );
+  }
+
+  // ---------------------------------------------------------------- inside: view, ledger, effects
+
+  private recomputeView(): void {
+    const members = [{ microgrid: this.microgrid, incarnation: this.incarnation }];
+    if (this.connected) {
+      for (const [mg, r] of this.peersMap) if (r.availability?.state === "online") members.push({ microgrid: mg, incarnation: r.availability.incarnation });
+    }
+    const v = viewOf(members);
+    if (v.view === this.viewNow.view) return;
+    this.viewNow = v;
+    this.o.journal?.event("bus-view", { view: v.view, members: v.members });
+    this.apply(this.engine.tick(this.now(), this.fleetContext()));
+  }
+
+  /** The fleet as the reservation engine sees it; the ledger is computed when asked (after the engine's own changes). */
+  private fleetContext(): FleetContext {
+    const info = this.peerInfo();
+    const inView = new Set(this.viewNow.members.map((m) => m.split("@")[0]!));
+    const leaseIds = new Set<string>();
+    const peerLeases = new Map<string, LeaseInfo[]>();
+    for (const p of info) {
+      const elapsed = p.ageMs ?? 0;
+      const leases = (p.state?.leases ?? []).filter((l) => l.remaining_ms > elapsed);
+      for (const l of leases) leaseIds.add(l.id);
+      peerLeases.set(p.microgrid, leases);
+    }
+    const ledger = () => {
+      const published: PeerSwitches[] = info.map((p) => ({ microgrid: p.microgrid, fresh: p.live && inView.has(p.microgrid), switches: p.state?.switches ?? {} }));
+      if (this.ownState) published.push({ microgrid: this.microgrid, fresh: true, switches: this.ownState.switches });
+      const agents: AgentLedger[] = [
+        {
+          microgrid: this.microgrid,
+          live: true,
+          quota_kw: this.o.quotaKw,
+          leases_kw: sumKw(this.engine.ownLeases(this.now())),
+          committed_kw: this.ownState?.served_kw ?? 0,
+        },
+        ...info.map((p) => ({
+          microgrid: p.microgrid,
+          live: inView.has(p.microgrid),
+          quota_kw: p.state?.quota_kw ?? this.quotas.get(p.microgrid) ?? 0,
+          leases_kw: sumKw(peerLeases.get(p.microgrid) ?? []),
+          committed_kw: p.state?.committed_kw ?? 0,
+        })),
+      ];
+      return { cap_kw: this.capKw, used_kw: fleetLoadKw(this.ix, published), agents };
+    };
+    return {
+      view: this.viewNow,
+      peers: this.viewNow.members.map((m) => m.split("@")[0]!).filter((m) => m !== this.microgrid),
+      ledger,
+      publishedLeaseIds: leaseIds,
+    };
+  }
+
+  private apply(effects: readonly Effect[]): void {
+    for (const e of effects) {
+      switch (e.kind) {
+        case "publish":
+          // Outcomes must reach every peer (they turn holds into leases or drop them): through the outbox.
+          this.publishRaw(e.topic, e.body, e.topic === "reservation/outcome");
+          break;
+        case "journal":
+          try {
+            this.o.journal?.reservation(e.record, e.state, e.detail);
+          } catch (err) {
+            this.log.warn({ err: (err as Error).message, id: e.record.id }, "reservation journal");
+          }
+          break;
+        case "settle": {
+          if (e.result.granted) this.counters.reservations.granted++;
+          else this.counters.reservations.refused++;
+          const w = this.waiting.get(e.result.id);
+          this.waiting.delete(e.result.id);
+          w?.(e.result);
+          if (e.result.granted && this.ownState) void this.publishState(this.ownState);
+          break;
+        }
+      }
+    }
+  }
+
+  private heartbeat(): void {
+    if (this.stopping) return;
+    const now = this.now();
+    this.apply(this.engine.tick(now, this.fleetContext()));
+    if (!this.connected) return;
+    if (this.ownState) void this.publishState(this.ownState);
+    // Watchdog: our own state should come back to us through the broker.
+    if (this.ownState && this.lastHeartbeat > 0 && now - this.lastEcho > this.o.watchdogMs) {
+      this.counters.watchdogResets++;
+      this.o.journal?.event("bus-watchdog", { microgrid: this.microgrid, silent_ms: Math.round(now - this.lastEcho) });
+      this.log.warn({ microgrid: this.microgrid, silentMs: Math.round(now - this.lastEcho) }, "bus watchdog: own heartbeat not echoed, reconnecting");
+      this.lastEcho = now;
+      this.client?.end(true);
+    }
+  }
+}
+
+const ENVELOPE_KEYS = { v: 1, from: 1, incarnation: 1, sent_at: 1 } as const;
+
+function sumKw(leases: readonly LeaseInfo[]): number {
+  return leases.reduce((a, l) => a + l.kw, 0);
+}
+
+/** Fleet capacity without a cap: the sum of every grid-forming rating (Infinity if one is unrated). */
+function formingTotal(ix: GraphIndex): number {
+  let kw = 0;
+  for (const srcs of ix.forming) for (const s of srcs) kw += s.kw;
+  return kw;
+}

@@ -1,0 +1,248 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import mqtt from "mqtt";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Journal } from "../../journal/index.js";
+import { startBroker, type EmbeddedBroker } from "../broker.js";
+import { PeerBus, type PeerBusOptions } from "../client.js";
+import { fleetGraph, OWN_SWITCH, until } from "./support/fleet.js";
+import { raceForHeadroom } from "./support/race.js";
+
+let dir: string;
+let broker: EmbeddedBroker | undefined;
+const cleanups: (() => Promise<void> | void)[] = [];
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "bus-test-"));
+});
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+  await broker?.close();
+  broker = undefined;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function agent(mg: string, url: string, extra: Partial<PeerBusOptions> = {}): { bus: PeerBus; journal: Journal } {
+  const journal = Journal.open(join(dir, `${mg}-${Math.random().toString(16).slice(2, 8)}.db`), { microgrid: mg, maintenanceIntervalMs: 0, batchMs: 50 });
+  const bus = new PeerBus({ microgrid: mg, graph: fleetGraph, url, quotaKw: 100, peerStaleMs: 1500, heartbeatMs: 100, ackTimeoutMs: 800, backoffMinMs: 50, backoffMaxMs: 400, journal, ...extra });
+  cleanups.push(async () => {
+    await bus.close();
+    journal.close();
+  });
+  bus.start();
+  return { bus, journal };
+}
+
+const state = (mg: string, sw: "open" | "closed" = "open", served = 0) => ({
+  tick: 1,
+  session: null,
+  switches: { [OWN_SWITCH[mg]!]: sw },
+  served_kw: served,
+  health: "ok" as const,
+});
+
+function rows(j: Journal, sql: string): Record<string, unknown>[] {
+  j.flush();
+  return j.db.prepare(sql).all() as Record<string, unknown>[];
+}
+
+describe("peer bus over the embedded broker", () => {
+  it("shares retained state and availability, and agrees on the view", async () => {
+    broker = await startBroker({ port: 0 });
+    const a = agent("mg1", broker.url);
+    const b = agent("mg2", broker.url);
+    expect(await a.bus.ready()).toBe(true);
+    expect(await b.bus.ready()).toBe(true);
+    await a.bus.publishState(state("mg1", "closed", 400));
+    await b.bus.publishState(state("mg2"));
+    await until(() => a.bus.peers().find((p) => p.microgrid === "mg2")!.fresh && b.bus.peers().find((p) => p.microgrid === "mg1")!.fresh);
+    expect(b.bus.peers().find((p) => p.microgrid === "mg1")).toEqual({ microgrid: "mg1", fresh: true, switches: { "Line.a": "closed" } });
+    expect(a.bus.view()).toEqual(b.bus.view());
+    expect(a.bus.view().members).toHaveLength(2);
+    // mg3 never came: its switches count as unknown (closed) for the shield.
+    expect(a.bus.peers().find((p) => p.microgrid === "mg3")).toEqual({ microgrid: "mg3", fresh: false, switches: {} });
+    // The fleet's headroom from mg2's side: mg3 was never heard, so its switch counts as closed and its
+    // section as served: 1000 - (400 + mg1's 400 + mg3's 400) - unused quotas (mg2's 100; mg1 used more than its quota).
+    expect(b.bus.headroom()).toMatchObject({ cap_kw: 1000, used_kw: 1200, reserved_kw: 100, headroom_kw: -300 });
+    // A late subscriber gets the retained state at once.
+    const late = agent("mg3", broker.url);
+    await late.bus.ready();
+    await until(() => late.bus.peerInfo().find((p) => p.microgrid === "mg1")!.state !== null);
+    expect(late.bus.peerInfo().find((p) => p.microgrid === "mg1")!.state!.served_kw).toBe(400);
+    // Once mg3 publishes its switch open, mg2 no longer counts s3.
+    await late.bus.publishState(state("mg3"));
+    await until(() => b.bus.peers().find((p) => p.microgrid === "mg3")!.fresh);
+    expect(b.bus.headroom()).toMatchObject({ used_kw: 800, reserved_kw: 200, headroom_kw: 0 });
+  });
+
+  it("counts, journals and drops invalid, spoofed and foreign messages", async () => {
+    broker = await startBroker({ port: 0 });
+    const a = agent("mg1", broker.url);
+    await a.bus.ready();
+    const raw = await mqtt.connectAsync(broker.url, { clientId: `raw-${Date.now()}`, protocolVersion: 4 });
+    cleanups.push(() => raw.endAsync());
+    await raw.publishAsync("blackstart/mg2/state", "{nope", { qos: 1 });
+    await raw.publishAsync("blackstart/mg2/state", JSON.stringify({ v: 1, type: "state", from: "mg3" }), { qos: 1 });
+    await raw.publishAsync("blackstart/mg9/alarm", JSON.stringify({ v: 1 }), { qos: 1 });
+    await raw.publishAsync(
+      "blackstart/mg2/reservation/request",
+      JSON.stringify({ v: 1, type: "reservation-request", from: "mg3", incarnation: "x", id: "r1", kw: 10, view: 1, members: [], lamport: 1, lease_ms: 1000 }),
+      { qos: 1 },
+    );
+    await until(() => a.bus.counters.dropped["not-json"] === 1 && a.bus.counters.dropped.schema === 1 && a.bus.counters.dropped["foreign-microgrid"] === 1 && a.bus.counters.dropped.spoofed === 1);
+    const dropped = rows(a.journal, "SELECT topic, reason FROM peer_messages WHERE valid = 0 ORDER BY id");
+    expect(dropped.map((r) => String(r.reason).split(":")[0])).toEqual(["not-json", "schema", "foreign-microgrid", "spoofed"]);
+    // Nothing of it reached the reservation protocol.
+    expect(rows(a.journal, "SELECT * FROM reservations")).toEqual([]);
+  });
+
+  it("two agents racing for the last 300 kW of headroom: exactly one wins, the other's pick-up is vetoed and journaled", async () => {
+    broker = await startBroker({ port: 0 });
+    const r = await raceForHeadroom(dir, () => ({ url: broker!.url }));
+    cleanups.push(r.close);
+    expect(r.winners).toHaveLength(1);
+    expect(r.losers).toHaveLength(1);
+    const [w, l] = [r.winners[0]!, r.losers[0]!];
+    // The winner's close is admitted on its lease; the loser's is vetoed by the shield for want of generation.
+    const wd = r.journals[w]!.readDecision(r.decisions[w]!)!;
+    expect((wd.outcome as { admitted: unknown[] }).admitted).toHaveLength(1);
+    expect(wd.verdicts).toEqual([]);
+    const ld = r.journals[l]!.readDecision(r.decisions[l]!)!;
+    expect((ld.outcome as { admitted: unknown[] }).admitted).toEqual([]);
+    expect(ld.verdicts).toEqual([expect.objectContaining({ element: OWN_SWITCH[l], action: "close", rule: "generation", values: expect.objectContaining({ pickup_kw: 400, available_kw: 100 }) })]);
+    expect(ld.actions).toEqual([2]);
+    // Every reservation state is in the journals: the winner's grant, the loser's abort, the bystander's lease.
+    expect(r.journals[w]!.reservationRecord(`${w}-${r.buses[w]!.incarnation}-1`)!.state).toBe("granted");
+    const lost = rows(r.journals[l]!, "SELECT state FROM reservations WHERE role = 'own'");
+    expect(lost).toEqual([{ state: "aborted" }]);
+    const why = rows(r.journals[l]!, "SELECT detail FROM reservation_states WHERE state = 'aborted'")[0]!;
+    expect(JSON.parse(String(why.detail))).toMatchObject({ reason: "no-headroom" });
+    await until(() => rows(r.journals.mg3!, "SELECT state FROM reservations WHERE role = 'peer'").some((x) => x.state === "held"));
+  });
+
+  it("publishes offline when an agent vanishes (last will, and the broker's own), and the view moves on", async () => {
+    broker = await startBroker({ port: 0 });
+    const a = agent("mg1", broker.url);
+    const b = agent("mg2", broker.url, { keepaliveS: 1 });
+    await a.bus.ready();
+    await b.bus.ready();
+    await b.bus.publishState(state("mg2"));
+    await until(() => a.bus.view().members.length === 2 && a.bus.peers().find((p) => p.microgrid === "mg2")!.fresh);
+    // Kill mg2's connection without a DISCONNECT, as a crash would.
+    (b.bus as unknown as { client: mqtt.MqttClient }).client.stream.destroy();
+    (b.bus as unknown as { stopping: boolean }).stopping = true; // keep it from reconnecting
+    await until(() => a.bus.view().members.length === 1, 5000, "view without mg2");
+    const info = a.bus.peerInfo().find((p) => p.microgrid === "mg2")!;
+    expect(info.online).toBe(false);
+    expect(a.bus.peers().find((p) => p.microgrid === "mg2")!.fresh).toBe(false);
+    expect(broker.offlinePublished()).toBe(1);
+    const events = rows(a.journal, "SELECT detail FROM events WHERE kind = 'bus-view'");
+    expect(events.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("keeps what must survive in the outbox while the broker is down, reconnects with backoff, and finds retained state after a broker restart", async () => {
+    const store = join(dir, "retained.db");
+    broker = await startBroker({ port: 0, retainedStore: store });
+    const port = broker.port;
+    const a = agent("mg1", broker.url);
+    await a.bus.ready();
+    await a.bus.publishState(state("mg1", "closed", 400));
+    await until(() => a.bus.counters.received.state !== undefined);
+    await broker.close();
+    await until(() => !a.bus.up(), 5000, "bus down");
+    expect(a.bus.leases()).toEqual([]);
+    expect(a.bus.budget(50)).toEqual({ quota_kw: 100, committed_kw: 50, leases: [], bus_up: false });
+    expect((await a.bus.reserve(10, "x")).reason).toBe("bus-down");
+    a.bus.publishAlarm("device-timeout", "warning", { device: "rec1" });
+    const pending = a.journal.db.prepare("SELECT count(*) AS n FROM bus_outbox").get() as { n: number };
+    expect(pending.n).toBe(1);
+    // A broker comes back on the same port, with the retained messages it had.
+    broker = await startBroker({ port, retainedStore: store });
+    const watcher = await mqtt.connectAsync(broker.url, { clientId: `watch-${Date.now()}`, protocolVersion: 4 });
+    cleanups.push(() => watcher.endAsync());
+    const seen: string[] = [];
+    watcher.on("message", (t, p, pk) => seen.push(`${t} ${pk.retain ? "retained" : "live"} ${JSON.parse(p.toString()).type}`));
+    await watcher.subscribeAsync("blackstart/#", { qos: 1 });
+    await until(() => seen.some((s) => s.startsWith("blackstart/mg1/state retained")), 3000, "retained state restored from SQLite");
+    await until(() => a.bus.up(), 10_000, "reconnect");
+    await until(() => seen.includes("blackstart/mg1/alarm live alarm"), 5000, "alarm from the outbox");
+    expect((a.journal.db.prepare("SELECT count(*) AS n FROM bus_outbox").get() as { n: number }).n).toBe(0);
+    expect(a.bus.counters.connects).toBe(2);
+  });
+
+  it("tears down a connection on which its own heartbeat stops coming back (watchdog)", async () => {
+    broker = await startBroker({ port: 0 });
+    const a = agent("mg1", broker.url, { watchdogMs: 600 });
+    await a.bus.ready();
+    await a.bus.publishState(state("mg1"));
+    await until(() => a.bus.counters.received.state !== undefined);
+    // The broker goes on accepting mg1's publishes but stops delivering anything to it.
+    let drop = true;
+    broker.aedes.authorizeForward = (client, packet) => (drop && client.id.startsWith("blackstart-mg1") ? null : packet);
+    await until(() => a.bus.counters.watchdogResets >= 1, 5000, "watchdog");
+    drop = false;
+    await until(() => a.bus.up() && a.bus.counters.connects >= 2, 5000, "reconnect after watchdog");
+    expect(rows(a.journal, "SELECT kind FROM events WHERE kind = 'bus-watchdog'")).toHaveLength(1);
+  });
+
+  it("passes operator requests to the agent and answers them", async () => {
+    broker = await startBroker({ port: 0 });
+    const a = agent("mg1", broker.url);
+    await a.bus.ready();
+    const got: unknown[] = [];
+    a.bus.onCommand((c) => got.push(c));
+    const op = await mqtt.connectAsync(broker.url, { clientId: `op-${Date.now()}`, protocolVersion: 4 });
+    cleanups.push(() => op.endAsync());
+    const answers: unknown[] = [];
+    op.on("message", (_t, p) => answers.push(JSON.parse(p.toString())));
+    await op.subscribeAsync("blackstart/mg1/response/command", { qos: 1 });
+    await op.publishAsync("blackstart/mg1/request/command", JSON.stringify({ v: 1, type: "command", command: "restore", request_id: "op-7", by: "alice", reason: "drill" }), { qos: 1 });
+    await until(() => got.length === 1 && answers.length === 1);
+    expect(got[0]).toEqual({ command: "restore", by: "bus:alice", request_id: "op-7", reason: "drill" });
+    expect(answers[0]).toMatchObject({ type: "command-response", request_id: "op-7", accepted: true, from: "mg1" });
+  });
+
+  it("enforces the per-microgrid ACL and refuses clients without credentials", async () => {
+    broker = await startBroker({
+      port: 0,
+      users: { mg1: { password: "p1", role: "agent" }, mg2: { password: "p2", role: "agent" }, ops: { password: "po", role: "operator" }, watch: { password: "pw", role: "observer" } },
+    });
+    await expect(mqtt.connectAsync(broker.url, { clientId: "anon", protocolVersion: 4, reconnectPeriod: 0 })).rejects.toThrow(/Bad username or password|Not authorized/i);
+    await expect(mqtt.connectAsync(broker.url, { clientId: "bad", username: "mg1", password: "nope", protocolVersion: 4, reconnectPeriod: 0 })).rejects.toThrow();
+    const a = agent("mg1", broker.url, { username: "mg1", password: "p1" });
+    const b = agent("mg2", broker.url, { username: "mg2", password: "p2" });
+    await a.bus.ready();
+    await b.bus.ready();
+    await b.bus.publishState(state("mg2"));
+    await until(() => a.bus.peers().find((p) => p.microgrid === "mg2")!.fresh, 5000, "mg2 heard through the ACL");
+    // An observer hears everything; mg1 tries to speak for mg2 and to send itself operator requests.
+    const seen: string[] = [];
+    const obs = await mqtt.connectAsync(broker.url, { clientId: "obs", username: "watch", password: "pw", protocolVersion: 4, reconnectPeriod: 0 });
+    cleanups.push(() => obs.endAsync(true));
+    obs.on("message", (t, p) => seen.push(`${t} ${p.toString()}`));
+    await obs.subscribeAsync("blackstart/#", { qos: 1 });
+    for (const [i, topic] of ["blackstart/mg2/state", "blackstart/mg1/request/command"].entries()) {
+      const rogue = await mqtt.connectAsync(broker.url, { clientId: `rogue${i}`, username: "mg1", password: "p1", protocolVersion: 4, reconnectPeriod: 0 });
+      cleanups.push(() => rogue.endAsync(true));
+      rogue.publish(topic, `ROGUE-${i}`, { qos: 0 });
+    }
+    const legit = await mqtt.connectAsync(broker.url, { clientId: "legit", username: "mg2", password: "p2", protocolVersion: 4, reconnectPeriod: 0 });
+    cleanups.push(() => legit.endAsync(true));
+    await legit.publishAsync("blackstart/mg2/alarm", "LEGIT", { qos: 1 });
+    await until(() => seen.some((x) => x.endsWith("LEGIT")), 3000, "the legitimate publish");
+    await new Promise((r) => setTimeout(r, 200));
+    expect(seen.filter((x) => x.includes("ROGUE"))).toEqual([]);
+    // The operator may send requests, and only requests.
+    // (aedes closes a connection that publishes where it may not: one client per attempt.)
+    const ops = await mqtt.connectAsync(broker.url, { clientId: "ops", username: "ops", password: "po", protocolVersion: 4, reconnectPeriod: 0 });
+    cleanups.push(() => ops.endAsync(true));
+    await ops.publishAsync("blackstart/mg1/request/command", "OPS-REQUEST", { qos: 1 });
+    const opsRogue = await mqtt.connectAsync(broker.url, { clientId: "ops2", username: "ops", password: "po", protocolVersion: 4, reconnectPeriod: 0 });
+    cleanups.push(() => opsRogue.endAsync(true));
+    opsRogue.publish("blackstart/mg1/state", "OPS-STATE", { qos: 0 });
+    await until(() => seen.some((x) => x.endsWith("OPS-REQUEST")), 3000, "the operator's request");
+    await new Promise((r) => setTimeout(r, 200));
+    expect(seen.filter((x) => x.includes("OPS-STATE"))).toEqual([]);
+  });
+});
