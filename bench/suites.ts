@@ -8,5 +8,6 @@ export interface BenchSuite {
 import { dssParse } from "./dss-parse.js";
 import { devices } from "./devices.js";
 import { policyBench } from "./policy.js";
+import { powerflow } from "./powerflow.js";
 
-export const suites: BenchSuite[] = [dssParse, devices, policyBench];
+export const suites: BenchSuite[] = [dssParse, devices, policyBench, powerflow];

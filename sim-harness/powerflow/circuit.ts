@@ -38,7 +38,7 @@ export const PowerflowErrors = {
 export interface PCEntry {
   element: number;
   kind: "load" | "generator" | "pvsystem" | "storage";
-  model: PhaseCurrentModel & { yprim(): CMatrix };
+  model: PhaseCurrentModel & { yprim(): CMatrix; branchY(): [number, number] };
   injector: Injector;
 }
 
@@ -167,7 +167,7 @@ export class Circuit {
     this.pcIndex = new Int32Array(this.topo.elements.length).fill(-1);
     for (const e of this.topo.elements) {
       const s = e.spec;
-      let model: (PhaseCurrentModel & { yprim(): CMatrix }) | undefined;
+      let model: (PhaseCurrentModel & { yprim(): CMatrix; branchY(): [number, number] }) | undefined;
       let layoutSrc: LoadModel | GenerationModel | undefined;
       if (s.kind === "load") {
         const m = new LoadModel(this.loadSpecOf(e.index, s), e.conductors);
@@ -183,8 +183,14 @@ export class Circuit {
         if (o) (model as GenerationModel).setOutput(o[0], o[1]);
       }
       const y = copyFrom?.yprim[e.index] ?? model.yprim();
+      const injector = new Injector(layoutSrc.layout, e.nodes, y);
+      const prev = copyFrom?.pcOf(e.index)?.injector;
+      if (prev) {
+        injector.branchYRe = prev.branchYRe;
+        injector.branchYIm = prev.branchYIm;
+      }
       this.pcIndex[e.index] = this.pcs.length;
-      this.pcs.push({ element: e.index, kind: s.kind as PCEntry["kind"], model, injector: new Injector(layoutSrc.layout, e.nodes, y) });
+      this.pcs.push({ element: e.index, kind: s.kind as PCEntry["kind"], model, injector });
     }
   }
 
@@ -240,6 +246,13 @@ export class Circuit {
         const pc = this.pcs[this.pcIndex[e.index]!]!;
         y = pc.model.yprim();
         pc.injector.yprim = y;
+        const lay = pc.injector.layout;
+        const neutralGrounded = lay.delta || e.nodes[lay.conductors - 1] === 0;
+        let allClosed = true;
+        for (let k = 0; k < e.nodes.length; k++) if (!this.closed[e.conductorOffset + k]) allClosed = false;
+        const [br, bi] = pc.model.branchY();
+        pc.injector.branchYRe = neutralGrounded && allClosed ? br : Number.NaN;
+        pc.injector.branchYIm = bi;
         break;
       }
     }
@@ -389,7 +402,9 @@ export class Circuit {
       if (e.spec.kind === "vsource") sourcesChanged = true;
     }
     const newlyEnergized: number[] = [];
-    if (this.topologyDirty || this.dirty.size > 0) {
+    // Connectivity changes only with switching and enabling (which set topologyDirty); tap and
+    // capacitor-step changes only change values.
+    if (this.topologyDirty || !this.initialized) {
       const { energized, island } = this.computeEnergized();
       const changed: number[] = [];
       for (let n = 1; n <= N; n++) {

@@ -65,11 +65,8 @@ function readCsv(file: string) {
  * the cause is fixed the test fails ("expected to fail") and the entry goes.
  */
 const KNOWN: Record<string, string> = {
-  "ieee4/4Bus-GrdYD-Bal":
-    "line2 shunt capacitance from sim-harness/dss WireData: capradius is defaulted from GMRac (GMRunits=ft) before Diam (Radunits=in) is read, so Yc is ~32 % low; the ungrounded delta's neutral shift follows it (line-to-line voltages agree to 3e-6)",
-  "ieee4/4Bus-YD-Bal": "same WireData capradius cause as 4Bus-GrdYD-Bal",
   "ieee4/4Bus-OYOD-Bal":
-    "OpenDSS-C gives buses n3/n4 the 12.47 kV base (its zero-load solution of the open-delta side evidently fails); ours 4.16 kV; voltages in volts agree to 5e-4 (the rest is the WireData capradius cause)",
+    "OpenDSS-C gives buses n3/n4 the 12.47 kV base (its zero-load solution of the open-delta side evidently fails); ours 4.16 kV; voltages in volts agree",
 };
 
 const PU_TOL = 1e-4;

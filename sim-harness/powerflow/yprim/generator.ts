@@ -49,6 +49,12 @@ export class GenerationModel implements PhaseCurrentModel {
     return this.layout.yprim(-this.yeqR / d, -this.yeqI / d, false, undefined);
   }
 
+  /** The per-phase admittance its Yprim is built from (negative: generation). */
+  branchY(): [number, number] {
+    const d = this.layout.delta ? 3 : 1;
+    return [-this.yeqR / d, -this.yeqI / d];
+  }
+
   current(_i: number, vr: number, vi: number, out: Float64Array): void {
     let vmag = Math.sqrt(vr * vr + vi * vi);
     const delta = this.layout.delta;

@@ -108,6 +108,11 @@ export class LoadModel implements PhaseCurrentModel {
     return this.layout.yprim(this.yeqR, this.yeqI, s.rneut < 0, yN);
   }
 
+  /** The per-phase admittance its Yprim is built from. */
+  branchY(): [number, number] {
+    return [this.yeqR, this.yeqI];
+  }
+
   current(_i: number, vr: number, vi: number, out: Float64Array): void {
     const vmag = Math.sqrt(vr * vr + vi * vi);
     const model = this.spec.model;

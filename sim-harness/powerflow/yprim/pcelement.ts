@@ -82,8 +82,20 @@ export class Injector {
     this.vcIm = new Float64Array(layout.conductors);
   }
 
+  /**
+   * Per-phase branch admittance when Yprim is exactly the sum of y (e_a - e_b)(e_a - e_b)^T over
+   * phases (grounded neutral, no neutral impedance): then Yprim*V is y*(Va - Vb) per phase and the
+   * dense product is skipped. NaN when the dense product is needed.
+   */
+  branchYRe = Number.NaN;
+  branchYIm = 0;
+
   /** Add Yprim*V - I_model into the global injection vector. */
   inject(model: PhaseCurrentModel, vRe: Float64Array, vIm: Float64Array, injRe: Float64Array, injIm: Float64Array): void {
+    if (this.branchYRe === this.branchYRe) {
+      this.injectBranch(model, vRe, vIm, injRe, injIm);
+      return;
+    }
     const { layout, nodes, vcRe, vcIm, yprim, tmp } = this;
     const nc = layout.conductors;
     for (let k = 0; k < nc; k++) {
@@ -124,6 +136,32 @@ export class Injector {
       injIm[nb] = injIm[nb]! + ci;
     }
     // Ground never carries an unknown.
+    injRe[0] = 0;
+    injIm[0] = 0;
+  }
+
+  private injectBranch(model: PhaseCurrentModel, vRe: Float64Array, vIm: Float64Array, injRe: Float64Array, injIm: Float64Array): void {
+    const { layout, nodes, tmp } = this;
+    const yr = this.branchYRe;
+    const yi = this.branchYIm;
+    for (let i = 0; i < layout.phases; i++) {
+      const na = nodes[layout.pa[i]!]!;
+      const nb = nodes[layout.pb[i]!]!;
+      const vr = vRe[na]! - vRe[nb]!;
+      const vi = vIm[na]! - vIm[nb]!;
+      model.current(i, vr, vi, tmp);
+      const cr = tmp[0]!;
+      const ci = tmp[1]!;
+      this.iRe[i] = cr;
+      this.iIm[i] = ci;
+      // y * Vab - I flows into a and out of b.
+      const dr = yr * vr - yi * vi - cr;
+      const di = yr * vi + yi * vr - ci;
+      injRe[na] = injRe[na]! + dr;
+      injIm[na] = injIm[na]! + di;
+      injRe[nb] = injRe[nb]! - dr;
+      injIm[nb] = injIm[nb]! - di;
+    }
     injRe[0] = 0;
     injIm[0] = 0;
   }
