@@ -63,6 +63,7 @@ export class OpcUaDevice implements FieldDevice {
   private readonly deviceName: string;
   private readonly timeoutMs: number;
   private subscribed = false;
+  private nsIndex = -1;
 
   constructor(
     readonly id: string,
@@ -93,8 +94,9 @@ export class OpcUaDevice implements FieldDevice {
     return this.resolved.commands.get(name)?.kind;
   }
 
+  /** `ns=<index of the profile's namespace on this server>;s=<device>/<node>`; the index is read at each connect. */
   nodeId(p: ResolvedPoint): string {
-    return `nsu=${this.namespace};s=${this.deviceName}/${p.node}`;
+    return `ns=${this.nsIndex};s=${this.deviceName}/${p.node}`;
   }
 
   async start(): Promise<void> {
@@ -227,6 +229,10 @@ export class OpcUaDevice implements FieldDevice {
       );
       this.session = session;
       session.on("session_closed", () => this.lost("session closed"));
+      // Node ids name the namespace by URI; the server says which index it has today.
+      const namespaces = await this.withConnectDeadline(session.readNamespaceArray());
+      this.nsIndex = namespaces.indexOf(this.namespace);
+      if (this.nsIndex < 0) throw new Error(`server has no namespace '${this.namespace}' (profile ${this.resolved.id}); it has ${namespaces.join(", ")}`);
       this.subscribed = t.subscribe ? await this.subscribe(session) : false;
       this.state = "connected";
       this.connects++;
