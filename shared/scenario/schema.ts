@@ -29,6 +29,8 @@ export const DerUnit = z
     kw: z.number().nonnegative(),
     /** Apparent power rating (kVA) of its inverter or machine. */
     kva: z.number().positive(),
+    /** Grid-forming units: voltage set point (pu of the bus base) the unit holds at its terminals (default 1.0). */
+    voltage_pu: z.number().min(0.9).max(1.1).optional(),
     /** True if the unit can form an island (voltage source with a rating). Diesel and grid-forming units default to true. */
     grid_forming: z.boolean().optional(),
     /** PV: irradiance in pu of the rating's reference (1 kW/m2). */

@@ -65,9 +65,9 @@ export function evaluateConfiguration(m: RestorationModel, closed: ArrayLike<num
   });
   const exportRange = (s: number, from: number): [number, number] => {
     const sec = m.sections[s]!;
-    const demand = sec.kw * m.lossFactor - sec.injectionKw;
-    let lo = -demand;
-    let hi = -demand;
+    // Grid-following units deliver anything up to what they have.
+    let lo = -sec.kw * m.lossFactor;
+    let hi = -sec.kw * m.lossFactor + sec.injectionKw;
     for (const u of sec.forming) {
       lo += u.minKw;
       hi += u.maxKw;

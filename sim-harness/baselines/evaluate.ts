@@ -20,6 +20,8 @@ export interface EpisodeResult {
   sequence: (SequenceStep & { step: number })[];
   /** Time of each env.step (ms), policy excluded. */
   stepMs: number[];
+  /** OpenDSS commands that set the final taps (grid.tapCommands), for replaying the final state. */
+  tapCommands: string[];
 }
 
 export async function runEpisode(env: RestorationEnv, policy: EnvPolicy, seed: number): Promise<EpisodeResult> {
@@ -55,7 +57,7 @@ export async function runEpisode(env: RestorationEnv, policy: EnvPolicy, seed: n
     }
     if (r.done) break;
   }
-  return { seed, steps: env.stepIndex, return: ret, final, capBreaches, violationSteps, switchStates: env.switchStates(), sequence, stepMs };
+  return { seed, steps: env.stepIndex, return: ret, final, capBreaches, violationSteps, switchStates: env.switchStates(), sequence, stepMs, tapCommands: env.grid.tapCommands?.() ?? [] };
 }
 
 export interface EvaluationSummary {

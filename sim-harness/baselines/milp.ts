@@ -11,8 +11,9 @@
 //   - the cap: sum(kW x) <= cap;
 //   - physics: kW flows through closed switches within their limits, each
 //     grid-forming unit delivers between its minimum and its rating, and each
-//     section's balance holds (demand = kW x lossFactor - grid-following
-//     injection): each island's load within its units' ratings;
+//     section's balance holds (demand = kW x lossFactor less what its
+//     grid-following units deliver, up to what they have): each island's
+//     load within its units' ratings;
 //   - optional linear voltage rows (voltage.ts) added by the caller;
 //   - no-good cuts excluding energized sets the power flow rejected.
 // Objective: sum(weighted x) + epsKw sum(kW x) - epsSwitch sum(y).
@@ -46,6 +47,8 @@ export interface Formulation {
   p: number[];
   /** kW variable per grid-forming unit, by id. */
   gen: Map<string, number>;
+  /** Island-master binary of the section holding each grid-forming unit, by unit id (radial models). */
+  master: Map<string, number>;
 }
 
 /** Build the MILP; `fixed` pins switch states (brute force's check of one configuration). */
@@ -108,7 +111,13 @@ export function formulate(m: RestorationModel, cuts: readonly Cut[] = [], fixed?
       milp.row("pl", [{ v, c: 1 }, { v: y[k]!, c: lim }], ">=", 0);
     });
     m.sections.forEach((s, i) => {
-      const terms: Term[] = [{ v: x[i]!, c: -(s.kw * m.lossFactor - s.injectionKw) }];
+      const terms: Term[] = [{ v: x[i]!, c: -s.kw * m.lossFactor }];
+      if (s.injectionKw > 0) {
+        // Grid-following units deliver up to what they have (they curtail rather than push a unit backwards).
+        const inj = milp.continuous("i", 0, s.injectionKw);
+        milp.row("ix", [{ v: inj, c: 1 }, { v: x[i]!, c: -s.injectionKw }], "<=", 0);
+        terms.push({ v: inj, c: 1 });
+      }
       for (const u of s.forming) {
         const g = milp.continuous("g", Math.max(u.minKw, -bigM), Math.min(u.maxKw, bigM));
         gen.set(u.id, g);
@@ -136,7 +145,11 @@ export function formulate(m: RestorationModel, cuts: readonly Cut[] = [], fixed?
     });
     milp.row("cut", terms, ">=", 1 - ones);
   }
-  return { milp, x, y, p, gen };
+  const masterOf = new Map<string, number>();
+  m.sections.forEach((s, i) => {
+    for (const u of s.forming) if (master[i] !== undefined) masterOf.set(u.id, master[i]!);
+  });
+  return { milp, x, y, p, gen, master: masterOf };
 }
 
 export function readPlan(m: RestorationModel, f: Formulation, values: Float64Array, objective: number): Plan {
@@ -157,6 +170,8 @@ export function readPlan(m: RestorationModel, f: Formulation, values: Float64Arr
 
 export interface MilpResult {
   plan: Plan;
+  /** Every variable's value (for models extended by the caller). */
+  values: Float64Array;
   ms: number;
   size: { vars: number; rows: number; binaries: number };
 }
@@ -172,5 +187,5 @@ export async function solveModel(
   if (sol.status !== "Optimal") {
     throw new BlackstartError(ScenarioErrors.OPTIMUM, `HiGHS ended with status '${sol.status}' (${f.milp.size.binaries} binaries, ${cuts.length} cuts)`);
   }
-  return { plan: readPlan(m, f, sol.values, sol.objective), ms: sol.ms, size: f.milp.size };
+  return { plan: readPlan(m, f, sol.values, sol.objective), values: sol.values, ms: sol.ms, size: f.milp.size };
 }

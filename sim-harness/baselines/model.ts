@@ -20,7 +20,7 @@ export interface ModelSection {
   faulted: boolean;
   /** Grid-forming units: the section is energized from the start. */
   forming: ModelUnit[];
-  /** Grid-following injection (kW) when energized (PV at its irradiance, a dispatched battery). */
+  /** Grid-following injection (kW) available when energized (PV at its irradiance, a dispatched battery); curtailable. */
   injectionKw: number;
 }
 
@@ -68,6 +68,8 @@ export interface ModelOptions {
   lossFactor?: number;
   /** Thermal limit per switch element (kW); missing = none. */
   switchLimitKw?: ReadonlyMap<string, number>;
+  /** Grid-following injection per section (defaults: the units' kW). */
+  sectionInjectionKw?: ArrayLike<number>;
 }
 
 export function buildModel(scenario: Scenario, graph: SectionGraph, options: ModelOptions = {}): RestorationModel {
@@ -88,7 +90,7 @@ export function buildModel(scenario: Scenario, graph: SectionGraph, options: Mod
               const minKw = u?.kind === "battery" ? -(u.charge_kw ?? u.kw) : 0;
               return { id: src.id, element: src.element, maxKw: src.kw ?? Infinity, minKw };
             }),
-      injectionKw: s.faulted ? 0 : s.sources.filter((src) => !src.grid_forming).reduce((t, src) => t + (src.kw ?? 0), 0),
+      injectionKw: s.faulted ? 0 : (options.sectionInjectionKw?.[i] ?? s.sources.filter((src) => !src.grid_forming).reduce((t, src) => t + (src.kw ?? 0), 0)),
     })),
     switches: graph.switches.map((sw) => ({
       a: index.get(sw.sections[0])!,

@@ -14,6 +14,8 @@ import { solveModel, type Cut, type Formulation, type Plan } from "./milp.js";
 import { buildModel, type RestorationModel } from "./model.js";
 import { SequencePolicy } from "./policies.js";
 import { buildSequence, type SequenceStep } from "./sequence.js";
+import { LinDistFlow } from "./lindistflow.js";
+import { PowerFlowGrid } from "../env/powerflow-grid.js";
 
 export interface OptimumOptions {
   /** MILP solves at most (default 40). */
@@ -73,9 +75,13 @@ export async function findOptimum(envIn: RestorationEnv, options: OptimumOptions
   const s = env.bound.scenario;
   const graph = env.bound.sections;
   const maxIt = options.maxIterations ?? 40;
-  const lossFactor = options.lossFactor ?? (s.mode === "physics" ? 1.03 : 1);
+  let lossFactor = options.lossFactor ?? (s.mode === "physics" ? 1.02 : 1);
   const estKw = Float64Array.from(graph.sections, (x) => x.load_kw);
   const estW = Float64Array.from(graph.sections, (x) => x.weighted_kw);
+  const estInj = Float64Array.from(graph.sections, (x) => x.sources.filter((src) => !src.grid_forming).reduce((t, src) => t + (src.kw ?? 0), 0));
+  // Physics on the power flow: LinDistFlow voltage and line limits, corrected from each check.
+  const ldf = s.mode === "physics" && env.grid instanceof PowerFlowGrid ? new LinDistFlow(env.bound, env.grid.powerflow) : undefined;
+  if (ldf) options.progress?.(`optimum: LinDistFlow on ${ldf.stats.nodes} nodes, ${ldf.stats.branches} branches (${ldf.stats.loadNodes} with loads)`);
   const cuts: Cut[] = [];
   const good = new Map<string, Probe>();
   const iterations: OptimumIteration[] = [];
@@ -85,8 +91,12 @@ export async function findOptimum(envIn: RestorationEnv, options: OptimumOptions
   const identity = env.bound.switches.map((sw) => ({ element: sw.ref, agent: s.microgrids[sw.agent]!.id }));
 
   for (let it = 0; it < maxIt; it++) {
-    const model = buildModel(s, graph, { sectionKw: estKw, sectionWeighted: estW, lossFactor });
-    const r = await solveModel(model, cuts, options.extend ? (f) => options.extend!(f, model) : undefined);
+    const model = buildModel(s, graph, { sectionKw: estKw, sectionWeighted: estW, sectionInjectionKw: estInj, lossFactor });
+    const scale = Float64Array.from(graph.sections, (x, i) => (x.load_kw > 0 ? estKw[i]! / x.load_kw : 1));
+    const r = await solveModel(model, cuts, (f) => {
+      ldf?.extend(f, model, scale);
+      options.extend?.(f, model);
+    });
     milpMs += r.ms;
     size = r.size;
     const planKey = key(r.plan.closed);
@@ -135,13 +145,23 @@ export async function findOptimum(envIn: RestorationEnv, options: OptimumOptions
       };
     }
     const probe = env.probe(r.plan.closed, "reset");
-    // Refine the kW of the sections this plan energizes with what the power flow measured.
+    // Refine the kW of the sections this plan energizes, what their grid-following units
+    // deliver, the losses and the linear voltage model with what the power flow measured.
     for (let i = 0; i < graph.sections.length; i++) {
-      if (r.plan.energized[i] && probe.sectionKw[i]! > 0) {
+      if (!r.plan.energized[i]) continue;
+      if (probe.sectionKw[i]! > 0) {
         estKw[i] = probe.sectionKw[i]!;
         estW[i] = probe.sectionWeighted[i]!;
       }
+      const following = graph.sections[i]!.sources.filter((src) => !src.grid_forming);
+      if (following.length) estInj[i] = following.reduce((t, src) => t + Math.max(0, probe.result.sourceKw.get(src.element) ?? 0), 0);
     }
+    if (s.mode === "physics") {
+      for (const isl of probe.islands) {
+        if (isl.load_kw > 0) lossFactor = Math.max(lossFactor, (isl.generation_kw + islandInjection(graph, env, probe, isl.source)) / isl.load_kw + 0.002);
+      }
+    }
+    ldf?.learn(r.values, r.plan.energized, probe.result.nodeVoltagePu);
     const reason = rejects(env, probe);
     iterations.push({
       estimatedKw: r.plan.kw,
@@ -158,6 +178,23 @@ export async function findOptimum(envIn: RestorationEnv, options: OptimumOptions
     else good.set(planKey, probe);
   }
   throw new BlackstartError(ScenarioErrors.OPTIMUM, `no plan confirmed by the power flow after ${maxIt} MILP solves (${cuts.length} cuts)`);
+}
+
+/** kW the grid-following units of an island (named by its forming sources) deliver, from a probe. */
+function islandInjection(graph: RestorationEnv["bound"]["sections"], env: RestorationEnv, probe: Probe, source: string): number {
+  const ids = new Set(source.split("+"));
+  const home = env.energy.forming.filter((f) => ids.has(f.id)).map((f) => f.section);
+  if (home.length === 0) return 0;
+  // Sections of that island in the probe: those energized and joined to a home section.
+  const e = env.energy.clone();
+  e.setAll(probe.closed);
+  const isl = e.islandOf(home[0]!);
+  let kw = 0;
+  graph.sections.forEach((sec, i) => {
+    if (e.islandOf(i) !== isl) return;
+    for (const src of sec.sources) if (!src.grid_forming) kw += Math.max(0, probe.result.sourceKw.get(src.element) ?? 0);
+  });
+  return kw;
 }
 
 /** The optimum's sequence as the `plan` policy's document (shared/policy/plan.ts). */

@@ -2,7 +2,7 @@
 // (fields documented in docs/scenario.md), and the OpenDSS commands that
 // reproduce a reported state with `blackstart powerflow --command`.
 import type { RestorationEnv } from "../env/env.js";
-import type { StepInfo, Violation } from "../env/types.js";
+import type { Violation } from "../env/types.js";
 import { summarise, round, violationList, type EpisodeResult, type EvaluationSummary } from "./evaluate.js";
 import { planDocument, type OptimumResult } from "./optimum.js";
 import type { SequenceStep } from "./sequence.js";
@@ -57,37 +57,28 @@ function pct(a: number, b: number | undefined): number | null {
   return b === undefined || !(b > 0) ? null : round((100 * a) / b, 3);
 }
 
-/** OpenDSS commands, after `compile <master>`, that put the circuit in this state. */
-export function powerflowCommands(env: RestorationEnv, states: Record<string, "open" | "closed">, taps: Record<string, number>): string[] {
+/**
+ * OpenDSS commands, after `compile <master>`, that put the circuit in this
+ * state: the scenario's commands, the switch states, the regulators' taps
+ * held (control mode off), then a solve.
+ */
+export function powerflowCommands(env: RestorationEnv, states: Record<string, "open" | "closed">, tapCommands: readonly string[]): string[] {
   const out = [...env.bound.commands];
   for (const [el, st] of Object.entries(states)) out.push(st === "open" ? `open ${el} term=2` : `close ${el} term=2`);
-  const regs = env.bound.topology.elements.filter((e) => e.cls === "regcontrol");
-  for (const [reg, pos] of Object.entries(taps)) {
-    const rc = regs.find((r) => r.name === reg.toLowerCase());
-    if (!rc) continue;
-    const xf = (rc.props["transformer"] ?? "").toLowerCase();
-    const w = Number(rc.props["winding"] ?? 1) || 1;
-    // Tap in pu from the position: OpenDSS's default regulator (32 steps over +-10 %).
-    const xfEl = env.bound.topology.byRef.get(`transformer.${xf}`);
-    const maxTap = Number(xfEl?.props["maxtap"] ?? 1.1);
-    const minTap = Number(xfEl?.props["mintap"] ?? 0.9);
-    const numTaps = Number(xfEl?.props["numtaps"] ?? 32);
-    const tap = (maxTap + minTap) / 2 + (pos * (maxTap - minTap)) / numTaps;
-    out.push(`edit Transformer.${xf} wdg=${w} tap=${tap.toFixed(5)}`);
-  }
-  if (Object.keys(taps).length > 0) out.push("set controlmode=off");
+  out.push(...tapCommands);
   out.push("solve");
   return out;
 }
 
-function base(env: RestorationEnv, policy: string, gridKind: "powerflow" | "nominal", final: StepInfo, switchStates: Record<string, "open" | "closed">, sequence: ScenarioReport["sequence"], stepMs: number, optimum?: { kw: number; weighted: number }): ScenarioReport {
+function base(env: RestorationEnv, policy: string, episode: EpisodeResult, stepMs: number, optimum?: { kw: number; weighted: number }): ScenarioReport {
+  const { final, switchStates, sequence } = episode;
   const cap = env.bound.scenario.limits.generation_cap_kw;
   const total = env.bound.sections.total_load_kw;
   return {
     scenario: env.scenarioName,
     mode: env.bound.scenario.mode,
     policy,
-    grid: gridKind,
+    grid: env.grid.kind,
     restored_kw: round(final.restored_kw, 3),
     weighted_restored: round(final.weighted_restored, 3),
     total_load_kw: round(total, 3),
@@ -102,7 +93,7 @@ function base(env: RestorationEnv, policy: string, gridKind: "powerflow" | "nomi
     sequence,
     tap_positions: final.tap_positions,
     step_ms_mean: round(stepMs, 4),
-    powerflow_commands: powerflowCommands(env, switchStates, final.tap_positions),
+    powerflow_commands: powerflowCommands(env, switchStates, episode.tapCommands),
     nonconverged: final.nonconverged,
   };
 }
@@ -110,7 +101,7 @@ function base(env: RestorationEnv, policy: string, gridKind: "powerflow" | "nomi
 export function optimumReport(env: RestorationEnv, r: OptimumResult): OptimumReport {
   const replay = r.replay;
   const mean = replay.stepMs.reduce((a, b) => a + b, 0) / Math.max(1, replay.stepMs.length);
-  const b = base(env, "optimum", env.grid.kind, replay.final, replay.switchStates, replay.sequence, mean, { kw: replay.final.restored_kw, weighted: replay.final.weighted_restored });
+  const b = base(env, "optimum", replay, mean, { kw: replay.final.restored_kw, weighted: replay.final.weighted_restored });
   return {
     ...b,
     cap_breaches: replay.capBreaches,
@@ -128,7 +119,7 @@ export function optimumReport(env: RestorationEnv, r: OptimumResult): OptimumRep
 export function evalReport(env: RestorationEnv, policy: string, results: readonly EpisodeResult[], seed: number, optimum?: { kw: number; weighted: number }): EvalReport {
   const first = results[0]!;
   const summary = summarise(results);
-  const b = base(env, policy, env.grid.kind, first.final, first.switchStates, first.sequence, summary.step_ms_mean, optimum);
+  const b = base(env, policy, first, summary.step_ms_mean, optimum);
   // Headline figures are means over the episodes; the state fields are the first episode's.
   return {
     ...b,

@@ -62,19 +62,29 @@ export function buildSequence(
       steps.push({ operations: ops });
       continue;
     }
-    let progress = true;
-    while (progress) {
-      progress = false;
-      for (const k of pending().filter((k) => state[k] === 0 && !touched.has(k))) {
+    // Closes, one at a time while any is safe: merges of two live islands first (they
+    // pool capacity), then the pick-up that leaves its island the most headroom.
+    for (;;) {
+      let best = -1;
+      let bestScore = -Infinity;
+      for (const k of pending()) {
+        if (state[k] === 1 || touched.has(k)) continue;
+        const sw = m.switches[k]!;
+        const before = evaluateConfiguration(m, state).energized;
+        const merge = before[sw.a] === 1 && before[sw.b] === 1;
         state[k] = 1;
-        if (!feasible()) {
-          state[k] = 0;
-          continue;
+        const ok = feasible();
+        const score = ok ? (merge ? 1e12 : 0) + islandHeadroom(m, state, sw.a) : -Infinity;
+        state[k] = 0;
+        if (ok && score > bestScore) {
+          best = k;
+          bestScore = score;
         }
-        touched.add(k);
-        progress = true;
-        ops.push({ agent: identity[k]!.agent, element: identity[k]!.element, action: "close" });
       }
+      if (best < 0) break;
+      state[best] = 1;
+      touched.add(best);
+      ops.push({ agent: identity[best]!.agent, element: identity[best]!.element, action: "close" });
     }
     if (ops.length === 0) break;
     steps.push({ operations: ops });
@@ -87,4 +97,25 @@ export function buildSequence(
     );
   }
   return { steps, fitsEpisode: steps.length <= episodeLength };
+}
+
+/** Rating left in the island holding section `s` (units' maxima + grid-following - demand). */
+function islandHeadroom(m: RestorationModel, closed: ArrayLike<number>, s: number): number {
+  const n = m.sections.length;
+  const parent = Int32Array.from({ length: n }, (_, i) => i);
+  const find = (i: number): number => {
+    while (parent[i] !== i) i = parent[i] = parent[parent[i]!]!;
+    return i;
+  };
+  m.switches.forEach((sw, k) => {
+    if (closed[k]) parent[find(sw.a)] = find(sw.b);
+  });
+  const root = find(s);
+  let room = 0;
+  m.sections.forEach((sec, i) => {
+    if (find(i) !== root) return;
+    room += sec.injectionKw - sec.kw * m.lossFactor;
+    for (const u of sec.forming) room += Number.isFinite(u.maxKw) ? u.maxKw : 1e9;
+  });
+  return room;
 }

@@ -247,15 +247,16 @@ export class RestorationEnv implements MultiAgentEnv {
     const grid = this.grid.clone();
     const energy = this.energy.clone();
     if (from === "reset") {
-      energy.setAll(closed);
+      // As one step from the reset: the outage solved first (taps settle there), then the switching.
+      energy.setAll(this.initialStates());
       grid.restore(energy.closed);
-    } else {
-      for (let k = 0; k < energy.switchCount; k++) {
-        const want = closed[k] && !energy.locked[k] ? 1 : 0;
-        if (energy.closed[k] !== want) {
-          energy.set(k, want === 1);
-          grid.setSwitch(k, want === 1);
-        }
+      grid.solve();
+    }
+    for (let k = 0; k < energy.switchCount; k++) {
+      const want = closed[k] && !energy.locked[k] ? 1 : 0;
+      if (energy.closed[k] !== want) {
+        energy.set(k, want === 1);
+        grid.setSwitch(k, want === 1);
       }
     }
     const result = grid.solve();

@@ -13,10 +13,12 @@ export interface GridResult {
   iterations: number;
   /** kW drawn by each scenario load (bound.loads order); 0 when dead. */
   loadKw: Float64Array;
-  /** kW delivered by each grid-forming source, keyed by element (`Vsource.bat1`). */
+  /** kW delivered by each source of the section graph (grid-forming and grid-following), keyed by element (`Vsource.bat1`). */
   sourceKw: Map<string, number>;
   /** Voltage (pu, lowest and highest phase) per bus of interest, keyed by bus name; absent when dead. */
   busVoltage(bus: string): { min: number; max: number } | undefined;
+  /** Voltage (pu) of one bus node; undefined when dead or without a base. */
+  nodeVoltagePu(bus: string, node: number): number | undefined;
   /** Voltage and thermal violations of the energized circuit (physics limits). */
   violations: Violation[];
   tapPositions: Record<string, number>;
@@ -33,6 +35,8 @@ export interface Grid {
   restore(closed: ArrayLike<number>): void;
   /** Regulator taps to start from (carried over in the field; set by a reset or a replay). */
   setTaps?(taps: Record<string, number>): void;
+  /** OpenDSS commands that set the regulators' present taps (and hold them), for replaying a state. */
+  tapCommands?(): string[];
   /** An independent copy for another environment. */
   clone(): Grid;
 }
@@ -83,6 +87,10 @@ export class NominalGrid implements Grid {
       if (s >= 0) sectionKw[s] = sectionKw[s]! + loadKw[i]!;
     }
     const sourceKw = new Map<string, number>();
+    this.bound.sections.sections.forEach((sec, i) => {
+      if (!e.energized(i)) return;
+      for (const src of sec.sources) if (!src.grid_forming) sourceKw.set(src.element, src.kw ?? 0);
+    });
     for (const isl of e.islands()) {
       if (!isl.energized) continue;
       let kw = 0;
@@ -104,6 +112,10 @@ export class NominalGrid implements Grid {
       busVoltage: (bus) => {
         const s = sectionOf.get(bus);
         return s !== undefined && e.energized(s) ? { min: 1, max: 1 } : undefined;
+      },
+      nodeVoltagePu: (bus) => {
+        const s = sectionOf.get(bus);
+        return s !== undefined && e.energized(s) ? 1 : undefined;
       },
       violations: [],
       tapPositions: {},

@@ -23,7 +23,7 @@ export class PowerFlowGrid implements Grid {
   private readonly base: PowerFlow;
   private pf: PowerFlow;
   private readonly switchRefs: string[];
-  private readonly formingElements: string[];
+  private readonly sourceElements: string[];
   private readonly loadIndex = new Map<string, number>();
   private loadOrder: Int32Array | undefined;
   private readonly withViolations: boolean;
@@ -34,7 +34,7 @@ export class PowerFlowGrid implements Grid {
     this.base = base;
     this.pf = current ?? base.fork();
     this.switchRefs = bound.switches.map((s) => s.ref);
-    this.formingElements = bound.sections.sections.flatMap((s) => s.sources.filter((x) => x.grid_forming).map((x) => x.element));
+    this.sourceElements = bound.sections.sections.flatMap((s) => s.sources.map((x) => x.element));
     bound.loads.forEach((l, i) => this.loadIndex.set(l.ref.toLowerCase(), i));
     this.withViolations = options.violations ?? true;
   }
@@ -84,26 +84,34 @@ export class PowerFlowGrid implements Grid {
       if (j >= 0) loadKw[j] = loads[i]!.kW;
     }
     const sourceKw = new Map<string, number>();
-    for (const el of this.formingElements) {
-      // Power into the source at its terminal 1 is negative when it delivers.
+    for (const el of this.sourceElements) {
+      // Power into a source at its terminal 1 is negative when it delivers.
       const f = pf.flow(el);
       sourceKw.set(el, -(f.terminals[0]?.kW ?? 0));
     }
     let voltages: Map<string, { min: number; max: number }> | undefined;
-    const busVoltage = (bus: string) => {
-      if (!voltages) {
-        voltages = new Map();
-        for (const v of pf.voltages()) {
-          if (v.vpu === undefined || v.vmag <= 0) continue;
-          const cur = voltages.get(v.bus);
-          if (!cur) voltages.set(v.bus, { min: v.vpu, max: v.vpu });
-          else {
-            cur.min = Math.min(cur.min, v.vpu);
-            cur.max = Math.max(cur.max, v.vpu);
-          }
+    let nodes: Map<string, number> | undefined;
+    const read = () => {
+      voltages = new Map();
+      nodes = new Map();
+      for (const v of pf.voltages()) {
+        if (v.vpu === undefined || v.vmag <= 0) continue;
+        nodes.set(`${v.bus}.${v.node}`, v.vpu);
+        const cur = voltages.get(v.bus);
+        if (!cur) voltages.set(v.bus, { min: v.vpu, max: v.vpu });
+        else {
+          cur.min = Math.min(cur.min, v.vpu);
+          cur.max = Math.max(cur.max, v.vpu);
         }
       }
-      return voltages.get(bus);
+    };
+    const busVoltage = (bus: string) => {
+      if (!voltages) read();
+      return voltages!.get(bus);
+    };
+    const nodeVoltagePu = (bus: string, node: number) => {
+      if (!nodes) read();
+      return nodes!.get(`${bus}.${node}`);
     };
     const lim = this.bound.scenario.limits;
     const violations: Violation[] = [];
@@ -123,10 +131,23 @@ export class PowerFlowGrid implements Grid {
       loadKw,
       sourceKw,
       busVoltage,
+      nodeVoltagePu,
       violations,
       tapPositions: pf.tapPositions(),
     };
     return this.last;
+  }
+
+  tapCommands(): string[] {
+    const out: string[] = [];
+    const regs = this.bound.topology.elements.filter((e) => e.cls === "regcontrol");
+    for (const xf of Object.keys(this.pf.tapPositions())) {
+      const rc = regs.find((r) => (r.props["transformer"] ?? "").toLowerCase() === xf.toLowerCase());
+      const winding = Number(rc?.props["winding"] ?? 1) || 1;
+      out.push(`edit Transformer.${xf} wdg=${winding} tap=${this.pf.tap(`Transformer.${xf}`, winding).toFixed(6)}`);
+    }
+    if (out.length > 0) out.push("set controlmode=off");
+    return out;
   }
 
   clone(): PowerFlowGrid {

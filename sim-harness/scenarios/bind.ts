@@ -171,7 +171,7 @@ export function unitPlacementCommands(s: Scenario): string[] {
         // Stiff enough to hold its bus, soft enough (X/R 10, 5 % on its own kVA) to look like an inverter's or machine's source impedance.
         const zbase = (kv * kv * 1000) / u.kva;
         const x = 0.05 * zbase;
-        out.push(`New ${el} bus1=${u.bus} phases=${u.phases} basekv=${kv} pu=1.0 angle=0 r1=${(x / 10).toPrecision(6)} x1=${x.toPrecision(6)} r0=${(x / 10).toPrecision(6)} x0=${x.toPrecision(6)}`);
+        out.push(`New ${el} bus1=${u.bus} phases=${u.phases} basekv=${kv} pu=${u.voltage_pu ?? 1} angle=0 r1=${(x / 10).toPrecision(6)} x1=${x.toPrecision(6)} r0=${(x / 10).toPrecision(6)} x0=${x.toPrecision(6)}`);
       } else {
         const kw = u.kind === "pv" ? u.kw * (u.irradiance ?? 1) : (u.discharge_kw ?? u.kw);
         out.push(`New ${el} bus1=${u.bus} phases=${u.phases} kv=${kv} kw=${kw} pf=1 model=1`);
