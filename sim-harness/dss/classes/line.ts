@@ -9,14 +9,14 @@
 // 0.001. `lineImpedance` (powerflow/lineconstants) turns the state into the
 // total Z and Yc the power flow needs.
 import type { DssClassDef, DssElement, EditContext } from "../model.js";
-import type { EarthModel } from "../../powerflow/lineconstants/constants.js";
+import { lineConstants, type EarthModel, type PerMeter } from "../../powerflow/lineconstants/constants.js";
 import { defaultLineState, ensureOrder, lineMatrices, recalcFromSequence, writableMatrices, type LineImpedanceState } from "../../powerflow/lineconstants/line.js";
-import type { LineMatrices } from "../../powerflow/lineconstants/geometry.js";
+import { toConstantsInput, type GeometryInput, type LineMatrices } from "../../powerflow/lineconstants/geometry.js";
 import { convertLineUnits, LengthUnit, parseLengthUnit } from "../../powerflow/lineconstants/units.js";
 import { symMatrix } from "../values.js";
 import { bool, bus, byPrefix, enm, ignored, indexOf, int, mat, num, nums, pdTail, ref, refs, setQuiet, str } from "./common.js";
 import { lineCodeOf } from "./linecode.js";
-import { geometryConductors, geometryInput } from "./linegeometry.js";
+import { geometryConductors, geometryInput, type GeometryData } from "./linegeometry.js";
 import type { SpacingData } from "./linespacing.js";
 import type { ConductorData } from "./conductor.js";
 
@@ -395,30 +395,61 @@ export function lineDataOf(el: DssElement): LineData {
 }
 
 /**
+ * Per-meter constants by geometry (or spacing) element, then by a key of
+ * frequency, earth and the revisions of everything they depend on: feeders
+ * have thousands of lines on a few geometries.
+ */
+const perMeterCache = new WeakMap<DssElement, Map<string, PerMeter>>();
+
+function cachedPerMeter(owner: DssElement, key: string, input: () => GeometryInput, f: number): PerMeter {
+  let m = perMeterCache.get(owner);
+  if (!m) {
+    m = new Map();
+    perMeterCache.set(owner, m);
+  }
+  let pm = m.get(key);
+  if (!pm) {
+    pm = lineConstants(toConstantsInput(input()), f);
+    m.set(key, pm);
+  }
+  return pm;
+}
+
+/**
  * Total series impedance (ohms) and shunt admittance j w C (siemens) of a
  * Line at `frequency` Hz, exactly as OpenDSS puts them into the line's Yprim
- * (half of Yc at each end).
+ * (half of Yc at each end). Lines defined by a geometry or by spacing and
+ * wires share their per-meter constants (cached); the result is the line's own.
  */
 export function lineImpedance(el: DssElement, frequency: number): LineMatrices {
   const d = el.data as LineData;
   // The geometry's own earth resistivity is 100 ohm-m unless the line gives rho.
   const rho = d.rhoSpecified ? d.rho : 100.0;
-  return lineMatrices(d, frequency, () => {
-    if (d.geometrySpecified && d.geometry) return geometryInput(d.geometry, rho, d.earthModel);
-    const sp = d.spacing!.data as SpacingData;
-    const wires = d.wires;
-    let kind: "overhead" | "cn" | "ts" = "overhead";
-    for (let k = 0; k < sp.nconds - 1; k++) {
-      const w = wires[k];
-      if (!w) continue;
-      const c = (w.data as ConductorData).kind;
-      if (c === "cn") kind = "cn";
-      if (c === "ts") kind = "ts";
+  return lineMatrices(d, frequency, (f) => {
+    const revs = (ws: readonly (DssElement | undefined)[]) => ws.map((w) => (w ? `${w.name}@${w.revision}` : "-")).join(",");
+    if (d.geometrySpecified && d.geometry) {
+      const g = d.geometry;
+      const key = `${f}|${rho}|${d.earthModel}|${g.revision}|${revs((g.data as GeometryData).wires)}`;
+      return cachedPerMeter(g, key, () => geometryInput(g, rho, d.earthModel), f);
     }
-    const conductors = wires.map((w, k) => {
-      if (!w) throw new Error(`Line.${el.name}: spacing position ${k + 1} has no wire or cable`);
-      return { data: w.data as ConductorData, x: sp.x[k]!, y: sp.h[k]!, units: sp.units };
-    });
-    return { kind, conductors, phases: sp.nphases, reduce: sp.nconds > sp.nphases, rho, earthModel: d.earthModel };
+    const spacing = d.spacing!;
+    const sp = spacing.data as SpacingData;
+    const wires = d.wires;
+    const key = `${f}|${rho}|${d.earthModel}|${spacing.revision}|${revs(wires)}`;
+    return cachedPerMeter(spacing, key, () => {
+      let kind: "overhead" | "cn" | "ts" = "overhead";
+      for (let k = 0; k < sp.nconds - 1; k++) {
+        const w = wires[k];
+        if (!w) continue;
+        const c = (w.data as ConductorData).kind;
+        if (c === "cn") kind = "cn";
+        if (c === "ts") kind = "ts";
+      }
+      const conductors = wires.map((w, k) => {
+        if (!w) throw new Error(`Line.${el.name}: spacing position ${k + 1} has no wire or cable`);
+        return { data: w.data as ConductorData, x: sp.x[k]!, y: sp.h[k]!, units: sp.units };
+      });
+      return { kind, conductors, phases: sp.nphases, reduce: sp.nconds > sp.nphases, rho, earthModel: d.earthModel };
+    }, f);
   });
 }

@@ -24,19 +24,20 @@ export const LineSpacing: DssClassDef = {
     const v = el.values[i];
     switch (el.cls.properties[i]!.name) {
       case "nconds":
+        // OpenDSS set_Nwires: arrays resized (kept values stay), units back to ft.
         d.nconds = v as number;
-        d.x = new Array<number>(d.nconds).fill(0);
-        d.h = new Array<number>(d.nconds).fill(0);
-        if (d.nphases > d.nconds) d.nphases = d.nconds;
+        d.x = Array.from({ length: d.nconds }, (_, k) => d.x[k] ?? 0);
+        d.h = Array.from({ length: d.nconds }, (_, k) => d.h[k] ?? 0);
+        d.units = LengthUnit.Ft;
         return;
       case "nphases":
-        d.nphases = Math.min(v as number, d.nconds);
+        d.nphases = v as number;
         return;
       case "x":
       case "h": {
         const arr = v as number[];
         const target = el.cls.properties[i]!.name === "x" ? d.x : d.h;
-        for (let k = 0; k < d.nconds; k++) target[k] = arr[k] ?? 0;
+        for (let k = 0; k < d.nconds && k < arr.length; k++) target[k] = arr[k]!;
         return;
       }
       case "units": {

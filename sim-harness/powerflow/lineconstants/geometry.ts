@@ -3,7 +3,7 @@
 // calculation, exactly as OpenDSS's UpdateLineGeometryData converts them,
 // and the total Z / Yc of a line of given length and units.
 import { copyCMatrix, type CMatrix } from "./cmatrix.js";
-import { lineConstants, type ConstantsKind, type Conductor, type EarthModel, type LineConstantsInput } from "./constants.js";
+import { lineConstants, type ConstantsKind, type Conductor, type EarthModel, type LineConstantsInput, type PerMeter } from "./constants.js";
 import { fromPerMeter, LengthUnit, toMeters, toPerMeter } from "./units.js";
 
 /** Conductor record as WireData/CNData/TSData hold it (OpenDSS ConductorData fields and units). */
@@ -112,7 +112,11 @@ export interface LineMatrices {
  * From_per_Meter(units) times length; "none" units mean meters).
  */
 export function geometryMatrices(g: GeometryInput, f: number, length: number, units: LengthUnit): LineMatrices {
-  const pm = lineConstants(toConstantsInput(g), f);
+  return scaleToLine(lineConstants(toConstantsInput(g), f), length, units);
+}
+
+/** Per-meter constants times From_per_Meter(units) times length. */
+export function scaleToLine(pm: PerMeter, length: number, units: LengthUnit): LineMatrices {
   const k = fromPerMeter(units) * length;
   const z = copyCMatrix(pm.z);
   const yc = copyCMatrix(pm.yc);

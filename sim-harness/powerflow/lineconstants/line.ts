@@ -5,7 +5,8 @@
 // TLineObj.CalcYPrim, the part before the Y assembly).
 import { cmatrix, copyCMatrix, type CMatrix } from "./cmatrix.js";
 import type { EarthModel } from "./constants.js";
-import { geometryMatrices, type GeometryInput, type LineMatrices } from "./geometry.js";
+import { scaleToLine, type LineMatrices } from "./geometry.js";
+import type { PerMeter } from "./constants.js";
 import { matricesFromSequence } from "./sequence.js";
 import { convertLineUnits, LengthUnit } from "./units.js";
 
@@ -143,8 +144,8 @@ export function ensureOrder(s: LineImpedanceState): void {
   }
 }
 
-/** Where a geometry- or spacing-defined line gets its conductors. */
-export type GeometrySource = () => GeometryInput;
+/** Per-meter line constants of a geometry- or spacing-defined line at frequency f. */
+export type GeometrySource = (f: number) => PerMeter;
 
 /**
  * Total series impedance (ohms) and shunt admittance (siemens) of the line at
@@ -155,7 +156,7 @@ export type GeometrySource = () => GeometryInput;
 export function lineMatrices(s: LineImpedanceState, f: number, geometry?: GeometrySource): LineMatrices {
   if (s.geometrySpecified || s.spacingSpecified) {
     if (!geometry) throw new Error("line is defined by a geometry or spacing but none was given");
-    return geometryMatrices(geometry(), f, s.length, s.lengthUnits);
+    return scaleToLine(geometry(f), s.length, s.lengthUnits);
   }
   let { z, yc } = s.symChanged ? { z: undefined, yc: undefined } : matricesOf(s);
   if (s.symChanged) {
