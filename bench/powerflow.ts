@@ -125,6 +125,9 @@ export const powerflow: BenchSuite = {
     const forkT0 = performance.now();
     for (let i = 0; i < 20; i++) loaded.pf.fork();
     console.log(`fork of a compiled ieee8500-paper circuit: ${fmt((performance.now() - forkT0) / 20)} ms`);
+    const resetT0 = performance.now();
+    for (let i = 0; i < 50; i++) pf.resetTo(loaded.pf);
+    console.log(`resetTo (in-place reset of a fork to the compiled state): ${fmt((performance.now() - resetT0) / 50)} ms`);
     console.log(`peak resident memory: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
   },
 };

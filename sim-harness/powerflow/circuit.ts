@@ -34,11 +34,13 @@ export const PowerflowErrors = {
   BAD_TERMINAL: Errors.INVALID_DOCUMENT,
 };
 
+type PCModel = PhaseCurrentModel & { yprim(): CMatrix; branchY(): [number, number]; clone(): PCModel };
+
 /** A PC element in the solve loop. */
 export interface PCEntry {
   element: number;
   kind: "load" | "generator" | "pvsystem" | "storage";
-  model: PhaseCurrentModel & { yprim(): CMatrix; branchY(): [number, number] };
+  model: PCModel;
   injector: Injector;
 }
 
@@ -154,6 +156,54 @@ export class Circuit {
     this.buildPCs(copyFrom);
   }
 
+  /**
+   * Makes this circuit's state equal to `src`'s (same compiled topology) without allocating:
+   * what an environment reset needs, many times, on a circuit it keeps.
+   */
+  copyStateFrom(src: Circuit): void {
+    if (src.topo !== this.topo) throw new BlackstartError(Errors.INTERNAL, "copyStateFrom: circuits compiled from different networks");
+    Object.assign(this.options, src.options);
+    this.enabled.set(src.enabled);
+    this.closed.set(src.closed);
+    for (let i = 0; i < this.taps.length; i++) {
+      const t = src.taps[i];
+      if (t) this.taps[i]!.set(t);
+      const cs = src.capStates[i];
+      if (cs) this.capStates[i]!.set(cs);
+      const o = src.outputs[i];
+      this.outputs[i] = o ? [o[0], o[1]] : undefined;
+      const lp = src.loadPower[i];
+      this.loadPower[i] = lp ? [lp[0], lp[1]] : undefined;
+      this.irradiance[i] = src.irradiance[i];
+      this.yprim[i] = src.yprim[i]!;
+    }
+    this.lu.copyValuesFrom(src.lu);
+    this.vRe.set(src.vRe);
+    this.vIm.set(src.vIm);
+    this.energized.set(src.energized);
+    this.island.set(src.island);
+    this.nodeUsed.set(src.nodeUsed);
+    this.vmagSaved.set(src.vmagSaved);
+    this.srcRe.set(src.srcRe);
+    this.srcIm.set(src.srcIm);
+    this.dirty.clear();
+    for (const d of src.dirty) this.dirty.add(d);
+    this.topologyDirty = src.topologyDirty;
+    this.initialized = src.initialized;
+    this.sourcesDirty = src.sourcesDirty;
+    for (let k = 0; k < this.pcs.length; k++) {
+      const a = this.pcs[k]!;
+      const b = src.pcs[k]!;
+      if (a.model.constructor === b.model.constructor) Object.assign(a.model, b.model);
+      else a.model = b.model.clone();
+      a.injector.yprim = b.injector.yprim;
+      a.injector.branchYRe = b.injector.branchYRe;
+      a.injector.branchYIm = b.injector.branchYIm;
+      a.injector.iRe.set(b.injector.iRe);
+      a.injector.iIm.set(b.injector.iIm);
+    }
+  }
+
   static compile(spec: NetworkSpec): Circuit {
     return new Circuit(compileTopology(spec));
   }
@@ -167,7 +217,7 @@ export class Circuit {
     this.pcIndex = new Int32Array(this.topo.elements.length).fill(-1);
     for (const e of this.topo.elements) {
       const s = e.spec;
-      let model: (PhaseCurrentModel & { yprim(): CMatrix; branchY(): [number, number] }) | undefined;
+      let model: PCModel | undefined;
       let layoutSrc: LoadModel | GenerationModel | undefined;
       if (s.kind === "load") {
         const m = new LoadModel(this.loadSpecOf(e.index, s), e.conductors);

@@ -99,6 +99,16 @@ export class PowerFlow {
     return pf;
   }
 
+  /**
+   * Makes this power flow's state (switches, enabled elements, taps, capacitors, outputs,
+   * factorization, voltages) equal to `base`'s without allocating; both must come from the same
+   * compile (`fork()`). Cheaper than a new fork for an environment reset.
+   */
+  resetTo(base: PowerFlow): void {
+    this.circuit.copyStateFrom(base.circuit);
+    this.lastSolve = base.lastSolve;
+  }
+
   get options(): SolveOptions {
     return this.circuit.options;
   }

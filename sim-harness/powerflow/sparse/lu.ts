@@ -270,6 +270,16 @@ export class SparseLU {
     }
   }
 
+  /** Copies another LU's values and factors (same symbolic structure) without allocating. */
+  copyValuesFrom(o: SparseLU): void {
+    if (o.col !== this.col) throw new Error("copyValuesFrom: different symbolic structure");
+    this.aRe.set(o.aRe);
+    this.aIm.set(o.aIm);
+    this.fRe.set(o.fRe);
+    this.fIm.set(o.fIm);
+    this.dirtyFrom = o.dirtyFrom;
+  }
+
   /** A copy sharing the symbolic structure, with its own values and work space (for forks). */
   clone(): SparseLU {
     const c = new SparseLU(this.n, this.perm, this.ptr, this.col, this.diag);

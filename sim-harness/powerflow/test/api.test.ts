@@ -84,6 +84,22 @@ describe("PowerFlow API on a hand-built feeder", () => {
     expect(b.loadPowers().find((l) => l.name === "Load.ld")!.kW).toBe(0);
   });
 
+  it("resetTo restores a fork to the base state in place", () => {
+    const base = PowerFlow.fromSpec(spec());
+    base.solve();
+    const env = base.fork();
+    env.open("Line.l2", 1);
+    env.setLoadMult(0.3);
+    env.solve();
+    expect(env.deenergizedBuses()).toEqual(["b", "c"]);
+    env.resetTo(base);
+    expect(env.isClosed("Line.l2", 1)).toBe(true);
+    env.solve();
+    expect(env.deenergizedBuses()).toEqual([]);
+    for (const v of base.voltages()) expect(env.voltage(v.bus, v.node)!.vmag).toBeCloseTo(v.vmag, 6);
+    expect(env.loadPowers().find((l) => l.name === "Load.ld")!.kW).toBeCloseTo(1500, 6);
+  });
+
   it("load multiplier scales constant-PQ loads", () => {
     const pf = PowerFlow.fromSpec(spec());
     pf.setLoadMult(0.5);

@@ -49,6 +49,11 @@ export class GenerationModel implements PhaseCurrentModel {
     return this.layout.yprim(-this.yeqR / d, -this.yeqI / d, false, undefined);
   }
 
+  /** An independent copy (state included). */
+  clone(): GenerationModel {
+    return Object.assign(Object.create(Object.getPrototypeOf(this) as object) as GenerationModel, this);
+  }
+
   /** The per-phase admittance its Yprim is built from (negative: generation). */
   branchY(): [number, number] {
     const d = this.layout.delta ? 3 : 1;

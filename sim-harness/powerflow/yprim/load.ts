@@ -108,6 +108,11 @@ export class LoadModel implements PhaseCurrentModel {
     return this.layout.yprim(this.yeqR, this.yeqI, s.rneut < 0, yN);
   }
 
+  /** An independent copy (state included). */
+  clone(): LoadModel {
+    return Object.assign(Object.create(Object.getPrototypeOf(this) as object) as LoadModel, this);
+  }
+
   /** The per-phase admittance its Yprim is built from. */
   branchY(): [number, number] {
     return [this.yeqR, this.yeqI];
