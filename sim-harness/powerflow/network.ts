@@ -128,7 +128,7 @@ export interface LoadSpec extends ElementBase {
   zipv: number[];
   cvrWatts: number;
   cvrVars: number;
-  /** Exempt loads ignore the circuit load multiplier. */
+  /** Exempt and fixed loads ignore the circuit load multiplier. */
   exempt: boolean;
   rneut: number;
   xneut: number;
@@ -259,7 +259,7 @@ export interface SolveOptions {
   tolerance: number;
   /** Fixed-point iteration cap per control iteration (OpenDSS `maxiterations`, 15). */
   maxIterations: number;
-  /** Control iteration cap (OpenDSS `maxcontroliter`, 15). */
+  /** Control iteration cap (OpenDSS `maxcontroliter`, 10). */
   maxControlIterations: number;
   /** "static" (default), or "off" to skip RegControl/CapControl. */
   controlMode: "static" | "off";
@@ -272,7 +272,7 @@ export interface SolveOptions {
 export const DEFAULT_SOLVE_OPTIONS: SolveOptions = {
   tolerance: 1e-4,
   maxIterations: 15,
-  maxControlIterations: 15,
+  maxControlIterations: 10,
   controlMode: "static",
   baseFrequency: 60,
   loadMult: 1,

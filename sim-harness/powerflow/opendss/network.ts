@@ -432,7 +432,8 @@ function load(el: DssElement, circuit: DssCircuit): LoadSpec {
     zipv: nums(el, "ZIPV"),
     cvrWatts: num(el, "CVRwatts", 1),
     cvrVars: num(el, "CVRvars", 2),
-    exempt: status.startsWith("e"),
+    // Fixed loads ignore the multiplier in every mode; exempt ones ignore it in snapshot.
+    exempt: status.startsWith("e") || status.startsWith("f"),
     rneut: num(el, "Rneut", -1),
     xneut: num(el, "Xneut", 0),
   };
