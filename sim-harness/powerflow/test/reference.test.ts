@@ -129,7 +129,7 @@ describe.skipIf(!HAVE_SHARED)("power flow against OpenDSS's own results", () => 
       const relErr = (a: number, b: number, floor = 0) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-3, floor / POWER_TOL);
       console.log(
         `${c.name}: worst |V| ${worst.key} ${worst.err.toExponential(2)} ${worst.what}, worst angle ${worstAng.key} ${worstAng.err.toFixed(5)} deg, ` +
-          `P ${tot.kW.toFixed(3)} (ref ${ref.total_power_kw.toFixed(3)}), losses ${loss.kW.toFixed(3)} (ref ${ref.losses_kw.toFixed(3)}) kW, ${r.iterations} it / ${r.controlIterations} ctl`,
+          `P ${tot.kW.toFixed(3)} kW (rel err ${relErr(tot.kW, ref.total_power_kw).toExponential(1)}), losses ${loss.kW.toFixed(3)} kW (rel err ${relErr(loss.kW, ref.losses_kw).toExponential(1)}), ${r.iterations} it / ${r.controlIterations} ctl`,
       );
       expect(missing, "nodes missing from our solution").toEqual([]);
       expect(extra, "nodes OpenDSS does not have").toEqual([]);
