@@ -11,9 +11,10 @@ import { agentMetrics, type AgentMetrics } from "./ops/agent-metrics.js";
 import { AgentHttp, type Health } from "./ops/http.js";
 import { agentLogger, type AgentLogger } from "./ops/log.js";
 import { systemClock, type Clock } from "./runtime/clock.js";
+import { startSiteBus, type SiteBus } from "./runtime/bus-port.js";
 import { journalPort } from "./runtime/journal-port.js";
 import { TickLoop } from "./runtime/loop.js";
-import type { BusPort, JournalPort } from "./runtime/ports.js";
+import type { BusPort } from "./runtime/ports.js";
 import { Restorer, type TickReport } from "./runtime/restorer.js";
 import type { FieldDevice } from "./transports/device.js";
 import { createDevices, loadSiteProfiles } from "./transports/factory.js";
@@ -24,8 +25,8 @@ export interface StartOptions extends LoadOptions {
   clock?: Clock;
   /** Log destination (tests); stdout by default. */
   logDestination?: NodeJS.WritableStream;
-  /** Build the bus client (agent/bus); without it the agent runs on its static quota alone. */
-  bus?: (site: Site, journal: JournalPort, log: AgentLogger) => Promise<BusPort | undefined>;
+  /** How long to wait at start for the first connection to the bus (default 2 poll periods); the agent starts anyway. */
+  busWaitMs?: number;
   /** Start the tick loop (default). Off: the caller runs `tick()` itself whatever the site's clock (benchmarks). */
   loop?: boolean;
   /** How long to wait at start for every device to connect (default 3 poll periods); the agent starts anyway after it. */
@@ -43,6 +44,10 @@ export interface RunningAgent {
   /** External clock: run one tick. */
   tick(): Promise<TickReport>;
   health(): Health;
+  /** The peer bus client, when the site has a bus. */
+  bus: import("./bus/index.js").PeerBus | undefined;
+  /** URL of the embedded broker, when this agent hosts it. */
+  brokerUrl: string | undefined;
   /** Ordered shutdown; resolves when everything is closed. */
   stop(reason?: string): Promise<void>;
 }
@@ -73,7 +78,13 @@ export async function startAgent(siteFile: string, options: StartOptions = {}): 
   jport.event("agent-start", { version: AGENT_VERSION, pid: process.pid, site: site.file, clock: c.clock, policy: actor.label });
 
   for (const d of devices) await d.start();
-  if (options.bus && c.bus) bus = await options.bus(site, jport, log);
+  let siteBus: SiteBus | undefined;
+  if (c.bus) {
+    siteBus = await startSiteBus(site, journal, log);
+    bus = siteBus?.port;
+    const up = await siteBus?.bus.ready(options.busWaitMs ?? 2 * c.poll.period_ms);
+    if (!up) log.warn({ url: c.bus.url }, "peer bus not reachable at start: static quota only until it is");
+  }
   const restorer = new Restorer({ site, devices, policy: actor, journal: jport, bus, clock, metrics, log });
   bus?.onCommand((cmd) => restorer.request(cmd));
 
@@ -163,6 +174,7 @@ export async function startAgent(siteFile: string, options: StartOptions = {}): 
           log.warn({ error: (e as Error).message }, "bus close failed");
         }
       }
+      await siteBus?.broker?.close();
       jport.event("agent-stop", { reason });
       journal.close();
       for (const d of devices) await d.stop();
@@ -173,5 +185,5 @@ export async function startAgent(siteFile: string, options: StartOptions = {}): 
     return stopped;
   };
 
-  return { site, log, metrics, restorer, devices, httpPort, tick, health, stop };
+  return { site, log, metrics, restorer, devices, httpPort, tick, health, stop, bus: siteBus?.bus, brokerUrl: siteBus?.broker?.url };
 }
