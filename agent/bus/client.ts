@@ -529,6 +529,7 @@ export class PeerBus {
   // ---------------------------------------------------------------- inside: receiving
 
   private onMessage(topic: string, payload: Buffer, retained: boolean): void {
+    if (this.stopping) return;
     const parsed = parseMessage({ base: this.base, fleet: new Set(this.fleetIds), ...(this.o.graph.scenario_hash ? { scenarioHash: this.o.graph.scenario_hash } : {}) }, topic, payload);
     const now = this.now();
     if (!parsed.ok) {
@@ -549,15 +550,19 @@ export class PeerBus {
     switch (parsed.kind) {
       case "availability": {
         const rec = this.peersMap.get(parsed.microgrid)!;
+        const cur = rec.availability;
+        // The last will of an earlier life arriving after the new life said online: not news.
+        if (parsed.msg.state === "offline" && cur?.state === "online" && cur.incarnation !== parsed.msg.incarnation) break;
         rec.availability = parsed.msg;
         this.recomputeView();
         break;
       }
       case "state": {
         const rec = this.peersMap.get(parsed.microgrid)!;
-        // A retained state from a previous life tells what it had, but not that it is alive.
+        // A retained state (sent because we subscribed) tells what it had, not that it is alive.
         rec.state = parsed.msg;
         rec.stateAt = retained ? now - this.o.peerStaleMs - 1 : now;
+        this.recomputeView();
         break;
       }
       case "reservation/request":
@@ -587,17 +592,21 @@ export class PeerBus {
     return true;
   }
 
+  private readonly duplicates = new Set<string>();
+
   private onOwnMessage(kind: TopicKind, msg: { incarnation?: string; state?: string }, now: number): void {
     if (kind === "state" && msg.incarnation === this.incarnation) this.lastEcho = now;
-    if (kind === "availability" && this.connected) {
-      if (msg.incarnation === this.incarnation && msg.state === "offline") {
-        // A late will or a broker's `offline` about this very life: say online again.
-        this.publishRaw("availability", this.availability("online"), false);
-      } else if (msg.incarnation !== this.incarnation && msg.state === "online") {
-        this.o.journal?.alarm("bus-duplicate-agent", { microgrid: this.microgrid, other_incarnation: msg.incarnation ?? null, mine: this.incarnation });
-        this.log.warn({ microgrid: this.microgrid, other: msg.incarnation }, "another agent publishes as this microgrid");
-        this.publishRaw("availability", this.availability("online"), false);
-      }
+    if (kind !== "availability" || !this.connected || this.stopping) return;
+    if (msg.state === "offline") {
+      // A late will of an earlier life, or a broker's `offline` while this life is
+      // connected: the retained availability is wrong, say online again.
+      this.publishRaw("availability", this.availability("online"), false);
+    } else if (msg.incarnation !== this.incarnation && !this.duplicates.has(msg.incarnation ?? "")) {
+      // Another process speaks for this microgrid: a misconfiguration. Alarm once; do not
+      // answer with our own `online`, or two live processes would echo each other forever.
+      this.duplicates.add(msg.incarnation ?? "");
+      this.o.journal?.alarm("bus-duplicate-agent", { microgrid: this.microgrid, other_incarnation: msg.incarnation ?? null, mine: this.incarnation });
+      this.log.warn({ microgrid: this.microgrid, other: msg.incarnation }, "another agent publishes as this microgrid");
     }
   }
 
@@ -614,10 +623,16 @@ export class PeerBus {
 
   // ---------------------------------------------------------------- inside: view, ledger, effects
 
+  /**
+   * The view: this agent and every peer that is online and has published a
+   * state of the same life within peer_stale_ms. A peer whose retained
+   * availability still says online but that has gone quiet is out: it cannot
+   * answer, and its switches count as closed anyway.
+   */
   private recomputeView(): void {
     const members = [{ microgrid: this.microgrid, incarnation: this.incarnation }];
     if (this.connected) {
-      for (const [mg, r] of this.peersMap) if (r.availability?.state === "online") members.push({ microgrid: mg, incarnation: r.availability.incarnation });
+      for (const p of this.peerInfo()) if (p.live) members.push({ microgrid: p.microgrid, incarnation: p.incarnation! });
     }
     const v = viewOf(members);
     if (v.view === this.viewNow.view) return;
@@ -697,6 +712,7 @@ export class PeerBus {
   private heartbeat(): void {
     if (this.stopping) return;
     const now = this.now();
+    this.recomputeView(); // peers go stale with time alone
     this.apply(this.engine.tick(now, this.fleetContext()));
     if (!this.connected) return;
     if (this.ownState) void this.publishState(this.ownState);

@@ -141,6 +141,38 @@ describe("peer bus over the embedded broker", () => {
     expect(events.length).toBeGreaterThanOrEqual(2);
   });
 
+  it("says offline on a clean close, and a restarted agent stays online despite its old life's last will", async () => {
+    broker = await startBroker({ port: 0 });
+    const b = agent("mg2", broker.url);
+    await b.bus.ready();
+    const old = agent("mg1", broker.url, { keepaliveS: 1 });
+    await old.bus.ready();
+    await old.bus.publishState(state("mg1"));
+    await until(() => b.bus.view().members.length === 2, 5000, "mg1 in the view");
+    // A new life of mg1 starts while the old one's connection is still up (a restart faster than the keepalive).
+    const fresh = agent("mg1", broker.url);
+    await fresh.bus.ready();
+    await fresh.bus.publishState(state("mg1"));
+    await until(() => old.journal.activeAlarms().some((a) => a.kind === "bus-duplicate-agent"), 5000, "duplicate alarm on the old life");
+    (old.bus as unknown as { stopping: boolean }).stopping = true;
+    (old.bus as unknown as { client: mqtt.MqttClient }).client.stream.destroy();
+    await new Promise((r) => setTimeout(r, 400));
+    await until(() => b.bus.view().members.includes(`mg1@${fresh.bus.incarnation}`), 5000, "the new life in mg2's view");
+    expect(b.bus.peerInfo().find((p) => p.microgrid === "mg1")).toMatchObject({ online: true, incarnation: fresh.bus.incarnation, live: true });
+    // The retained availability a late subscriber reads says online, for the new life.
+    const late = await mqtt.connectAsync(broker.url, { clientId: `late-${Date.now()}`, protocolVersion: 4 });
+    cleanups.push(() => late.endAsync());
+    const avail: string[] = [];
+    late.on("message", (_t, p) => avail.push(p.toString()));
+    await late.subscribeAsync("blackstart/mg1/availability", { qos: 1 });
+    await until(() => avail.length > 0, 3000, "retained availability");
+    expect(JSON.parse(avail.at(-1)!)).toMatchObject({ state: "online", incarnation: fresh.bus.incarnation });
+    // A clean close says offline, and mg2 drops mg1 from its view at once.
+    await fresh.bus.close();
+    await until(() => b.bus.view().members.length === 1, 3000, "mg1 gone after its close");
+    expect(b.bus.peerInfo().find((p) => p.microgrid === "mg1")!.online).toBe(false);
+  });
+
   it("keeps what must survive in the outbox while the broker is down, reconnects with backoff, and finds retained state after a broker restart", async () => {
     const store = join(dir, "retained.db");
     broker = await startBroker({ port: 0, retainedStore: store });
