@@ -8,6 +8,7 @@ export interface BenchSuite {
 import { dssParse } from "./dss-parse.js";
 import { devices } from "./devices.js";
 import { policyBench } from "./policy.js";
+import { trainingBench } from "./training.js";
 import { powerflow } from "./powerflow.js";
 
-export const suites: BenchSuite[] = [dssParse, devices, policyBench, powerflow];
+export const suites: BenchSuite[] = [dssParse, devices, policyBench, trainingBench, powerflow];

@@ -1,0 +1,162 @@
+// Training benchmarks, run with the repo's own command (`blackstart train`)
+// so every figure is what a user gets:
+//   npm run bench -- training           wall time to 95 % of the cap on ieee123-5mg (HAPPO, seed 1), steps/s, where the time goes
+//   node bin/run-ts.mjs bench/training.ts <set> [--dry]
+//     sets: 123 (HAPPO/MAPPO/IPPO x 5 seeds), 8500 (HAPPO x 2), physics (HAPPO x 2),
+//           options (shield mask on/off, random partial resets), speed
+// Each run writes its directory under run/bench/training/; a run whose
+// report.json exists is not repeated, so a set can be finished over several
+// sittings. The set prints a markdown table (mean ± sd over seeds) with the
+// greedy, random and optimum references beside it.
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { machineSummary } from "./machine.js";
+import type { BenchSuite } from "./suites.js";
+
+const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
+const RUNS = join(ROOT, "run/bench/training");
+
+export interface RunSpec {
+  name: string;
+  scenario: string;
+  algo: "happo" | "mappo" | "ippo";
+  seed: number;
+  steps: number;
+  /** Extra CLI flags (e.g. --no-shield, --random-resets 0.3). */
+  flags?: string[];
+  /** Label of the variant in option comparisons. */
+  variant?: string;
+}
+
+interface EvalFigures {
+  restoredKw: number;
+  pctCap: number;
+  pctOptimum: number;
+  capBreaches: number;
+  peakKw: number;
+}
+
+interface Report {
+  result: {
+    iterations: number;
+    envSteps: number;
+    wallSeconds: number;
+    evalShield: EvalFigures;
+    evalNoShield: EvalFigures;
+    timeTo95?: { wall_seconds: number; env_steps: number };
+    timing: Record<string, number>;
+  };
+  references: { optimum: { restoredKw: number; pctCap: number; weightedRestored: number }; greedy: EvalFigures & { episodes: number }; random: EvalFigures & { episodes: number } };
+}
+
+// Training options shared by every benchmark run (docs/policy.md explains the choices).
+const COMMON = ["--workers", "1"];
+
+export function sets(): Record<string, RunSpec[]> {
+  const seeds = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+  return {
+    speed: [{ name: "speed-123-happo-s1", scenario: "ieee123-5mg", algo: "happo", seed: 1, steps: 120_000 }],
+    "123": (["happo", "mappo", "ippo"] as const).flatMap((algo) => seeds(5).map((seed) => ({ name: `123-${algo}-s${seed}`, scenario: "ieee123-5mg", algo, seed, steps: 120_000 }))),
+    "8500": seeds(2).map((seed) => ({ name: `8500-happo-s${seed}`, scenario: "ieee8500-10mg", algo: "happo" as const, seed, steps: 120_000 })),
+    physics: seeds(2).map((seed) => ({ name: `physics-happo-s${seed}`, scenario: "ieee123-fault-lateral", algo: "happo" as const, seed, steps: 120_000 })),
+    options: seeds(3).flatMap((seed) => [
+      { name: `123-happo-s${seed}`, scenario: "ieee123-5mg", algo: "happo" as const, seed, steps: 120_000, variant: "shield mask, reset from all open" },
+      { name: `opt-noshield-s${seed}`, scenario: "ieee123-5mg", algo: "happo" as const, seed, steps: 120_000, flags: ["--no-shield"], variant: "penalties only (no mask)" },
+      { name: `opt-resets-s${seed}`, scenario: "ieee123-5mg", algo: "happo" as const, seed, steps: 120_000, flags: ["--random-resets", "0.3"], variant: "shield mask, 30 % random partial resets" },
+    ]),
+  };
+}
+
+export function runDir(spec: RunSpec): string {
+  return join(RUNS, spec.name);
+}
+
+/** Run one training through the CLI (skipped when its report exists). */
+export async function runOne(spec: RunSpec): Promise<Report> {
+  const dir = runDir(spec);
+  const file = join(dir, "report.json");
+  if (!existsSync(file)) {
+    const args = [join(ROOT, "bin/blackstart.mjs"), "train", "--scenario", spec.scenario, "--algo", spec.algo, "--seed", String(spec.seed), "--steps", String(spec.steps), "--out", dir, ...COMMON, ...(spec.flags ?? [])];
+    process.stderr.write(`bench training: ${spec.name}: blackstart ${args.slice(1).join(" ")}\n`);
+    await new Promise<void>((ok, fail) => {
+      const child = spawn(process.execPath, args, { stdio: ["ignore", "inherit", "inherit"], cwd: ROOT });
+      child.on("exit", (code) => (code === 0 ? ok() : fail(new Error(`${spec.name}: blackstart train exited with ${code}`))));
+    });
+  }
+  return JSON.parse(readFileSync(file, "utf8")) as Report;
+}
+
+function meanSd(xs: number[]): string {
+  if (xs.length === 0) return "n/a";
+  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+  if (xs.length === 1) return m.toFixed(1);
+  const sd = Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1));
+  return `${m.toFixed(1)} ± ${sd.toFixed(1)}`;
+}
+
+/** Markdown rows: one per (scenario, algorithm/variant) group over its seeds, then the references. */
+export function table(runs: { spec: RunSpec; report: Report }[]): string {
+  const out = [
+    "| scenario | policy | runs | % of cap | % of optimum | cap breaches (eval) | % of optimum, no shield | breaches, no shield | wall time to 95 % of cap (s) | env steps to 95 % | total wall time (s) |",
+    "|---|---|---|---|---|---|---|---|---|---|---|",
+  ];
+  const groups = new Map<string, { spec: RunSpec; report: Report }[]>();
+  for (const r of runs) {
+    const key = `${r.spec.scenario}\u0000${r.spec.variant ?? r.spec.algo.toUpperCase()}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  const scenarios = new Map<string, Report>();
+  for (const [key, rs] of groups) {
+    const [scenario, label] = key.split("\u0000") as [string, string];
+    scenarios.set(scenario, rs[0]!.report);
+    const res = rs.map((r) => r.report.result);
+    const reached = res.filter((r) => r.timeTo95);
+    out.push(
+      `| ${scenario} | ${label} | ${rs.length} | ${meanSd(res.map((r) => r.evalShield.pctCap))} | ${meanSd(res.map((r) => r.evalShield.pctOptimum))} | ${res.reduce((a, r) => a + r.evalShield.capBreaches, 0)} | ${meanSd(res.map((r) => r.evalNoShield.pctOptimum))} | ${res.reduce((a, r) => a + r.evalNoShield.capBreaches, 0)} | ${reached.length === res.length ? meanSd(reached.map((r) => r.timeTo95!.wall_seconds)) : `${meanSd(reached.map((r) => r.timeTo95!.wall_seconds))} (${reached.length} of ${res.length} reached)`} | ${meanSd(reached.map((r) => r.timeTo95!.env_steps))} | ${meanSd(res.map((r) => r.wallSeconds))} |`,
+    );
+  }
+  for (const [scenario, rep] of scenarios) {
+    const ref = rep.references;
+    out.push(`| ${scenario} | greedy | 1 | ${ref.greedy.pctCap?.toFixed(1)} | ${ref.greedy.pctOptimum.toFixed(1)} | ${ref.greedy.capBreaches} | | | | | |`);
+    out.push(`| ${scenario} | random (${ref.random.episodes} episodes) | ${ref.random.episodes} | ${ref.random.pctCap?.toFixed(1)} | ${ref.random.pctOptimum.toFixed(1)} | ${ref.random.capBreaches} | | | | | |`);
+    out.push(`| ${scenario} | optimum (${ref.optimum.restoredKw.toFixed(1)} kW) | 1 | ${ref.optimum.pctCap?.toFixed(1)} | 100.0 | 0 | | | | | |`);
+  }
+  return out.join("\n");
+}
+
+export async function runSet(name: string, dry = false): Promise<string> {
+  const specs = sets()[name];
+  if (!specs) throw new Error(`unknown training set '${name}'; known: ${Object.keys(sets()).join(", ")}`);
+  const runs: { spec: RunSpec; report: Report }[] = [];
+  for (const spec of specs) {
+    if (dry && !existsSync(join(runDir(spec), "report.json"))) continue;
+    runs.push({ spec, report: await runOne(spec) });
+  }
+  return table(runs);
+}
+
+export const trainingBench: BenchSuite = {
+  name: "training",
+  description: "Wall time for HAPPO (seed 1) to reach 95 % of the cap on ieee123-5mg with the power flow (target <= 10 min), steps/s and where the time goes",
+  async run() {
+    const spec = sets().speed![0]!;
+    const r = (await runOne(spec)).result;
+    console.log(`machine: ${machineSummary()}`);
+    console.log(`run: ${runDir(spec)}`);
+    console.log(`95 % of cap (deterministic evaluation, no breach) first reached: ${r.timeTo95 ? `${r.timeTo95.wall_seconds} s, ${r.timeTo95.env_steps} env steps` : "not reached"}`);
+    console.log(`whole run: ${r.envSteps} env steps in ${r.wallSeconds.toFixed(1)} s (${(r.envSteps / r.wallSeconds).toFixed(0)} steps/s); rollouts ${r.timing.rollout!.toFixed(1)} s, updates ${r.timing.update!.toFixed(1)} s, evaluation ${r.timing.eval!.toFixed(1)} s`);
+    console.log(`final: ${r.evalShield.pctCap.toFixed(2)} % of cap, ${r.evalShield.pctOptimum.toFixed(2)} % of optimum, ${r.evalShield.capBreaches} breaches`);
+  },
+};
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const [set, ...rest] = process.argv.slice(2);
+  if (!set) {
+    console.error(`usage: node bin/run-ts.mjs bench/training.ts <${Object.keys(sets()).join("|")}> [--dry]`);
+    process.exit(2);
+  }
+  console.log(`# training set ${set} — ${new Date().toISOString()} — ${machineSummary()}\n`);
+  console.log(await runSet(set, rest.includes("--dry")));
+}
