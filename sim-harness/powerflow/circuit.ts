@@ -19,7 +19,7 @@ import type {
   TransformerSpec,
   VsourceSpec,
 } from "./network.js";
-import { SparseLU } from "./sparse/lu.js";
+import { SingularMatrixError, SparseLU } from "./sparse/lu.js";
 import { applyOpenConductors, CMatrix } from "./yprim/cmatrix.js";
 import { GenerationModel, generatorModel, pvModel, pvOutput, storageModel } from "./yprim/generator.js";
 import { lineYprim } from "./yprim/line.js";
@@ -28,11 +28,6 @@ import { Injector, type PhaseCurrentModel } from "./yprim/pcelement.js";
 import { branchYprim, capacitorYprim } from "./yprim/shunt.js";
 import { transformerYprim } from "./yprim/transformer.js";
 import { vsourceVoltages, vsourceYprim } from "./yprim/vsource.js";
-
-export const PowerflowErrors = {
-  UNKNOWN_ELEMENT: Errors.UNKNOWN_NAME,
-  BAD_TERMINAL: Errors.INVALID_DOCUMENT,
-};
 
 type PCModel = PhaseCurrentModel & { yprim(): CMatrix; branchY(): [number, number]; clone(): PCModel };
 
@@ -481,8 +476,58 @@ export class Circuit {
     for (const r of rows) mark[r] = 0;
     if (sourcesChanged) this.computeSourceInjection();
     this.sourcesDirty = false;
-    if (this.lu.stale) this.lu.factor();
+    if (this.lu.stale) this.factorPinningFloats();
     return newlyEnergized;
+  }
+
+  /** Problems met while preparing the matrix (reported with the next solve, then cleared). */
+  readonly warnings: string[] = [];
+
+  /**
+   * Factorizes; a zero pivot means a part with no reference (an ungrounded winding with
+   * ppm_antifloat=0 and nothing else to ground): instead of failing, that node gets an admittance
+   * of 1e-12 of its row to ground, which leaves it at the voltage its neighbours impose, and the
+   * solve reports it.
+   */
+  private factorPinningFloats(): void {
+    const lu = this.lu;
+    for (let guard = 0; guard <= this.topo.nodeCount; guard++) {
+      let r = -1;
+      try {
+        lu.factor();
+        // A pivot lost to cancellation (|pivot| below 1e-15 of its diagonal: roundoff) is the same singularity.
+        const n = lu.n;
+        for (let p = 0; p < n; p++) {
+          const d = lu.diag[p]!;
+          const ar = lu.aRe[d]!;
+          const ai = lu.aIm[d]!;
+          const a2 = ar * ar + ai * ai;
+          const fr = lu.fRe[d]!;
+          const fi = lu.fIm[d]!;
+          // f holds 1/pivot: |pivot|^2 = 1/|f|^2
+          if (a2 > 0 && 1 < 1e-30 * a2 * (fr * fr + fi * fi)) {
+            r = lu.perm[p]!;
+            break;
+          }
+        }
+        if (r < 0) return;
+      } catch (e) {
+        if (!(e instanceof SingularMatrixError)) throw e;
+        r = e.index;
+      }
+      {
+        const p = lu.pinv[r]!;
+        let m = 0;
+        for (let q = lu.ptr[p]!; q < lu.ptr[p + 1]!; q++) m = Math.max(m, Math.hypot(lu.aRe[q]!, lu.aIm[q]!));
+        const d = lu.diag[p]!;
+        lu.aRe[d] = lu.aRe[d]! + (m > 0 ? m * 1e-12 : 1e-12);
+        lu.touch(r);
+        const n = r + 1;
+        this.warnings.push(
+          `node ${this.topo.buses[this.topo.nodeBus[n]!]}.${this.topo.nodeNumber[n]} has no reference to ground (singular matrix); pinned with a tiny admittance`,
+        );
+      }
+    }
   }
 
   /** Norton currents Yprim * [Vs; 0] of every enabled source. */

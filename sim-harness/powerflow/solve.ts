@@ -141,13 +141,13 @@ export function solveSnap(c: Circuit, controls: Controls): SnapResult {
     k.pendingChange = 0;
     k.armed = false;
   }
+  const messages: string[] = c.warnings.splice(0);
   const maxCtl = c.options.maxControlIterations;
   let ctl = 0;
   let total = 0;
   let most = 0;
   let done = false;
   let last: FixedPointResult = { converged: false, iterations: 0, maxError: Infinity };
-  const messages: string[] = [];
   do {
     ctl++;
     last = fixedPoint(c);
@@ -161,6 +161,7 @@ export function solveSnap(c: Circuit, controls: Controls): SnapResult {
         else {
           controls.queue.doNearestActions();
           c.prepare();
+          messages.push(...c.warnings.splice(0));
         }
       } else done = true;
     }

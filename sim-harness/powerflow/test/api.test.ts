@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { PowerFlow } from "../index.js";
+import type { TransformerSpec } from "../network.js";
 import { line, load, network, source } from "./helpers.js";
 
 /** Balanced case by hand: per-phase Thevenin source, positive-sequence line, constant-PQ load. */
@@ -122,5 +123,37 @@ describe("PowerFlow API on a hand-built feeder", () => {
     const r = pf.solve();
     expect(r.converged).toBe(false);
     expect(r.messages[0]).toMatch(/did not converge in 2 iterations/);
+  });
+
+  it("a floating winding (ppm_antifloat=0, nothing to ground) is pinned and reported, not a crash", () => {
+    const w = (conn: "wye" | "delta", kV: number) => ({ conn, kV, kVA: 1000, tap: 1, rPu: 0.005, rneut: -1, xneut: 0, minTap: 0.9, maxTap: 1.1, numTaps: 32 });
+    const xf: TransformerSpec = {
+      kind: "transformer",
+      name: "Transformer.t1",
+      enabled: true,
+      terminals: [
+        { bus: "src", nodes: [1, 2, 3, 0] },
+        { bus: "lv", nodes: [1, 2, 3, 0] },
+      ],
+      phases: 3,
+      windings: [w("wye", 12.47), w("delta", 4.16)],
+      xsc: [0.06],
+      pctNoLoadLoss: 0,
+      pctImag: 0,
+      ppmAntifloat: 0,
+      hvLeadsLv: false,
+      normHkVA: 1100,
+      emergHkVA: 1500,
+    };
+    const pf = PowerFlow.fromSpec(
+      network([source("src", 12.47), xf, load("dl", "lv", 4.16, 300, 100, { conn: "delta", terminals: [{ bus: "lv", nodes: [1, 2, 3] }] })], {
+        voltageBases: [12.47, 4.16],
+      }),
+    );
+    const r = pf.solve();
+    expect(r.converged).toBe(true);
+    expect(r.messages.some((m) => /no reference to ground/.test(m))).toBe(true);
+    const ld = pf.loadPowers()[0]!;
+    expect(ld.kW).toBeCloseTo(300, 3);
   });
 });
