@@ -51,14 +51,14 @@ export const FAULT_KINDS: Record<FaultKind, FaultKindSpec> = {
   "response-delay": {
     level: "wire",
     applies: ["switch", "der"],
-    protocols: ["modbus"],
-    expect: "every matching reply arrives delay_ms late with correct data; a client whose timeout is shorter sees timeouts, then the late replies (which it must discard by transaction id); no state changes",
+    protocols: ["modbus", "opcua"],
+    expect: "every matching reply (Modbus) or Read/Write of the device's nodes (OPC UA) arrives delay_ms late with correct data, a write taking effect when it is answered; a client whose timeout is shorter sees timeouts (a Modbus client must then discard the late replies by transaction id)",
   },
   timeout: {
     level: "wire",
     applies: ["switch", "der"],
-    protocols: ["modbus"],
-    expect: "matching requests get no reply at all: the client times out; writes are not applied; the agent marks the device's data stale and holds position",
+    protocols: ["modbus", "opcua"],
+    expect: "matching requests (OPC UA: Reads and Writes of the device's nodes) get no reply at all: the client times out; writes are not applied; the agent marks the device's data stale and holds position",
   },
   exception: {
     level: "wire",

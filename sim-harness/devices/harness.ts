@@ -246,7 +246,15 @@ export class DeviceHarness {
     }
     const ua = this.devices.filter((d) => d.profile.protocol === "opcua");
     // node-opcua is loaded only when a scenario has OPC UA devices (it takes a while to import).
-    if (ua.length) this.opcua = await (await import("./opcua.js")).OpcUaHost.start({ host, port: this.opts.opcuaPort ?? 0, devices: ua, pkiDir: this.opts.pkiDir, log: this.log });
+    if (ua.length) this.opcua = await (await import("./opcua.js")).OpcUaHost.start({
+        host,
+        port: this.opts.opcuaPort ?? 0,
+        devices: ua,
+        pkiDir: this.opts.pkiDir,
+        log: this.log,
+        faults: this.deviceFaults,
+        clock: this.clock,
+      });
   }
 
   endpoints(): Endpoint[] {

@@ -11,6 +11,7 @@ import {
   setErrorLogger,
   setWarningLogger,
   DataType,
+  DataValue,
   MessageSecurityMode,
   OPCUACertificateManager,
   OPCUAServer,
@@ -24,8 +25,10 @@ import {
 import { decodeVariant, encodeVariant } from "../../shared/profile/codec.js";
 import type { ResolvedPoint } from "../../shared/profile/resolve.js";
 import { BlackstartError } from "../../shared/errors.js";
+import type { SimClock } from "./clock.js";
 import type { SimDevice } from "./device.js";
 import { DeviceErrors } from "./errors.js";
+import { faultActive, type Fault } from "./faults.js";
 
 // node-opcua logs warnings with console.log, on stdout: where `blackstart sim --json` writes its one
 // line of JSON. Its warnings and errors go to stderr instead.
@@ -39,6 +42,9 @@ export interface OpcUaHostOptions {
   devices: readonly SimDevice[];
   pkiDir?: string | undefined;
   log?: (line: string) => void;
+  /** Wire faults by device id (response delays and timeouts act on reads and writes of its nodes). */
+  faults?: ReadonlyMap<string, readonly Fault[]>;
+  clock?: SimClock;
 }
 
 /** Where the simulator's OPC UA certificates live unless told otherwise. */
@@ -55,10 +61,27 @@ export class OpcUaHost {
   endpointUrl = "";
   readonly devices: readonly SimDevice[];
   private server: OPCUAServer | undefined;
+  private readonly faults: ReadonlyMap<string, readonly Fault[]>;
+  private readonly clock: SimClock | undefined;
+  private readonly timers = new Set<NodeJS.Timeout>();
 
   private constructor(opts: OpcUaHostOptions) {
     this.host = opts.host;
     this.devices = opts.devices;
+    this.faults = opts.faults ?? new Map();
+    this.clock = opts.clock;
+  }
+
+  /** Answer now, later (response-delay) or never (timeout), as the device's wire faults say. */
+  private answer(d: SimDevice, respond: () => void): void {
+    const f = this.faults.get(d.id)?.find((x) => (x.kind === "response-delay" || x.kind === "timeout") && faultActive(x, this.clock?.now() ?? 0));
+    if (!f) return respond();
+    if (f.kind === "timeout") return;
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      respond();
+    }, f.kind === "response-delay" ? f.delay_ms : 0);
+    this.timers.add(t);
   }
 
   static async start(opts: OpcUaHostOptions): Promise<OpcUaHost> {
@@ -143,6 +166,10 @@ export class OpcUaHost {
       return out.kind === "address" ? StatusCodes.BadNotWritable : StatusCodes.BadOutOfRange;
     };
     const writable = p.access !== "read";
+    // Callback forms, so a wire fault can delay or withhold the answer.
+    const timestamped_get = (callback: (err: Error | null, dv?: DataValue) => void) =>
+      this.answer(d, () => callback(null, new DataValue({ value: read(), statusCode: StatusCodes.Good, sourceTimestamp: new Date() })));
+    const timestamped_set = (dv: DataValue, callback: (err: Error | null, st?: StatusCode) => void) => this.answer(d, () => callback(null, write(dv.value)));
     ns.addVariable({
       componentOf: parent,
       browseName: name,
@@ -152,11 +179,13 @@ export class OpcUaHost {
       minimumSamplingInterval: 100,
       accessLevel: writable ? "CurrentRead | CurrentWrite" : "CurrentRead",
       userAccessLevel: writable ? "CurrentRead | CurrentWrite" : "CurrentRead",
-      value: writable ? { get: read, set: write } : { get: read },
+      value: writable ? { timestamped_get, timestamped_set } : { timestamped_get },
     });
   }
 
   async stop(): Promise<void> {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
     if (this.server) await this.server.shutdown(0);
     this.server = undefined;
   }

@@ -86,3 +86,44 @@ describe("switchgear over OPC UA (SignAndEncrypt, Basic256Sha256)", () => {
     expect(await ua.write("sw-l35", "XCBR1.Pos.stVal", DataType.Int32, 2)).toBe(StatusCodes.BadNotWritable);
   });
 });
+
+describe("OPC UA wire faults", () => {
+  it("response-delay answers reads late; timeout leaves a write unanswered and not applied", async () => {
+    const pki2 = mkdtempSync(join(tmpdir(), "bs-ua-server-"));
+    const p = new PlantDouble(new Map([[SW, { closed: false, loadKw: 100, loadKvar: 10, vLnV: 2401.8 }]]), new Map());
+    const h2 = await DeviceHarness.start(
+      { modbusPorts: "per-device", switches: [{ element: SW, phases: [0, 1, 2], faulted: false, binding: { profile: "switchgear-opcua", protocol: "opcua" } }], ders: [] },
+      p,
+      {
+        clock: "lockstep",
+        pkiDir: pki2,
+        faults: [
+          { device: "sw-l35", kind: "response-delay", delay_ms: 400, after_ms: 1000, duration_ms: 1000 },
+          { device: "sw-l35", kind: "timeout", after_ms: 2000 },
+        ],
+      },
+    );
+    const c = await connectUa(h2.endpoints()[0]!.endpoint_url!, "urn:blackstart:iec61850", 1500);
+    try {
+      let t0 = performance.now();
+      expect(await c.read("sw-l35", "XCBR1.Pos.stVal")).toBe(1);
+      const quick = performance.now() - t0;
+      h2.step(1000);
+      t0 = performance.now();
+      expect(await c.read("sw-l35", "XCBR1.Pos.stVal")).toBe(1);
+      expect(performance.now() - t0).toBeGreaterThanOrEqual(390);
+      expect(quick).toBeLessThan(390);
+      h2.step(1000);
+      const err = await c.write("sw-l35", "CSWI1.Pos.SBOw.ctlVal", DataType.Boolean, true).then(
+        (st) => st,
+        (e: Error) => e,
+      );
+      expect(err instanceof Error ? err.message : String(err)).toMatch(/timeout|timed out|BadTimeout/i);
+      expect(h2.device("sw-l35").get("CSWI1_Pos_stSeld")).toBe(false); // the select was never applied
+    } finally {
+      await c.close().catch(() => {});
+      await h2.stop();
+      rmSync(pki2, { recursive: true, force: true });
+    }
+  });
+});

@@ -23,7 +23,7 @@ export interface UaClient {
   close(): Promise<void>;
 }
 
-export async function connectUa(endpointUrl: string, namespaceUri = "urn:blackstart:iec61850"): Promise<UaClient> {
+export async function connectUa(endpointUrl: string, namespaceUri = "urn:blackstart:iec61850", transactionTimeoutMs = 10_000): Promise<UaClient> {
   const pki = mkdtempSync(join(tmpdir(), "bs-ua-client-"));
   const clientCertificateManager = new OPCUACertificateManager({ rootFolder: pki, automaticallyAcceptUnknownCertificate: true });
   const client = OPCUAClient.create({
@@ -33,6 +33,7 @@ export async function connectUa(endpointUrl: string, namespaceUri = "urn:blackst
     endpointMustExist: false,
     clientCertificateManager,
     connectionStrategy: { maxRetry: 2, initialDelay: 200, maxDelay: 1000 },
+    defaultTransactionTimeout: transactionTimeoutMs,
   });
   await client.connect(endpointUrl);
   const session = await client.createSession();
