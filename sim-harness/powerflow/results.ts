@@ -251,7 +251,7 @@ export function islands(c: Circuit): Island[] {
 
 /**
  * Voltages outside the band at energized load buses, lines above normal amps,
- * transformers above their normal kVA (OpenDSS normhkva, 110 % of kVA by default).
+ * transformer windings above their kVA rating.
  */
 export function violations(c: Circuit, limits: ViolationLimits = DEFAULT_LIMITS): Violation[] {
   const out: Violation[] = [];
@@ -288,15 +288,17 @@ export function violations(c: Circuit, limits: ViolationLimits = DEFAULT_LIMITS)
       if (worst > limit) out.push({ kind: "thermal-line", element: s.name, value: worst, limit });
     } else if (e.spec.kind === "transformer") {
       const s = e.spec as TransformerSpec;
-      if (!(s.normHkVA > 0)) continue;
       elementCurrents(c, e, iRe, iIm);
-      let worst = 0;
+      // The winding loaded furthest beyond its own kVA rating.
+      let worst: { value: number; limit: number } | undefined;
       for (let w = 1; w <= e.terminals; w++) {
+        const rating = s.windings[w - 1]!.kVA * limits.ratingFactor;
+        if (!(rating > 0)) continue;
         const [p, q] = terminalPower(c, e, w, iRe, iIm);
-        worst = Math.max(worst, Math.hypot(p, q) / 1000);
+        const kva = Math.hypot(p, q) / 1000;
+        if (kva > rating && (!worst || kva / rating > worst.value / worst.limit)) worst = { value: kva, limit: rating };
       }
-      const limit = s.normHkVA * limits.ratingFactor;
-      if (worst > limit) out.push({ kind: "thermal-transformer", element: s.name, value: worst, limit });
+      if (worst) out.push({ kind: "thermal-transformer", element: s.name, value: worst.value, limit: worst.limit });
     }
   }
   return out;

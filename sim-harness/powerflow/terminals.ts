@@ -16,7 +16,8 @@ export function elementCurrents(c: Circuit, e: CompiledElement, outRe: Float64Ar
   if (!y) return;
   const pc = c.pcOf(e.index);
   if (pc) {
-    // The element's own model current (load convention) is what flows in.
+    // The element's own model current (load convention) at the present voltages is what flows in.
+    pc.injector.refresh(pc.model, c.vRe, c.vIm);
     pc.injector.terminalCurrents(outRe, outIm);
     return;
   }

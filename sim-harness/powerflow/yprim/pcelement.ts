@@ -166,6 +166,18 @@ export class Injector {
     injIm[0] = 0;
   }
 
+  /** Recomputes the phase currents at the present voltages (for results after a solve). */
+  refresh(model: PhaseCurrentModel, vRe: Float64Array, vIm: Float64Array): void {
+    const { layout, nodes, tmp } = this;
+    for (let i = 0; i < layout.phases; i++) {
+      const na = nodes[layout.pa[i]!]!;
+      const nb = nodes[layout.pb[i]!]!;
+      model.current(i, vRe[na]! - vRe[nb]!, vIm[na]! - vIm[nb]!, tmp);
+      this.iRe[i] = tmp[0]!;
+      this.iIm[i] = tmp[1]!;
+    }
+  }
+
   /** Terminal currents per conductor, load convention (out arrays of length conductors). */
   terminalCurrents(outRe: Float64Array, outIm: Float64Array): void {
     outRe.fill(0);
