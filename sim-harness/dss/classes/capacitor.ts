@@ -3,7 +3,7 @@
 // (cuf) or by a nodal C matrix; delta banks have one terminal.
 import type { DssClassDef } from "../model.js";
 import { bus, CONN, enm, indexOf, int, mat, num, nums, parseConn, pdTail, setQuiet } from "./common.js";
-import { defaultBus2 } from "./layout.js";
+import { defaultBus2, twoTerminalLayout } from "./layout.js";
 
 export const CAPACITOR_PROPS = [
   bus("bus1"),
@@ -52,7 +52,6 @@ export const Capacitor: DssClassDef = {
     const phases = el.values[PHASES] as number;
     const b1 = String(el.values[BUS1] ?? "");
     if (el.values[CONNI] === "delta") return { phases, conductors: phases < 3 ? phases + 1 : phases, buses: [b1] };
-    const b2 = el.values[BUS2] !== undefined ? String(el.values[BUS2]) : defaultBus2(b1, phases);
-    return { phases, conductors: phases, buses: [b1, b2] };
+    return twoTerminalLayout(el, BUS1, BUS2, PHASES);
   },
 };

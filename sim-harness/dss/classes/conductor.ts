@@ -4,35 +4,13 @@
 // GMR = 0.7788 radius, emergamps = 1.5 normamps, ...).
 import type { DssElement, EditContext, PropertyDef } from "../model.js";
 import { LengthUnit, parseLengthUnit } from "../../powerflow/lineconstants/units.js";
+import type { ConductorRecord } from "../../powerflow/lineconstants/geometry.js";
 import { ignored, int, nums, num, str } from "./common.js";
 
-export interface ConductorData {
-  kind: "wire" | "cn" | "ts";
-  rdc: number;
-  rac: number;
-  rUnits: LengthUnit;
-  gmr: number;
-  gmrUnits: LengthUnit;
-  radius: number;
-  radUnits: LengthUnit;
-  /** Radius for capacitance (bundles); -1 = not given, the radius is used (as OpenDSS-C's results show). */
-  capRadius: number;
+/** A wire's or cable's data: the line-constants record plus its ratings. */
+export interface ConductorData extends ConductorRecord {
   normAmps: number;
   emergAmps: number;
-  // CableData
-  epsR: number;
-  insLayer: number;
-  diaIns: number;
-  diaCable: number;
-  // CNData
-  kStrand: number;
-  diaStrand: number;
-  gmrStrand: number;
-  rStrand: number;
-  // TSData
-  diaShield: number;
-  tapeLayer: number;
-  tapeLap: number;
 }
 
 export function newConductorData(kind: ConductorData["kind"]): ConductorData {

@@ -24,3 +24,14 @@ export function pcLayout(el: DssElement, phasesIdx: number, busIdx: number, conn
 export function defaultBus2(bus1: string, phases: number): string {
   return busNameOf(bus1) + ".0".repeat(Math.max(phases, 1));
 }
+
+/**
+ * Two-terminal element whose bus2 defaults to bus1 grounded (Vsource,
+ * Capacitor, Reactor in wye): both terminals have `phases` conductors.
+ */
+export function twoTerminalLayout(el: DssElement, bus1: number, bus2: number, phasesIdx: number): Layout {
+  const phases = el.values[phasesIdx] as number;
+  const b1 = String(el.values[bus1] ?? "");
+  const b2 = el.values[bus2] !== undefined ? String(el.values[bus2]) : defaultBus2(b1, phases);
+  return { phases, conductors: phases, buses: [b1, b2] };
+}

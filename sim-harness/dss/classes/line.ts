@@ -10,7 +10,7 @@
 // total Z and Yc the power flow needs.
 import type { DssClassDef, DssElement, EditContext } from "../model.js";
 import { lineConstants, type EarthModel, type PerMeter } from "../../powerflow/lineconstants/constants.js";
-import { defaultLineState, ensureOrder, lineMatrices, recalcFromSequence, writableMatrices, type LineImpedanceState } from "../../powerflow/lineconstants/line.js";
+import { ensureOrder, lineMatrices, recalcFromSequence, writableMatrices, type LineImpedanceState } from "../../powerflow/lineconstants/line.js";
 import { toConstantsInput, type GeometryInput, type LineMatrices } from "../../powerflow/lineconstants/geometry.js";
 import { convertLineUnits, LengthUnit, parseLengthUnit } from "../../powerflow/lineconstants/units.js";
 import { symMatrix } from "../values.js";
@@ -105,6 +105,14 @@ function killSpacing(d: LineData): void {
   }
 }
 
+/** Ratings taken from a linecode, geometry or wires; OpenDSS shows them as the property values too (UpdatePDProperties). */
+function setRatings(el: DssElement, d: LineData, norm: number, emerg: number): void {
+  d.normAmps = norm;
+  d.emergAmps = emerg;
+  setQuiet(el, I.normamps, norm);
+  setQuiet(el, I.emergamps, emerg);
+}
+
 function setPhases(el: DssElement, d: LineData, n: number): void {
   d.phases = n;
   setQuiet(el, I.phases, n);
@@ -129,8 +137,7 @@ function fetchLineCode(el: DssElement, d: LineData, code: DssElement): void {
   d.lineCodeUnits = lc.units;
   d.lineCodeSpecified = true;
   d.unitsConvert = convertLineUnits(d.lineCodeUnits, d.lengthUnits);
-  d.normAmps = lc.normAmps;
-  d.emergAmps = lc.emergAmps;
+  setRatings(el, d, lc.normAmps, lc.emergAmps);
   if (d.phases !== lc.nphases) setPhases(el, d, lc.nphases);
   if (!d.sym) {
     // Shared until this line writes into them (OpenDSS copies; the linecode never mutates them in place).
@@ -244,10 +251,7 @@ function onSet(el: DssElement, i: number, ctx: EditContext): void {
       d.spacingSpecified = false;
       d.geometry = g;
       const gd = g.data as { normAmps: number; emergAmps: number };
-      if (!d.ratingsSpecified) {
-        d.normAmps = gd.normAmps;
-        d.emergAmps = gd.emergAmps;
-      }
+      if (!d.ratingsSpecified) setRatings(el, d, gd.normAmps, gd.emergAmps);
       setPhases(el, d, geometryConductors(g));
       d.geometrySpecified = true;
       d.sym = false;
@@ -287,8 +291,7 @@ function onSet(el: DssElement, i: number, ctx: EditContext): void {
         const w = ctx.require("wiredata", wn, "wire");
         d.wires[k] = w;
         const cd = w.data as ConductorData;
-        d.normAmps = cd.normAmps;
-        d.emergAmps = cd.emergAmps;
+        setRatings(el, d, cd.normAmps, cd.emergAmps);
       }
       checkSpacingAndWires(d);
       return;
@@ -370,7 +373,7 @@ function newLineData(baseFrequency: number, earthModel: EarthModel): LineData {
 }
 
 /** The default line's sequence snapshot at 60 Hz, shared (snapshots are replaced, never changed). */
-const DEFAULT_SEQ_60 = defaultLineState(60, "deri").seqAtRecalc;
+const DEFAULT_SEQ_60 = { r1: 0.058, x1: 0.1206, r0: 0.1784, x0: 0.4047, c1: 3.4e-9, c0: 1.6e-9, phases: 3, baseFrequency: 60 };
 
 export const Line: DssClassDef = {
   name: "Line",

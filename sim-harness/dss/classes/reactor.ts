@@ -2,7 +2,7 @@
 // series R+jX by kvar at kV, by R/X ohms, by matrices or by sequence Z.
 import type { DssClassDef } from "../model.js";
 import { bool, bus, CONN, enm, ignored, indexOf, int, mat, num, nums, parseConn, pdTail, ref, setQuiet } from "./common.js";
-import { defaultBus2 } from "./layout.js";
+import { defaultBus2, twoTerminalLayout } from "./layout.js";
 
 export const REACTOR_PROPS = [
   bus("bus1"),
@@ -51,7 +51,6 @@ export const Reactor: DssClassDef = {
     const phases = el.values[PHASES] as number;
     const b1 = String(el.values[BUS1] ?? "");
     if (el.values[CONNI] === "delta") return { phases, conductors: phases, buses: [b1] };
-    const b2 = el.values[BUS2] !== undefined ? String(el.values[BUS2]) : defaultBus2(b1, phases);
-    return { phases, conductors: phases, buses: [b1, b2] };
+    return twoTerminalLayout(el, BUS1, BUS2, PHASES);
   },
 };

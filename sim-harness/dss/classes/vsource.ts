@@ -6,7 +6,7 @@
 // with the rest of the line. bus2 defaults to bus1 grounded (.0.0.0).
 import type { DssClassDef } from "../model.js";
 import { bus, byPrefix, enm, ignored, indexOf, int, nums, num, pcTail, ref, setQuiet } from "./common.js";
-import { defaultBus2 } from "./layout.js";
+import { defaultBus2, twoTerminalLayout } from "./layout.js";
 
 const SEQ = ["pos", "neg", "zero"] as const;
 const SCAN = ["pos", "zero", "none"] as const;
@@ -68,10 +68,7 @@ export const Vsource: DssClassDef = {
     el.data = { ...(other.data as object) };
   },
   layout(el) {
-    const phases = el.values[PHASES] as number;
-    const b1 = String(el.values[BUS1] ?? "");
-    const b2 = el.values[BUS2] !== undefined ? String(el.values[BUS2]) : defaultBus2(b1, phases);
-    return { phases, conductors: phases, buses: [b1, b2] };
+    return twoTerminalLayout(el, BUS1, BUS2, PHASES);
   },
 };
 

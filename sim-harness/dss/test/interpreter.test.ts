@@ -129,6 +129,13 @@ describe("OpenDSS resolution rules", () => {
     expect(d.re[0]).toBeCloseTo(0.1 * 2, 12);
   });
 
+  it("ratings come from the linecode (as the property values too) unless given", () => {
+    const { circuit } = run(HEAD + "new linecode.lc nphases=1 normamps=230 emergamps=300\nnew line.a bus1=x bus2=y linecode=lc\nnew line.b bus1=x bus2=y linecode=lc normamps=100\n");
+    expect(circuit.find("line", "a")!.num("normamps")).toBe(230);
+    expect(lineDataOf(circuit.find("line", "a")!).emergAmps).toBe(300);
+    expect(lineDataOf(circuit.find("line", "b")!).normAmps).toBe(100);
+  });
+
   it("line default capacitances (per kft) follow the length units when not given", () => {
     const { circuit } = run(HEAD + "new line.a bus1=x bus2=y r1=0.1 x1=0.2 r0=0.3 x0=0.6 units=ft length=1000\n");
     const yc = lineImpedance(circuit.find("line", "a")!, 60).yc;

@@ -67,41 +67,6 @@ export interface SequenceSnapshot {
   baseFrequency: number;
 }
 
-/** A new line's state: OpenDSS's defaults (336 MCM ACSR-ish sequence data per kft, length 1). */
-export function defaultLineState(baseFrequency: number, earthModel: EarthModel): LineImpedanceState {
-  const s: LineImpedanceState = {
-    phases: 3,
-    sym: true,
-    symChanged: false,
-    r1: 0.058,
-    x1: 0.1206,
-    r0: 0.1784,
-    x0: 0.4047,
-    c1: 3.4e-9,
-    c0: 1.6e-9,
-    mat: undefined,
-    matShared: false,
-    seqAtRecalc: { r1: 0, x1: 0, r0: 0, x0: 0, c1: 0, c0: 0, phases: 3, baseFrequency },
-    length: 1.0,
-    lengthUnits: LengthUnit.None,
-    unitsConvert: 1.0,
-    lineCodeUnits: LengthUnit.None,
-    lineCodeSpecified: false,
-    capSpecified: false,
-    baseFrequency,
-    rg: 0.01805,
-    xg: 0.155081,
-    rho: 100.0,
-    rhoSpecified: false,
-    earthModel,
-    geometrySpecified: false,
-    spacingSpecified: false,
-    isSwitch: false,
-  };
-  recalcFromSequence(s);
-  return s;
-}
-
 /**
  * OpenDSS RecalcElementData: matrices from the sequence values; a 1-phase
  * line takes its zero sequence equal to the positive sequence (and keeps it).
