@@ -87,17 +87,9 @@ export class DerDevice extends SimDevice {
   refresh(plant: Plant): void {
     const m = plant.measure(this.element);
     this.lastPKw = m.pKw;
-    this.setChannel("p_kw", m.pKw);
-    this.setChannel("q_kvar", m.qKvar);
+    this.showMeasurement(m);
     const live = m.voltageV.filter((v) => v > 0);
     this.setChannel("voltage_v", live.length ? live.reduce((a, b) => a + b, 0) / live.length : 0);
-    this.setChannel("voltage_a", m.voltageV[0]);
-    this.setChannel("voltage_b", m.voltageV[1]);
-    this.setChannel("voltage_c", m.voltageV[2]);
-    this.setChannel("current_a", m.currentA[0]);
-    this.setChannel("current_b", m.currentA[1]);
-    this.setChannel("current_c", m.currentA[2]);
-    this.setChannel("frequency_hz", m.frequencyHz);
     this.setChannel("connected", m.energized);
   }
 }

@@ -9,7 +9,7 @@ import type { Literal, ModbusTable, Rejection } from "../../shared/profile/schem
 import { sunspecFrame } from "../../shared/profile/sunspec.js";
 import type { SimClock } from "./clock.js";
 import { RegisterImage } from "./image.js";
-import type { Plant } from "./plant.js";
+import type { ElementMeasurement, Plant } from "./plant.js";
 
 export interface DeviceSpec {
   /** Device name (`sw-l35`, `der-pv1`): the endpoint table's first column and the OPC UA logical device. */
@@ -258,6 +258,17 @@ export abstract class SimDevice {
 
   /** After the plant is solved: measurements into channels. */
   abstract refresh(plant: Plant, nowMs: number): void;
+
+  /** The standard measurement channels every kind shares: per-phase currents and voltages, P, Q, frequency. */
+  protected showMeasurement(m: ElementMeasurement): void {
+    (["a", "b", "c"] as const).forEach((ph, i) => {
+      this.setChannel(`current_${ph}`, m.currentA[i]!);
+      this.setChannel(`voltage_${ph}`, m.voltageV[i]!);
+    });
+    this.setChannel("p_kw", m.pKw);
+    this.setChannel("q_kvar", m.qKvar);
+    this.setChannel("frequency_hz", m.frequencyHz);
+  }
 
   /** Compare a written value with a profile literal (enum symbols, numbers and booleans alike). */
   protected matches(p: ResolvedPoint, value: PointValue, literal: Literal): boolean {

@@ -233,16 +233,7 @@ export class SwitchDevice extends SimDevice {
   refresh(plant: Plant): void {
     const closed = plant.isClosed(this.element);
     this.setChannel("position", closed ? "closed" : "open");
-    const m = plant.measure(this.element);
-    this.setChannel("current_a", m.currentA[0]);
-    this.setChannel("current_b", m.currentA[1]);
-    this.setChannel("current_c", m.currentA[2]);
-    this.setChannel("voltage_a", m.voltageV[0]);
-    this.setChannel("voltage_b", m.voltageV[1]);
-    this.setChannel("voltage_c", m.voltageV[2]);
-    this.setChannel("p_kw", m.pKw);
-    this.setChannel("q_kvar", m.qKvar);
-    this.setChannel("frequency_hz", m.frequencyHz);
+    this.showMeasurement(plant.measure(this.element));
     this.showState();
   }
 }
