@@ -10,11 +10,13 @@ import { register as exportOnnx } from "./export-onnx.js";
 
 import { register as powerflow } from "./powerflow.js";
 import { register as start } from "./start.js";
+import { register as bench } from "./bench.js";
 
 export type RegisterCommand = (program: Command) => void;
 
 export const commands: RegisterCommand[] = [
   start,
+  bench,
   powerflow,
   agent,
   journal,

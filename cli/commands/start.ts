@@ -1,24 +1,17 @@
-// `blackstart start` (what `npm start` runs): until the bench exists, a real
-// job — the IEEE 123-bus power flow from the feeder files shipped in
-// sim-harness/feeders — with its summary and violations.
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+// `blackstart start` (what `npm start` runs): the bench on the embedded
+// defaults — ieee123-5mg, lockstep, the shipped policy (until a trained one
+// ships: the plan made from the optimum, labelled as such) — printing where
+// the report is. Same options as `blackstart bench` (docs/bench.md). The
+// IEEE 123-bus power flow this command used to run is `blackstart powerflow
+// sim-harness/feeders/ieee123/IEEE123Master.dss`.
 import type { Command } from "commander";
-import { loadFeeder } from "../../sim-harness/powerflow/opendss/feeder.js";
-import { summaryJson, summaryText } from "../../sim-harness/powerflow/summary.js";
-
-const MASTER = join(dirname(fileURLToPath(import.meta.url)), "../../sim-harness/feeders/ieee123/IEEE123Master.dss");
+import { benchAction, benchOptions } from "./bench.js";
 
 export function register(program: Command): void {
-  program
-    .command("start")
-    .description("Run the main job on the embedded defaults (for now: the IEEE 123-bus power flow)")
-    .action(() => {
-      process.stderr.write("blackstart: solving the IEEE 123-bus feeder (sim-harness/feeders/ieee123)...\n");
-      const feeder = loadFeeder(MASTER, { solve: true });
-      const solve = feeder.result!;
-      const json = summaryJson(feeder.pf, solve, feeder.parseMs, solve.solveMs);
-      process.stdout.write(summaryText(json, "IEEE 123-bus feeder", feeder.pf.islands()) + "\n");
-      if (!solve.converged) process.exitCode = 1;
-    });
+  benchOptions(
+    program
+      .command("start")
+      .description("The bench on the embedded defaults: ieee123-5mg restored by one agent process per microgrid over Modbus, report and exit 0 if the target was met (npm start)"),
+    { scenario: "ieee123-5mg" },
+  ).action((o: Parameters<typeof benchAction>[0]) => benchAction(o));
 }
