@@ -8,6 +8,8 @@ import type { DssCircuit, DssElement } from "../../dss/model.js";
 import { lineDataOf, lineImpedance } from "../../dss/classes/line.js";
 import { transformerOf } from "../../dss/classes/transformer.js";
 import { DssErrors } from "../../dss/errors.js";
+import { symMatrix } from "../../dss/values.js";
+import { CMatrix } from "../yprim/cmatrix.js";
 import type {
   CapacitorSpec,
   CapControlSpec,
@@ -91,23 +93,6 @@ function diag(order: number, re: number, im: number): CMatrixSpec {
     m.im[i * order + i] = im;
   }
   return m;
-}
-
-/** Lower-triangle or full matrix rows from a `matrix` property into a full symmetric matrix. */
-function symMatrix(rows: number[][] | undefined, order: number): number[] {
-  const out = new Array<number>(order * order).fill(0);
-  if (!rows) return out;
-  const flat = rows.flat();
-  if (flat.length === order * order) return flat;
-  // lower triangle row by row
-  let k = 0;
-  for (let i = 0; i < order; i++)
-    for (let j = 0; j <= i; j++) {
-      const v = flat[k++] ?? 0;
-      out[i * order + j] = v;
-      out[j * order + i] = v;
-    }
-  return out;
 }
 
 // ---------------------------------------------------------------- sources
@@ -222,12 +207,11 @@ function reactor(el: DssElement, frequency: number): ReactorSpec {
   const lastSpec = el.lastGivenOf(...["kvar", "kv", "R", "X", "Rmatrix", "Xmatrix", "Z", "Z1", "LmH"].filter((n) => has(el, n)));
   const l = lastSpec?.toLowerCase();
   if (l === "rmatrix" || l === "xmatrix") {
-    const r = symMatrix(el.get("Rmatrix") as number[][] | undefined, phases);
-    const x = symMatrix(el.get("Xmatrix") as number[][] | undefined, phases);
-    y = { order: phases, re: Float64Array.from(r), im: Float64Array.from(x) };
-    const inv = invert(y);
-    if (!inv) throw unsupported(el, "the reactor's impedance matrix is singular");
-    y = inv;
+    const z = new CMatrix(phases);
+    z.re.set(symMatrix((el.get("Rmatrix") as number[][] | undefined) ?? [], phases));
+    z.im.set(symMatrix((el.get("Xmatrix") as number[][] | undefined) ?? [], phases));
+    if (!z.invert()) throw unsupported(el, "the reactor's impedance matrix is singular");
+    y = z;
   } else {
     let r: number;
     let x: number;
@@ -261,56 +245,6 @@ function reactor(el: DssElement, frequency: number): ReactorSpec {
   return { kind: "reactor", ...base(el), phases, conn: c, y, series, normAmps: num(el, "normamps", 400) };
 }
 
-function invert(m: CMatrixSpec): CMatrixSpec | undefined {
-  // Gauss-Jordan, small order.
-  const n = m.order;
-  const re = Float64Array.from(m.re);
-  const im = Float64Array.from(m.im);
-  const ore = new Float64Array(n * n);
-  const oim = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) ore[i * n + i] = 1;
-  for (let k = 0; k < n; k++) {
-    let p = k;
-    for (let i = k + 1; i < n; i++) if (Math.hypot(re[i * n + k]!, im[i * n + k]!) > Math.hypot(re[p * n + k]!, im[p * n + k]!)) p = i;
-    const swap = (a: Float64Array) => {
-      for (let j = 0; j < n; j++) [a[k * n + j], a[p * n + j]] = [a[p * n + j]!, a[k * n + j]!];
-    };
-    if (p !== k) [re, im, ore, oim].forEach(swap);
-    const dr = re[k * n + k]!;
-    const di = im[k * n + k]!;
-    const d2 = dr * dr + di * di;
-    if (d2 === 0) return undefined;
-    const ir = dr / d2;
-    const ii = -di / d2;
-    for (const [a, b] of [
-      [re, im],
-      [ore, oim],
-    ] as const)
-      for (let j = 0; j < n; j++) {
-        const xr = a[k * n + j]!;
-        const xi = b[k * n + j]!;
-        a[k * n + j] = xr * ir - xi * ii;
-        b[k * n + j] = xr * ii + xi * ir;
-      }
-    for (let i = 0; i < n; i++) {
-      if (i === k) continue;
-      const fr = re[i * n + k]!;
-      const fi = im[i * n + k]!;
-      for (const [a, b] of [
-        [re, im],
-        [ore, oim],
-      ] as const)
-        for (let j = 0; j < n; j++) {
-          const ur = a[k * n + j]!;
-          const ui = b[k * n + j]!;
-          a[i * n + j] = a[i * n + j]! - (fr * ur - fi * ui);
-          b[i * n + j] = b[i * n + j]! - (fr * ui + fi * ur);
-        }
-    }
-  }
-  return { order: n, re: ore, im: oim };
-}
-
 function capacitor(el: DssElement, frequency: number): CapacitorSpec {
   const phases = phasesOf(el);
   const c = conn(el);
@@ -328,8 +262,8 @@ function capacitor(el: DssElement, frequency: number): CapacitorSpec {
   for (let s = 0; s < numSteps; s++) {
     let m: CMatrixSpec;
     if (lastSpec === "cmatrix") {
-      const cm = symMatrix(el.get("cmatrix") as number[][] | undefined, phases);
-      m = { order: phases, re: new Float64Array(phases * phases), im: Float64Array.from(cm.map((v) => v * 1e-6 * w)) };
+      const cm = symMatrix((el.get("cmatrix") as number[][] | undefined) ?? [], phases);
+      m = { order: phases, re: new Float64Array(phases * phases), im: cm.map((v) => v * 1e-6 * w) };
     } else {
       let cap: number;
       if (lastSpec === "cuf") cap = (pad(nums(el, "cuf"), 0)[s] ?? 0) * 1e-6;
