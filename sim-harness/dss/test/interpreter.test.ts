@@ -115,7 +115,7 @@ describe("OpenDSS resolution rules", () => {
         "new line.c bus1=x bus2=y length=2 units=kft r1=0.1 x1=0.2\n" +
         "new line.d bus1=x bus2=y r1=0.1 x1=0.2 r0=0.1 x0=0.2 c1=0 c0=0 length=2 units=kft\n",
     );
-    const k = (2000 * 0.3048) / 1609.3;
+    const k = 2000 / 5280;
     for (const n of ["a", "b"]) {
       const z = lineImpedance(circuit.find("line", n)!, 60).z;
       expect(z.re[0]).toBeCloseTo(((2 * 0.3 + 0.6) / 3) * k, 12);

@@ -23,6 +23,21 @@ function expectMatrix(m: CMatrix, re: number[][], im: number[][], tol: number): 
   }
 }
 
+/** Every entry within `tol` relative of published x `scale` (absolute 1e-6 for tiny entries). */
+function expectRelative(m: CMatrix, re: number[][], im: number[][], scale: number, tol: number): void {
+  const n = m.order;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      for (const [got, want] of [
+        [m.re[i * n + j]!, re[i]![j]! * scale],
+        [m.im[i * n + j]!, im[i]![j]! * scale],
+      ] as const) {
+        expect(Math.abs(got - want)).toBeLessThanOrEqual(Math.max(tol * Math.abs(want), 1e-6));
+      }
+    }
+  }
+}
+
 describe("overhead line constants", () => {
   it("reproduce the IEEE 4-node feeder's phase impedance matrix (Carson), ohm/mile", () => {
     const { circuit } = loadDss(join(FIX, "kersting-4wire-carson.dss"));
@@ -53,10 +68,13 @@ describe("overhead line constants", () => {
 });
 
 describe("concentric-neutral cable constants (Deri, OpenDSS's default)", () => {
+  // mtx606 was computed in 2016 by an OpenDSS whose mile was 1609.3 m; ours (and OpenDSS-C 10's)
+  // is 1609.344 m, so per-mile values differ by 2.7e-5 relative: compare at 5e-5.
   it("match OpenDSS's own result for IEEE 13 configuration 606 (LineCode mtx606), per mile", () => {
     const { circuit } = loadDss(join(FIX, "cn-606-deri.dss"));
     const m = lineImpedance(circuit.find("line", "l1")!, 60);
-    expectMatrix(
+    const mileRatio = 1609.344 / 1609.3;
+    expectRelative(
       m.z,
       [
         [0.791721, 0.318476, 0.28345],
@@ -68,18 +86,19 @@ describe("concentric-neutral cable constants (Deri, OpenDSS's default)", () => {
         [0.0276838, 0.396697, 0.0276838],
         [-0.0184204, 0.0276838, 0.438352],
       ],
-      5,
+      mileRatio,
+      5e-5,
     );
     // Cmatrix=[383.948 | 0 383.948 | 0 0 383.948] nF/mile
     const cNf = (m.yc.im[0]! / (2 * Math.PI * 60)) * 1e9;
-    expect(cNf).toBeCloseTo(383.948, 2);
+    expect(Math.abs(cNf / (383.948 * mileRatio) - 1)).toBeLessThan(5e-5);
     expect(m.yc.im[1]).toBe(0);
   });
 });
 
 describe("building blocks", () => {
-  it("OpenDSS length units: a mile is 1609.3 m, 'none' converts nothing", () => {
-    expect(convertLineUnits(LengthUnit.Miles, LengthUnit.Ft)).toBeCloseTo(1609.3 / 0.3048, 9);
+  it("OpenDSS length units: a mile is 5280 ft, 'none' converts nothing", () => {
+    expect(convertLineUnits(LengthUnit.Miles, LengthUnit.Ft)).toBeCloseTo(5280, 9);
     expect(convertLineUnits(LengthUnit.Kft, LengthUnit.Ft)).toBeCloseTo(1000, 9);
     expect(convertLineUnits(LengthUnit.None, LengthUnit.Km)).toBe(1);
     expect(parseLengthUnit("Ft")).toBe(LengthUnit.Ft);
