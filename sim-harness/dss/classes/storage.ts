@@ -40,6 +40,7 @@ export const STORAGE_PROPS = [
   num("%EffCharge", 90),
   num("%EffDischarge", 90),
   num("%IdlingkW", 1),
+  ignored(num("%Idlingkvar", 0)),
   num("%R", 0),
   num("%X", 50),
   int("model", 1),
