@@ -52,3 +52,15 @@ export function busNameOf(spec: string): string {
   const dot = spec.indexOf(".");
   return (dot < 0 ? spec : spec.slice(0, dot)).trim().toLowerCase();
 }
+
+/** Why a bus spec is invalid (a node that is not a whole number >= 0), or undefined when it is fine. */
+export function busSpecError(spec: string): string | undefined {
+  const dot = spec.indexOf(".");
+  if (spec.trim().length === 0 || dot === 0) return `'${spec}' has no bus name`;
+  if (dot < 0) return undefined;
+  for (const part of spec.slice(dot + 1).split(".")) {
+    if (part.length === 0) continue;
+    if (!/^\d+$/.test(part)) return `'${spec}': node '${part}' is not a whole number`;
+  }
+  return undefined;
+}

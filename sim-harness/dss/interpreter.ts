@@ -17,6 +17,7 @@ import { COMMANDS, COMMAND_NAMES, IGNORED_COMMANDS } from "./commands.js";
 import { recordingEngine, type DssEngine } from "./engine.js";
 import { DssErrors, dssError, type SourceLocation } from "./errors.js";
 import { FileResolver } from "./files.js";
+import { busSpecError } from "./buses.js";
 import { copyValue, DssCircuit, DssClass, DssElement, defaultOptions, type DssValue, type EditContext, type PropertyDef } from "./model.js";
 import { IGNORED_OPTIONS, OPTIONS, OPTION_NAMES, parseControlMode, parseMode } from "./options.js";
 import { LineTokenizer, type Param } from "./tokenizer.js";
@@ -445,7 +446,11 @@ export class DssInterpreter {
         return toInteger(text, p.quoted);
       case "bool":
         return toBool(text);
-      case "bus":
+      case "bus": {
+        const err = busSpecError(text);
+        if (err) throw new ValueError(err);
+        return text;
+      }
       case "string":
         return text;
       case "numbers":

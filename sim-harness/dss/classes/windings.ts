@@ -7,6 +7,7 @@
 // %R of windings 1 and 2 and %R updates %loadloss; a zero reactance is
 // replaced by OpenDSS's default (XHL 7, XHT 35, XLT 30 %).
 import type { DssElement, EditContext } from "../model.js";
+import { busSpecError } from "../buses.js";
 
 export interface Winding {
   /** Bus spec as given (Transformer only). */
@@ -176,9 +177,12 @@ export function applyWindingProp(d: TransformerData, el: DssElement, index: numb
     case "xneut":
       active(d).xNeut = x;
       return true;
-    case "buses":
+    case "buses": {
+      const bad = (v as string[]).map(busSpecError).find((e) => e !== undefined);
+      if (bad) throw ctx.badValue(index, bad);
       for (let k = walk(d, v); k >= 0; k = next(d, v, k)) d.windings[k]!.bus = (v as string[])[k]!;
       return true;
+    }
     case "conns": {
       const bad = (v as string[]).find((s) => !parseWdgConn(s));
       if (bad !== undefined) throw ctx.badValue(index, `'${bad}' is not a connection (wye, delta, ln, ll)`);

@@ -257,6 +257,8 @@ describe("bad input: one located error, exit code 2", () => {
     ["unknown command", HEAD + "slove\n", "DSS_UNKNOWN_COMMAND", /master\.dss:3: .*'slove'/],
     ["unknown option", HEAD + "set tolerence=1\n", "DSS_UNKNOWN_OPTION", /master\.dss:3: .*'tolerence' \(closest: tolerance/],
     ["bad enum", HEAD + "new load.l bus1=a conn=star\n", "DSS_BAD_VALUE", /master\.dss:3: .*'star' is not one of wye, delta/],
+    ["bad bus node", HEAD + "new line.l bus1=a.1.x bus2=b\n", "DSS_BAD_VALUE", /master\.dss:3: .*node 'x' is not a whole number/],
+    ["bad transformer bus", HEAD + "new transformer.t buses=[a b.-1]\n", "DSS_BAD_VALUE", /master\.dss:3: .*node '-1'/],
     ["bad length unit", HEAD + "new line.l bus1=a units=furlong\n", "DSS_BAD_VALUE", /master\.dss:3: .*furlong/],
     ["unmodelled class", HEAD + "new fault.f1 bus1=a\n", "DSS_UNSUPPORTED", /master\.dss:3: .*class .fault. is not modelled/i],
     ["element before circuit", "clear\nnew line.l1 bus1=a\n", "DSS_NO_CIRCUIT", /master\.dss:2: /],
