@@ -19,6 +19,8 @@ import type { RestorationModel } from "./model.js";
 
 const LV_KV_LN = 0.6;
 const W_MAX = 1.3;
+/** Largest correction learnt per node, in squared pu (about 7 % of voltage). */
+const MAX_OFFSET = 0.15;
 
 interface Node {
   bus: string;
@@ -227,7 +229,10 @@ export class LinDistFlow {
       if (!Number.isFinite(lo)) return;
       // Keep the correction that matters for the nearer limit.
       const mid = (this.vmin2 + this.vmax2) / 2;
-      this.offset[i] = predicted < mid ? predicted - lo : predicted - hi;
+      // Bounded: a check far from the linear model's reach (a runaway regulator, a collapsed
+      // island) must not make every later model infeasible; the cut excludes that plan anyway.
+      const off = predicted < mid ? predicted - lo : predicted - hi;
+      this.offset[i] = Math.max(-MAX_OFFSET, Math.min(MAX_OFFSET, off));
     });
   }
 

@@ -41,11 +41,19 @@ export class RandomPolicy implements EnvPolicy {
  * the one switch that picks up the most weighted load while keeping the cap,
  * its island's rating and radiality (checked on the section graph with the
  * kW the last solve measured, nominal for dead sections), as seen after the
- * agents before it. It never opens a switch.
+ * agents before it. In physics mode each candidate is also solved by the power
+ * flow (on a copy) and taken only without a violation. It never opens a switch
+ * and never merges islands on purpose.
  */
 export class GreedyPolicy implements EnvPolicy {
   readonly name = "greedy";
   readonly observation = "switch-states" as const;
+  /** Candidates tried by power flow per agent and step (physics mode). */
+  readonly lookahead: number;
+
+  constructor(options: { lookahead?: number } = {}) {
+    this.lookahead = options.lookahead ?? 4;
+  }
 
   begin(): void {}
 
@@ -54,24 +62,27 @@ export class GreedyPolicy implements EnvPolicy {
     let restored = env.lastRestoredKw;
     const sectionKw = env.sectionKwEstimate();
     const sectionWeighted = env.sectionWeightedEstimate();
+    const physics = env.bound.scenario.mode === "physics";
     return env.agentSwitches.map((sw) => {
       const out = new Int32Array(sw.length).fill(NOOP);
-      let best = -1;
-      let bestGain = 0;
+      const candidates: { j: number; gain: number }[] = [];
       sw.forEach((k, j) => {
         if (scratch.closed[k] || !env.closeKeepsLimitsOn(scratch, k, restored, sectionKw)) return;
         const gainKw = scratch.pickupKw(k, sectionKw);
-        const gain = scratch.pickupKw(k, sectionWeighted) + 1e-6 * gainKw;
-        if (gainKw > 0 && gain > bestGain) {
-          bestGain = gain;
-          best = j;
-        }
+        if (gainKw > 0) candidates.push({ j, gain: scratch.pickupKw(k, sectionWeighted) + 1e-6 * gainKw });
       });
-      if (best >= 0) {
-        const k = sw[best]!;
+      candidates.sort((a, b) => b.gain - a.gain);
+      for (const c of candidates.slice(0, physics ? this.lookahead : 1)) {
+        const k = sw[c.j]!;
+        if (physics) {
+          const trial = scratch.closed.slice();
+          trial[k] = 1;
+          if (env.probe(trial, "current").violations.length > 0) continue;
+        }
         restored += scratch.pickupKw(k, sectionKw);
         scratch.set(k, true);
-        out[best] = 0;
+        out[c.j] = 0;
+        break;
       }
       return out;
     });

@@ -11,7 +11,9 @@ import {
   type SectionSwitch,
   type SourceKind,
 } from "../../shared/scenario/sections.js";
+import { BlackstartError } from "../../shared/errors.js";
 import type { BoundScenario } from "./bind.js";
+import { ScenarioErrors } from "./errors.js";
 import { BRANCH_CLASSES, conducts, num } from "./topology.js";
 
 type Unbound = Omit<BoundScenario, "sections">;
@@ -111,6 +113,18 @@ export function deriveSections(b: Unbound): SectionGraph {
     if (switchRefs.has(f.toLowerCase())) continue; // a faulted switch is only locked open
     const e = topo.byRef.get(f.toLowerCase())!;
     faultedRoots.add(uf.find(busIndex.get(e.terminals[0]!.bus)!));
+  }
+
+  // A unit cannot run inside a faulted section.
+  for (const r of faultedRoots) {
+    const unit = (sourcesAt.get(r) ?? []).find((src) => src.microgrid !== undefined);
+    if (unit) {
+      throw new BlackstartError(
+        ScenarioErrors.INCONSISTENT,
+        `unit '${unit.id}' of microgrid ${unit.microgrid} sits in the section of faulted element ${b.faulted.join(", ")}: it cannot run there`,
+        { file: b.file, field: "outage.faulted" },
+      );
+    }
   }
 
   // Components that matter: with loads, sources or a switch end. Numbered
