@@ -116,9 +116,17 @@ export class DssInterpreter {
     this.runLines(splitLines(text, file));
   }
 
-  /** One command line. */
+  /**
+   * One command line. A failure that is not the user's (a bug here) still
+   * comes out as one located line, code BLACKSTART_ERR_INTERNAL.
+   */
   command(text: string, at: SourceLocation = { file: "<command>", line: 1 }): void {
-    this.execute(text, at);
+    try {
+      this.execute(text, at);
+    } catch (e) {
+      if (e instanceof BlackstartError) throw e;
+      throw new BlackstartError(Errors.INTERNAL, `while running '${text.trim().slice(0, 80)}': ${(e as Error).message}`, { file: at.file, line: at.line }, { cause: e });
+    }
   }
 
   private findScript(path: string, at?: SourceLocation): string {
@@ -148,7 +156,7 @@ export class DssInterpreter {
   }
 
   private runLines(lines: Line[]): void {
-    for (const l of lines) this.execute(l.text, l.at);
+    for (const l of lines) this.command(l.text, l.at);
   }
 
   // ---------------------------------------------------------------- dispatch

@@ -276,6 +276,19 @@ describe("bad input: one located error, exit code 2", () => {
     });
   }
 
+  it("a failure that is not the user's still comes out as one located line", () => {
+    const dir = script({ "master.dss": HEAD + "solve\n" });
+    const engine: DssEngine = {
+      solve: () => {
+        throw new TypeError("boom");
+      },
+      calcVoltageBases: () => {},
+    };
+    const e = errorOf(() => new DssInterpreter({ engine }).compile(join(dir, "master.dss")));
+    expect(e.code).toBe("BLACKSTART_ERR_INTERNAL");
+    expect(e.message).toMatch(/master\.dss:3: BLACKSTART_ERR_INTERNAL: while running 'solve': boom/);
+  });
+
   it("a missing master names the path", () => {
     const e = errorOf(() => new DssInterpreter().compile("/nonexistent/master.dss"));
     expect(e.code).toBe("BLACKSTART_ERR_DSS_FILE_NOT_FOUND");
