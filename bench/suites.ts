@@ -5,10 +5,11 @@ export interface BenchSuite {
   run(): Promise<void>;
 }
 
+import { agentBench } from "./agent.js";
 import { dssParse } from "./dss-parse.js";
 import { devices } from "./devices.js";
 import { policyBench } from "./policy.js";
 import { trainingBench } from "./training.js";
 import { powerflow } from "./powerflow.js";
 
-export const suites: BenchSuite[] = [dssParse, devices, policyBench, trainingBench, powerflow];
+export const suites: BenchSuite[] = [agentBench, dssParse, devices, policyBench, trainingBench, powerflow];

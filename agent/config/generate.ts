@@ -5,7 +5,7 @@
 import { canonicalElement } from "../../shared/names.js";
 import type { SectionGraph } from "../../shared/scenario/sections.js";
 import type { Scenario } from "../../shared/scenario/schema.js";
-import type { SiteConfigInput } from "../../shared/site/schema.js";
+import type { SecretRef, SiteConfigInput } from "../../shared/site/schema.js";
 
 /** One device as the simulator (or a field survey) lists it: sim-harness/devices Endpoint. */
 export interface DeviceEndpoint {
@@ -31,8 +31,15 @@ export interface SiteOptions {
   /** Write the graph inline (default) or refer to a file. */
   sectionsFile?: string;
   clock?: "realtime" | "external";
-  http?: { host?: string; port?: number };
-  bus?: { url: string; base_topic?: string; embedded?: { host?: string; port?: number } };
+  http?: { host?: string; port?: number; token?: SecretRef };
+  bus?: {
+    url: string;
+    base_topic?: string;
+    username?: string;
+    password?: SecretRef;
+    tls?: { ca?: string; cert?: string; key?: string };
+    embedded?: { host?: string; port?: number };
+  };
   poll?: { period_ms?: number; timeout_ms?: number };
   limits?: { min_operation_interval_ms?: number; confirm_timeout_ms?: number };
   /** OPC UA: trust the server on first sight (bench only), and where certificates live. */
@@ -101,9 +108,9 @@ export function siteFor(o: SiteOptions): SiteConfigInput {
     ...(o.poll ? { poll: o.poll } : {}),
     session: { episode_length: o.scenario.episode.length },
     ...(o.limits ? { limits: o.limits } : {}),
-    ...(o.bus ? { bus: { url: o.bus.url, ...(o.bus.base_topic ? { base_topic: o.bus.base_topic } : {}), ...(o.bus.embedded ? { embedded: o.bus.embedded } : {}) } } : {}),
+    ...(o.bus ? { bus: Object.fromEntries(Object.entries(o.bus).filter(([, v]) => v !== undefined)) as NonNullable<SiteConfigInput["bus"]> } : {}),
     journal: { path: o.journalPath },
-    http: { host: o.http?.host ?? "127.0.0.1", port: o.http?.port ?? 9180 },
+    http: { host: o.http?.host ?? "127.0.0.1", port: o.http?.port ?? 9180, ...(o.http?.token ? { token: o.http.token } : {}) },
   };
 }
 

@@ -20,7 +20,15 @@ export interface WriteSitesArgs {
   httpPort: string;
   bus?: string;
   baseTopic?: string;
+  /** `{mg}` is replaced by the microgrid. */
+  busUser?: string;
+  busPasswordFile?: string;
+  busCa?: string;
+  httpTokenFile?: string;
+  httpHost?: string;
 }
+
+const sub = (template: string, mg: string) => template.replaceAll("{mg}", mg);
 
 function readEndpoints(arg: string): DeviceEndpoint[] {
   const text = existsSync(arg) ? readFileSync(arg, "utf8") : arg;
@@ -53,7 +61,7 @@ export async function writeSiteFiles(a: WriteSitesArgs): Promise<string[]> {
   const header = (mg: string) =>
     [
       `# Site of microgrid ${mg}, scenario ${scenario.name} (docs/agent.md).`,
-      `# Made by: blackstart agent site --scenario ${a.scenario} --microgrid ${mg} --policy ${a.policy}${a.endpoints ? " --endpoints <table>" : ""}`,
+      `# Made by: blackstart agent site --scenario ${a.scenario} --policy ${a.policy}${a.endpoints ? " --endpoints <table>" : ""} ... (deploy/sites/README.md)`,
       ...(a.endpoints ? [] : ["# Device addresses are placeholders in 192.0.2.0/24 (RFC 5737): put the real ones in."]),
       "",
     ].join("\n");
@@ -65,11 +73,25 @@ export async function writeSiteFiles(a: WriteSitesArgs): Promise<string[]> {
       microgrid: mg,
       endpoints,
       policyDir: a.policy,
-      journalPath: a.journal.replaceAll("{mg}", mg),
+      journalPath: sub(a.journal, mg),
       ...(a.sections ? { sectionsFile: a.sections } : {}),
       clock: a.clock as "realtime" | "external",
-      http: { port: firstPort === 0 ? 0 : firstPort + i },
-      ...(a.bus ? { bus: { url: a.bus, ...(a.baseTopic ? { base_topic: a.baseTopic } : {}) } } : {}),
+      http: {
+        port: firstPort === 0 ? 0 : firstPort + i,
+        ...(a.httpHost ? { host: a.httpHost } : {}),
+        ...(a.httpTokenFile ? { token: { file: sub(a.httpTokenFile, mg) } } : {}),
+      },
+      ...(a.bus
+        ? {
+            bus: {
+              url: a.bus,
+              ...(a.baseTopic ? { base_topic: a.baseTopic } : {}),
+              ...(a.busUser ? { username: sub(a.busUser, mg) } : {}),
+              ...(a.busPasswordFile ? { password: { file: sub(a.busPasswordFile, mg) } } : {}),
+              ...(a.busCa ? { tls: { ca: sub(a.busCa, mg) } } : {}),
+            },
+          }
+        : {}),
     });
     const text = header(mg) + stringify(site, { lineWidth: 0 });
     if (a.out) {

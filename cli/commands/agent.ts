@@ -71,6 +71,11 @@ export function register(program: Command): void {
     .option("--http-port <n>", "first HTTP port (one per microgrid, consecutive); 0 = any", "9181")
     .option("--bus <url>", "peer bus broker URL")
     .option("--base-topic <topic>", "bus base topic", "blackstart")
+    .option("--bus-user <name>", "bus user name ({mg} = the microgrid)")
+    .option("--bus-password-file <path>", "file holding the bus password ({mg} = the microgrid)")
+    .option("--bus-ca <path>", "CA certificate to trust for the broker's TLS")
+    .option("--http-host <address>", "address the HTTP port listens on", "127.0.0.1")
+    .option("--http-token-file <path>", "file holding the bearer token for POST endpoints ({mg} = the microgrid)")
     .action(async (o: import("../../agent/config/write-sites.js").WriteSitesArgs) => {
       const { writeSiteFiles } = await import("../../agent/config/write-sites.js");
       const written = await writeSiteFiles(o);
