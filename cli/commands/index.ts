@@ -11,12 +11,14 @@ import { register as exportOnnx } from "./export-onnx.js";
 import { register as powerflow } from "./powerflow.js";
 import { register as start } from "./start.js";
 import { register as bench } from "./bench.js";
+import { register as replay } from "./replay.js";
 
 export type RegisterCommand = (program: Command) => void;
 
 export const commands: RegisterCommand[] = [
   start,
   bench,
+  replay,
   powerflow,
   agent,
   journal,
