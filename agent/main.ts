@@ -4,6 +4,8 @@
 // `stopping` flag): stop taking ticks and let the one in flight finish its
 // command, publish offline on the bus, flush and close the journal, close the
 // devices and the HTTP port.
+import { BlackstartError } from "../shared/errors.js";
+import { AgentErrors } from "./errors.js";
 import { Journal } from "./journal/index.js";
 import { loadPolicy } from "../shared/policy/runner.js";
 import { loadSite, type LoadOptions, type Site } from "./config/load.js";
@@ -156,7 +158,21 @@ export async function startAgent(siteFile: string, options: StartOptions = {}): 
     },
     { host: c.http.host, port: c.http.port, ...(site.secrets.httpToken ? { token: site.secrets.httpToken.reveal() } : {}) },
   );
-  const httpPort = await http.listen();
+  let httpPort: number;
+  try {
+    httpPort = await http.listen();
+  } catch (e) {
+    journal.close();
+    for (const d of devices) await d.stop();
+    await bus?.close();
+    await siteBus?.broker?.close();
+    const line = site.lineOf(["http", "port"]);
+    throw new BlackstartError(AgentErrors.HTTP_LISTEN, `cannot listen on ${c.http.host}:${c.http.port}: ${(e as Error).message}`, {
+      file: site.file,
+      field: "http.port",
+      ...(line !== undefined ? { line } : {}),
+    });
+  }
   if (options.loop !== false) loop.start();
   log.info({ http: `http://${c.http.host}:${httpPort}`, clock: c.clock, period_ms: c.poll.period_ms }, "agent running");
 

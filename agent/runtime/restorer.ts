@@ -240,6 +240,7 @@ export class Restorer {
       reservation = { kw: shortfall, granted: res.granted, ...(res.reason ? { reason: res.reason } : {}) };
       metrics.reservations.inc({ result: res.granted ? "granted" : "refused" });
       journal.event("reservation", { tick, session: s.id, ...reservation, id: res.id ?? null });
+      this.d.log.info({ tick, session: s.id, ...reservation }, res.granted ? "reservation granted" : "reservation refused: static quota only");
       if (res.granted) {
         input = this.shieldInput(clock.now(), switches);
         result = evaluate(this.ix, input);

@@ -2,6 +2,7 @@
 // states, after one tick, expect these writes and these journal rows), with the
 // real parts: the agent process object over real Modbus TCP to simulated
 // reclosers, the real journal (SQLite), the plan policy, the shield.
+import { dirname, join } from "node:path";
 import { Writable } from "node:stream";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
@@ -9,7 +10,6 @@ import { startAgent, type RunningAgent } from "../main.js";
 import { ModbusBank } from "./support/modbus-bank.js";
 import { fillRecloser, sboLogic } from "./support/recloser.js";
 import { siteObject, writeSite } from "./support/site-fixture.js";
-import { dirname, join } from "node:path";
 
 const cleanup: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -160,5 +160,19 @@ describe("tick pipeline", () => {
     expect(operated).toEqual([]);
     await agent.stop("test");
     expect(rows<{ kind: string }>(journalPath, "SELECT kind FROM alarms").map((a) => a.kind)).toContain("device-unreadable");
+  });
+});
+
+describe("start-up errors", () => {
+  it("an HTTP port already taken fails at start naming the field, and leaves the journal closed", async () => {
+    const { agent, file } = await rig();
+    const taken = agent.httpPort;
+    const other = writeSite(siteObject({ clock: "external", http: { port: taken }, journal: { path: "other.db" }, devices: agent.site.config.devices }), { dir: dirname(file) });
+    const err = await startAgent(other, { logDestination: silent(), connectWaitMs: 0 }).then(
+      () => undefined,
+      (e: unknown) => e as Error & { code?: string; location?: { field?: string } },
+    );
+    expect(err?.code).toBe("BLACKSTART_ERR_AGENT_HTTP_LISTEN");
+    expect(err?.location?.field).toBe("http.port");
   });
 });
