@@ -12,6 +12,7 @@ const FEEDERS: { name: string; master: string; summary: string }[] = [
   { name: "ieee123", master: "ieee123/IEEE123Master.dss", summary: "ieee123/reference/summary.json" },
   { name: "ieee8500", master: "ieee8500/Master.dss", summary: "ieee8500/reference/Master/summary.json" },
   { name: "ieee8500-paper", master: "ieee8500-paper/Master.dss", summary: "ieee8500-paper/reference/summary.json" },
+  { name: "ckt7 (8760-point load shapes, kept unparsed)", master: "ckt7/Master_ckt7.dss", summary: "ckt7/reference/summary.json" },
   { name: "ckt24", master: "ckt24/master_ckt24.dss", summary: "" },
 ];
 
