@@ -64,3 +64,20 @@ describe("ieee123-5mg devices on the power flow", () => {
     expect(Math.abs(p - f.kW)).toBeLessThanOrEqual(0.1);
   });
 });
+
+describe("the nominal plant", () => {
+  it("energizes a section when its switch closes and carries the nominal load downstream", async () => {
+    const { NominalPlant } = await import("../nominal-plant.js");
+    const p = new NominalPlant(bound);
+    p.solve();
+    expect(p.measure("Line.l1").energized).toBe(true); // its source side is live
+    expect(p.measure("Line.l1").pKw).toBe(0);
+    p.setClosed("Line.l1", true);
+    expect(p.solve().solution).toBe(2);
+    const m = p.measure("Line.l1");
+    const k = bound.sections.switches.findIndex((s) => s.element.toLowerCase() === "line.l1");
+    const downstream = bound.sections.sections.find((s) => s.id === bound.sections.switches[k]!.sections[1])!;
+    expect(m.pKw).toBeGreaterThanOrEqual(downstream.load_kw - 1e-9);
+    expect(p.solve().solution).toBe(2); // nothing changed: no new solution
+  });
+});
