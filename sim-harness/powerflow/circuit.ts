@@ -55,6 +55,8 @@ export class Circuit {
   readonly irradiance: (number | undefined)[];
   /** Per-load kW/kvar overrides (scaled by options.loadMult like the spec's). */
   readonly loadPower: ([number, number] | undefined)[];
+  /** The shunt (no-load) part of each transformer's Yprim, kept for the series-only matrix of calcvoltagebases. */
+  readonly shuntPart: (CMatrix | undefined)[] = [];
   /** Current Yprim of each element (null when disabled). */
   readonly yprim: (CMatrix | null)[];
   readonly lu: SparseLU;
@@ -275,7 +277,9 @@ export class Circuit {
       case "transformer": {
         const taps = this.taps[e.index]!;
         const spec: TransformerSpec = { ...s, windings: s.windings.map((w, k) => ({ ...w, tap: taps[k]! })) };
-        y = transformerYprim(spec, 1).y;
+        const t = transformerYprim(spec, 1);
+        y = t.y;
+        this.shuntPart[e.index] = t.yShunt;
         break;
       }
       case "reactor":

@@ -53,7 +53,6 @@ export function compileTopology(spec: NetworkSpec): Topology {
   const buses: string[] = [];
   const busIndex = new Map<string, number>();
   const busNodes: number[][] = [];
-  const busNodeMap: Map<number, number>[] = [];
   const nodeBus: number[] = [-1];
   const nodeNumber: number[] = [0];
   const elements: CompiledElement[] = [];
@@ -68,26 +67,32 @@ export function compileTopology(spec: NetworkSpec): Topology {
       buses.push(b);
       busIndex.set(b, bi);
       busNodes.push([]);
-      busNodeMap.push(new Map());
     }
     if (n === 0) return 0;
-    let node = busNodeMap[bi]!.get(n);
-    if (node === undefined) {
-      node = nodeBus.length;
-      nodeBus.push(bi);
-      nodeNumber.push(n);
-      busNodeMap[bi]!.set(n, node);
-      busNodes[bi]!.push(node);
-    }
+    // A bus has a handful of nodes: a scan beats a map per bus.
+    const list = busNodes[bi]!;
+    for (const node of list) if (nodeNumber[node] === n) return node;
+    const node = nodeBus.length;
+    nodeBus.push(bi);
+    nodeNumber.push(n);
+    list.push(node);
     return node;
   };
 
   // OpenDSS builds its bus list from enabled elements only, in definition order; nodes that only
   // disabled elements use come after them, so enabling one later needs no recompile.
-  const ordered = [...spec.elements.filter((e) => e.enabled), ...spec.elements.filter((e) => !e.enabled)];
-  const nodeOrderOf = new Map<ElementSpec, Int32Array>();
-  for (const el of ordered) nodeOrderOf.set(el, Int32Array.from(el.terminals.flatMap((t) => t.nodes.map((n) => nodeOf(t.bus, n)))));
-  for (const el of spec.elements) {
+  const nodesOf = new Array<Int32Array>(spec.elements.length);
+  const place = (el: ElementSpec, i: number) => {
+    let size = 0;
+    for (const t of el.terminals) size += t.nodes.length;
+    const out = new Int32Array(size);
+    let k = 0;
+    for (const t of el.terminals) for (const n of t.nodes) out[k++] = nodeOf(t.bus, n);
+    nodesOf[i] = out;
+  };
+  spec.elements.forEach((el, i) => el.enabled && place(el, i));
+  spec.elements.forEach((el, i) => !el.enabled && place(el, i));
+  for (const [i, el] of spec.elements.entries()) {
     const key = elementKey(el.name);
     if (elementIndex.has(key))
       throw new BlackstartError(Errors.INTERNAL, `element ${el.name} appears twice in the compiled network`);
@@ -97,7 +102,7 @@ export function compileTopology(spec: NetworkSpec): Topology {
       if (t.nodes.length !== conductors)
         throw new BlackstartError(Errors.INTERNAL, `${el.name}: terminal ${ti + 1} has ${t.nodes.length} conductors, terminal 1 has ${conductors}`);
     });
-    const nodes = nodeOrderOf.get(el)!;
+    const nodes = nodesOf[i]!;
     const index = elements.length;
     elementIndex.set(key, index);
     elements.push({ index, spec: el, key, nodes, conductors, terminals, conductorOffset, positions: new Int32Array(0) });
@@ -105,32 +110,50 @@ export function compileTopology(spec: NetworkSpec): Topology {
   }
   const nodeCount = nodeBus.length - 1;
 
-  // Incidence node -> elements.
+  // Incidence node -> elements (each element once per node: `mark` holds the last element seen).
+  const mark = new Int32Array(nodeCount + 1).fill(-1);
   const count = new Int32Array(nodeCount + 2);
-  for (const e of elements) {
-    const seen = new Set<number>();
-    for (const n of e.nodes) if (!seen.has(n)) (seen.add(n), count[n + 1]!++);
-  }
+  for (const e of elements)
+    for (const n of e.nodes)
+      if (mark[n] !== e.index) {
+        mark[n] = e.index;
+        count[n + 1]!++;
+      }
   const nodeElemPtr = new Int32Array(nodeCount + 2);
   for (let i = 0; i <= nodeCount; i++) nodeElemPtr[i + 1] = nodeElemPtr[i]! + count[i + 1]!;
   const nodeElem = new Int32Array(nodeElemPtr[nodeCount + 1]!);
   const fill = nodeElemPtr.slice();
-  for (const e of elements) {
-    const seen = new Set<number>();
-    for (const n of e.nodes) if (!seen.has(n)) (seen.add(n), (nodeElem[fill[n]!++] = e.index));
-  }
+  mark.fill(-1);
+  for (const e of elements)
+    for (const n of e.nodes)
+      if (mark[n] !== e.index) {
+        mark[n] = e.index;
+        nodeElem[fill[n]!++] = e.index;
+      }
 
-  // Pattern: every pair of non-ground nodes of an element (matrix index = node - 1).
-  const rows: number[][] = Array.from({ length: nodeCount }, () => []);
-  for (const e of elements) {
-    const ns = [...new Set(e.nodes)].filter((n) => n > 0);
-    for (const a of ns) for (const b of ns) if (a < b) rows[a - 1]!.push(b - 1);
-  }
+  // Pattern: every pair of distinct non-ground nodes of an element (matrix index = node - 1),
+  // listed once per pair from its lower node; duplicates across elements are removed by analyze.
+  const rowCount = new Int32Array(nodeCount + 1);
+  const distinct: number[] = [];
+  const eachDistinct = (e: CompiledElement, f: (ns: number[]) => void) => {
+    distinct.length = 0;
+    for (const n of e.nodes) if (n > 0 && mark[n] !== e.index) (mark[n] = e.index), distinct.push(n);
+    f(distinct);
+  };
+  mark.fill(-1);
+  for (const e of elements)
+    eachDistinct(e, (ns) => {
+      for (const a of ns) for (const b of ns) if (a < b) rowCount[a]!++;
+    });
   const ptr = new Int32Array(nodeCount + 1);
-  for (let i = 0; i < nodeCount; i++) ptr[i + 1] = ptr[i]! + rows[i]!.length;
+  for (let i = 0; i < nodeCount; i++) ptr[i + 1] = ptr[i]! + rowCount[i + 1]!;
   const adj = new Int32Array(ptr[nodeCount]!);
-  let q = 0;
-  for (const r of rows) for (const c of r) adj[q++] = c;
+  const at = ptr.slice(0, nodeCount);
+  mark.fill(-1);
+  for (const e of elements)
+    eachDistinct(e, (ns) => {
+      for (const a of ns) for (const b of ns) if (a < b) adj[at[a - 1]!++] = b - 1;
+    });
   const lu = SparseLU.analyze({ n: nodeCount, ptr, adj });
 
   for (const e of elements) {

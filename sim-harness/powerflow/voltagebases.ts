@@ -9,6 +9,11 @@ import { applyOpenConductors, CMatrix, seriesYprim } from "./yprim/cmatrix.js";
 import { transformerYprim } from "./yprim/transformer.js";
 import { vsourceVoltages, vsourceYprim } from "./yprim/vsource.js";
 
+function allClosed(c: Circuit, e: CompiledElement): boolean {
+  for (let k = 0; k < e.nodes.length; k++) if (!c.closed[e.conductorOffset + k]) return false;
+  return true;
+}
+
 function seriesOnly(c: Circuit, e: CompiledElement): CMatrix | null {
   if (!c.enabled[e.index]) return null;
   const s = e.spec;
@@ -18,12 +23,33 @@ function seriesOnly(c: Circuit, e: CompiledElement): CMatrix | null {
       y = vsourceYprim(s);
       break;
     case "line": {
+      const full = c.yprim[e.index];
+      if (full && allClosed(c, e)) {
+        // The line's Yprim less half its shunt admittance at each end.
+        y = full.copy();
+        const n = s.phases;
+        for (let i = 0; i < n; i++)
+          for (let j = 0; j < n; j++) {
+            const r = s.yc.re[i * n + j]! / 2;
+            const m = s.yc.im[i * n + j]! / 2;
+            y.add(i, j, -r, -m);
+            y.add(i + n, j + n, -r, -m);
+          }
+        return y;
+      }
       const z = CMatrix.from(s.z);
       if (!z.invert()) return null;
       y = seriesYprim(z);
       break;
     }
     case "transformer": {
+      const full = c.yprim[e.index];
+      const shunt = c.shuntPart[e.index];
+      if (full && shunt && allClosed(c, e)) {
+        y = full.copy();
+        y.addMatrix(shunt, -1);
+        return y;
+      }
       const taps = c.taps[e.index]!;
       const spec: TransformerSpec = { ...s, windings: s.windings.map((w, k) => ({ ...w, tap: taps[k]! })) };
       const t = transformerYprim(spec);

@@ -14,7 +14,8 @@ import { networkFromDss } from "./network.js";
 
 interface CircuitState {
   pf: PowerFlow;
-  revision: number;
+  /** What the network was compiled from: element count and their summed revisions (options excluded). */
+  signature: string;
   /** Bus bases (kV L-N) from the last calcvoltagebases. */
   bases: Record<string, number> | undefined;
 }
@@ -26,16 +27,20 @@ export class PowerflowEngine implements DssEngine {
   /** Time spent compiling circuits into power-flow networks, ms. */
   compileMs = 0;
 
-  /** The compiled power flow for a circuit (compiling or recompiling when the circuit changed). */
+  /**
+   * The compiled power flow for a circuit, compiled again only when an element changed (a
+   * `set` option alone keeps the compiled network, its taps and its last solution).
+   */
   powerflow(circuit: DssCircuit): PowerFlow {
     let st = this.states.get(circuit);
-    if (st && st.revision === circuit.revision) return st.pf;
+    const signature = networkSignature(circuit);
+    if (st && st.signature === signature) return st.pf;
     const t0 = performance.now();
     const bases = st?.bases;
     const spec = networkFromDss(circuit, bases ? { busKvBase: bases } : {});
     const pf = PowerFlow.fromSpec(spec);
     this.compileMs += performance.now() - t0;
-    st = { pf, revision: circuit.revision, bases };
+    st = { pf, signature, bases };
     this.states.set(circuit, st);
     return pf;
   }
@@ -66,6 +71,12 @@ export class PowerflowEngine implements DssEngine {
   reset(): void {
     this.last = undefined;
   }
+}
+
+function networkSignature(circuit: DssCircuit): string {
+  let sum = 0;
+  for (const el of circuit.elements) sum += el.revision;
+  return `${circuit.elements.length}:${sum}`;
 }
 
 /** Taps and capacitor states go back into the model, so a recompile starts where the controls left them. */

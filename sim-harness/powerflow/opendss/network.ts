@@ -38,31 +38,50 @@ function unsupported(el: DssElement, detail: string): BlackstartError {
   return new BlackstartError(DssErrors.UNSUPPORTED, `${el.fullName}: ${detail}`, { file: el.definedAt.file, line: el.definedAt.line });
 }
 
+/** Property index by exact OpenDSS name, cached per class (thousands of elements read the same names). */
+const indexCache = new WeakMap<DssElement["cls"], Map<string, number>>();
+function idx(el: DssElement, name: string): number {
+  let m = indexCache.get(el.cls);
+  if (!m) {
+    m = new Map();
+    indexCache.set(el.cls, m);
+  }
+  let i = m.get(name);
+  if (i === undefined) {
+    i = el.cls.propertyIndex(name);
+    m.set(name, i);
+  }
+  return i;
+}
+
 function has(el: DssElement, name: string): boolean {
-  return el.cls.propertyIndex(name) >= 0;
+  return idx(el, name) >= 0;
+}
+
+function value(el: DssElement, name: string) {
+  const i = idx(el, name);
+  return i >= 0 ? el.values[i] : undefined;
 }
 
 function num(el: DssElement, name: string, dflt: number): number {
-  if (!has(el, name)) return dflt;
-  const v = el.get(name);
+  const v = value(el, name);
   return typeof v === "number" && !Number.isNaN(v) ? v : dflt;
 }
 
 function nums(el: DssElement, name: string): number[] {
-  if (!has(el, name)) return [];
-  const v = el.get(name);
+  const v = value(el, name);
   if (Array.isArray(v)) return (v as unknown[]).map(Number);
   return typeof v === "number" ? [v] : [];
 }
 
 function text(el: DssElement, name: string, dflt: string): string {
-  if (!has(el, name)) return dflt;
-  const v = el.get(name);
+  const v = value(el, name);
   return v === undefined ? dflt : String(v).toLowerCase();
 }
 
 function given(el: DssElement, name: string): boolean {
-  return has(el, name) && el.isGiven(name);
+  const i = idx(el, name);
+  return i >= 0 && el.isGivenAt(i);
 }
 
 function conn(el: DssElement): "wye" | "delta" {

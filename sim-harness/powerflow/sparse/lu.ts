@@ -88,42 +88,47 @@ export class SparseLU {
         }
       }
     }
-    // Row patterns of L: for each A(k, j), j < k, walk the etree from j up to k.
+    // Row patterns of L: for each A(k, j), j < k, walk the etree from j up to k. Two passes (count,
+    // then fill) keep it to flat typed arrays.
     const mark = new Int32Array(n).fill(-1);
-    const lRows: number[][] = new Array(n);
+    const lCount = new Int32Array(n);
     const uCount = new Int32Array(n);
-    for (let k = 0; k < n; k++) {
+    const walk = (k: number, visit: (j: number) => void) => {
       const orig = p[k]!;
-      const row: number[] = [];
       mark[k] = k;
       for (let q = sym.ptr[orig]!; q < sym.ptr[orig + 1]!; q++) {
         let j = pinv[sym.adj[q]!]!;
         if (j >= k) continue;
         while (j !== -1 && mark[j] !== k) {
           mark[j] = k;
-          row.push(j);
-          uCount[j]!++;
+          visit(j);
           j = parent[j]!;
         }
       }
-      row.sort((a, b) => a - b);
-      lRows[k] = row;
-    }
+    };
+    for (let k = 0; k < n; k++)
+      walk(k, (j) => {
+        lCount[k]!++;
+        uCount[j]!++;
+      });
     // F row k = L row k, diagonal, then U row k (= transpose of L column k).
     const ptr = new Int32Array(n + 1);
-    for (let k = 0; k < n; k++) ptr[k + 1] = ptr[k]! + lRows[k]!.length + 1 + uCount[k]!;
+    for (let k = 0; k < n; k++) ptr[k + 1] = ptr[k]! + lCount[k]! + 1 + uCount[k]!;
     const col = new Int32Array(ptr[n]!);
     const diag = new Int32Array(n);
-    const fillU = new Int32Array(n);
+    mark.fill(-1);
     for (let k = 0; k < n; k++) {
-      let q = ptr[k]!;
-      for (const j of lRows[k]!) col[q++] = j;
+      const start = ptr[k]!;
+      let q = start;
+      walk(k, (j) => (col[q++] = j));
+      col.subarray(start, q).sort();
       diag[k] = q;
-      col[q++] = k;
-      fillU[k] = q;
+      col[q] = k;
     }
     // U entries come out sorted because rows k are visited in increasing order.
-    for (let k = 0; k < n; k++) for (const j of lRows[k]!) col[fillU[j]!++] = k;
+    const fillU = new Int32Array(n);
+    for (let k = 0; k < n; k++) fillU[k] = diag[k]! + 1;
+    for (let k = 0; k < n; k++) for (let q = ptr[k]!; q < diag[k]!; q++) col[fillU[col[q]!]!++] = k;
     return new SparseLU(n, p, ptr, col, diag);
   }
 

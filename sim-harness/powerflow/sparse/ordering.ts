@@ -62,26 +62,27 @@ export function minimumDegreeOrder(g: Graph): Int32Array {
     // Live neighbours of v.
     const live: number[] = [];
     for (const u of nbr[v]!) if (!eliminated[u]) live.push(u);
-    // Make them a clique: each keeps its live neighbours plus the others.
+    // Make them a clique: each keeps its live neighbours plus the others (lists edited in place).
     for (const u of live) {
       const cur = nbr[u]!;
-      const merged: number[] = [];
-      for (const w of cur) {
+      let k = 0;
+      for (let t = 0; t < cur.length; t++) {
+        const w = cur[t]!;
         if (!eliminated[w] && mark[w] !== u) {
           mark[w] = u;
-          merged.push(w);
+          cur[k++] = w;
         }
       }
+      cur.length = k;
       for (const w of live) {
         if (w !== u && mark[w] !== u) {
           mark[w] = u;
-          merged.push(w);
+          cur.push(w);
         }
       }
-      nbr[u] = merged;
       remove(u);
-      insert(u, merged.length);
-      if (merged.length < minDeg) minDeg = merged.length;
+      insert(u, cur.length);
+      if (cur.length < minDeg) minDeg = cur.length;
     }
     for (const u of live) mark[u] = -1;
     for (const u of live) for (const w of nbr[u]!) mark[w] = -1;

@@ -64,8 +64,8 @@ export class CMatrix implements CMatrixSpec {
     const n = this.order;
     const a = this.re;
     const b = this.im;
-    const piv = new Int32Array(n);
-    for (let i = 0; i < n; i++) piv[i] = i;
+    const piv: number[] = [];
+    for (let i = 0; i < n; i++) piv.push(i);
     for (let k = 0; k < n; k++) {
       let p = k;
       let best = -1;
@@ -119,16 +119,19 @@ export class CMatrix implements CMatrixSpec {
         }
       }
     }
-    // Row swaps of A become column swaps of the inverse: inv[i][piv[j]] = X[i][j].
-    const re2 = new Float64Array(n * n);
-    const im2 = new Float64Array(n * n);
-    for (let i = 0; i < n; i++)
+    // Row swaps of A become column swaps of the inverse: inv[i][piv[j]] = X[i][j], row by row.
+    const tr = new Array<number>(n);
+    const ti = new Array<number>(n);
+    for (let i = 0; i < n; i++) {
       for (let j = 0; j < n; j++) {
-        re2[i * n + piv[j]!] = a[i * n + j]!;
-        im2[i * n + piv[j]!] = b[i * n + j]!;
+        tr[piv[j]!] = a[i * n + j]!;
+        ti[piv[j]!] = b[i * n + j]!;
       }
-    a.set(re2);
-    b.set(im2);
+      for (let j = 0; j < n; j++) {
+        a[i * n + j] = tr[j]!;
+        b[i * n + j] = ti[j]!;
+      }
+    }
     return true;
   }
 
