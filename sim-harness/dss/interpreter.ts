@@ -509,9 +509,11 @@ export class DssInterpreter {
     return out;
   }
 
+  /** `like=`: copies the definition but not the connections (OpenDSS MakeLike does not set buses). */
   private makeLike(el: DssElement, other: DssElement, ctx: EditContext): void {
-    for (let i = 0; i < other.values.length; i++) el.values[i] = copyValue(other.values[i]);
-    el.order.push(...other.order);
+    const props = el.cls.properties;
+    for (let i = 0; i < other.values.length; i++) if (props[i]!.type !== "bus") el.values[i] = copyValue(other.values[i]);
+    for (const i of other.order) if (props[i]!.type !== "bus") el.order.push(i);
     if (el.cls.def.like) el.cls.def.like(el, other, ctx);
     else if (other.data !== undefined) el.data = typeof other.data === "object" && other.data !== null ? { ...(other.data as object) } : other.data;
   }

@@ -94,7 +94,10 @@ export const Transformer: DssClassDef = {
     finishWindingEdit(el.data as TransformerData);
   },
   like(el, other) {
-    el.data = copyTransformerData(other.data as TransformerData);
+    const own = (el.data as TransformerData).windings.map((w) => w.bus);
+    const d = copyTransformerData(other.data as TransformerData);
+    d.windings.forEach((w, k) => (w.bus = own[k] ?? ""));
+    el.data = d;
   },
   layout(el) {
     const d = el.data as TransformerData;

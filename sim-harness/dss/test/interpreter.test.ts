@@ -207,6 +207,15 @@ describe("OpenDSS resolution rules", () => {
     expect(sw.enabled).toBe(true);
   });
 
+  it("like= copies the definition, not the connections", () => {
+    const { circuit } = run(HEAD + "new line.a bus1=x bus2=y r1=0.3 length=2\nnew line.b like=a bus1=p bus2=q\nnew transformer.t buses=[x y] kvs=[12.47 4.16]\nnew transformer.u like=t buses=[p q]\n");
+    const b = circuit.find("line", "b")!;
+    expect(b.num("r1")).toBe(0.3);
+    expect(b.terminals().map((t) => t.bus)).toEqual(["p", "q"]);
+    const u = transformerOf(circuit.find("transformer", "u")!);
+    expect(u.windings.map((w) => [w.bus, w.kV])).toEqual([["p", 12.47], ["q", 4.16]]);
+  });
+
   it("like= copies another element's definition", () => {
     const { circuit } = run(HEAD + "new linegeometry.g1 nconds=2 nphases=1\nnew wiredata.w gmrac=0.01 rac=0.3 diam=0.4 radunits=in gmrunits=ft runits=mi\n~\nnew linegeometry.g2 like=g1\n");
     expect(circuit.find("linegeometry", "g2")!.num("nconds")).toBe(2);
