@@ -82,10 +82,15 @@ export function compileTopology(spec: NetworkSpec): Topology {
   // OpenDSS builds its bus list from enabled elements only, in definition order; nodes that only
   // disabled elements use come after them, so enabling one later needs no recompile.
   const nodesOf = new Array<Int32Array>(spec.elements.length);
+  let totalNodes = 0;
+  for (const el of spec.elements) for (const t of el.terminals) totalNodes += t.nodes.length;
+  const allNodes = new Int32Array(totalNodes);
+  let nodesAt = 0;
   const place = (el: ElementSpec, i: number) => {
     let size = 0;
     for (const t of el.terminals) size += t.nodes.length;
-    const out = new Int32Array(size);
+    const out = allNodes.subarray(nodesAt, nodesAt + size);
+    nodesAt += size;
     let k = 0;
     for (const t of el.terminals) for (const n of t.nodes) out[k++] = nodeOf(t.bus, n);
     nodesOf[i] = out;
@@ -156,9 +161,14 @@ export function compileTopology(spec: NetworkSpec): Topology {
     });
   const lu = SparseLU.analyze({ n: nodeCount, ptr, adj });
 
+  let totalPos = 0;
+  for (const e of elements) totalPos += e.nodes.length * e.nodes.length;
+  const allPos = new Int32Array(totalPos);
+  let posAt = 0;
   for (const e of elements) {
     const order = e.nodes.length;
-    const pos = new Int32Array(order * order);
+    const pos = allPos.subarray(posAt, posAt + order * order);
+    posAt += order * order;
     for (let a = 0; a < order; a++)
       for (let b = 0; b < order; b++) {
         const na = e.nodes[a]!;

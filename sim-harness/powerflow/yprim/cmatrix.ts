@@ -2,6 +2,24 @@
 // row-major, re and im in separate Float64Arrays.
 import type { CMatrixSpec } from "../network.js";
 
+// Thousands of small matrices are made when a feeder compiles: carving them out of shared chunks
+// instead of giving each its own ArrayBuffer keeps allocation and GC cost down (a chunk is
+// released when none of its matrices is referenced any more).
+const CHUNK = 1 << 15;
+let chunk = new Float64Array(CHUNK);
+let chunkUsed = 0;
+
+function carve(size: number): Float64Array {
+  if (size > CHUNK / 8) return new Float64Array(size);
+  if (chunkUsed + size > CHUNK) {
+    chunk = new Float64Array(CHUNK);
+    chunkUsed = 0;
+  }
+  const out = chunk.subarray(chunkUsed, chunkUsed + size);
+  chunkUsed += size;
+  return out;
+}
+
 export class CMatrix implements CMatrixSpec {
   readonly order: number;
   readonly re: Float64Array;
@@ -9,8 +27,9 @@ export class CMatrix implements CMatrixSpec {
 
   constructor(order: number) {
     this.order = order;
-    this.re = new Float64Array(order * order);
-    this.im = new Float64Array(order * order);
+    const both = carve(2 * order * order);
+    this.re = both.subarray(0, order * order);
+    this.im = both.subarray(order * order);
   }
 
   static from(spec: CMatrixSpec): CMatrix {
