@@ -2,13 +2,10 @@
 // states, after one tick, expect these writes and these journal rows), with the
 // real parts: the agent process object over real Modbus TCP to simulated
 // reclosers, the real journal (SQLite), the plan policy, the shield.
-import { dirname, join } from "node:path";
-import { Writable } from "node:stream";
-import Database from "better-sqlite3";
+import { dirname } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { startAgent, type RunningAgent } from "../main.js";
-import { ModbusBank } from "./support/modbus-bank.js";
-import { fillRecloser, sboLogic } from "./support/recloser.js";
+import { startAgent } from "../main.js";
+import { rig as rigWith, rows, silent, type RigOptions } from "./support/rig.js";
 import { siteObject, writeSite } from "./support/site-fixture.js";
 
 const cleanup: (() => Promise<unknown>)[] = [];
@@ -16,55 +13,7 @@ afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
 });
 
-const silent = () => new Writable({ write: (_c, _e, cb) => cb() });
-
-async function rig(opts: { closed?: [boolean, boolean]; site?: Record<string, unknown> } = {}) {
-  const bank = new ModbusBank();
-  const [c1, c2] = opts.closed ?? [false, false];
-  fillRecloser(bank, 1, c1);
-  fillRecloser(bank, 2, c2);
-  const operated: { unit: number; value: number }[] = [];
-  const stuck = new Set<number>();
-  sboLogic(bank, { operated, stuck });
-  const port = await bank.start();
-  cleanup.push(() => bank.stop());
-  const tcp = (unit: number) => ({ kind: "modbus-tcp", host: "127.0.0.1", port, unit_id: unit, timeout_ms: 200 });
-  const file = writeSite(
-    siteObject({
-      clock: "external",
-      devices: [
-        { id: "sw-l1", profile: "recloser-modbus", transport: tcp(1) },
-        { id: "sw-l2", profile: "recloser-modbus", transport: tcp(2) },
-      ],
-      http: { port: 0 },
-      poll: { period_ms: 1000, timeout_ms: 300 },
-      limits: { min_operation_interval_ms: 0, confirm_timeout_ms: 500 },
-      ...opts.site,
-    }),
-  );
-  const agent = await startAgent(file, { logDestination: silent() });
-  cleanup.push(() => agent.stop("test end"));
-  await waitConnected(agent);
-  const journalPath = join(dirname(file), "journal.db");
-  return { bank, operated, stuck, agent, file, journalPath };
-}
-
-async function waitConnected(agent: RunningAgent): Promise<void> {
-  const end = Date.now() + 5000;
-  while (!agent.devices.every((d) => d.status().state === "connected")) {
-    if (Date.now() > end) throw new Error("devices did not connect");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-function rows<T>(path: string, sql: string): T[] {
-  const db = new Database(path, { readonly: true });
-  try {
-    return db.prepare(sql).all() as T[];
-  } finally {
-    db.close();
-  }
-}
+const rig = (opts: RigOptions = {}) => rigWith(cleanup, opts);
 
 describe("tick pipeline", () => {
   it("watches without deciding until a restoration is called for", async () => {
@@ -163,6 +112,23 @@ describe("tick pipeline", () => {
   });
 });
 
+describe("device exception", () => {
+  it("a device answering its reads with an exception: its switch holds (no write), alarm with the kind, the other device carries on", async () => {
+    const { agent, bank, operated, journalPath } = await rig();
+    await agent.tick();
+    bank.hooks.readException = (unit) => (unit === 1 ? 4 : undefined);
+    agent.restorer.request({ command: "restore", by: "test" });
+    const t = await agent.tick();
+    expect(t.devices["sw-l1"]).toMatchObject({ ok: false, error: expect.stringMatching(/^exception: .*exception 4/i) });
+    expect(t.devices["sw-l2"]).toEqual({ ok: true });
+    expect(t.decision?.vetoes.map((v) => `${v.element}/${v.rule}`)).toContain("Line.L1/missing-data");
+    expect(operated).toEqual([]);
+    await agent.stop("test");
+    const alarms = rows<{ kind: string; detail: string }>(journalPath, "SELECT kind, detail FROM alarms");
+    expect(alarms.map((a) => [a.kind, JSON.parse(a.detail).kind])).toEqual([["device-unreadable", "exception"]]);
+  });
+});
+
 describe("start-up errors", () => {
   it("an HTTP port already taken fails at start naming the field, and leaves the journal closed", async () => {
     const { agent, file } = await rig();
@@ -174,5 +140,32 @@ describe("start-up errors", () => {
     );
     expect(err?.code).toBe("BLACKSTART_ERR_AGENT_HTTP_LISTEN");
     expect(err?.location?.field).toBe("http.port");
+  });
+});
+
+describe("peer bus gone", () => {
+  it("falls back to the static quota: no reservation asked, the pick-up beyond it vetoed with bus_up false, readiness says why", async () => {
+    const { startBroker } = await import("../bus/index.js");
+    const broker = await startBroker({ port: 0, baseTopic: "t" });
+    let brokerClosed = false;
+    cleanup.push(() => (brokerClosed ? Promise.resolve() : broker.close()));
+    const { agent, journalPath } = await rig({ site: { bus: { url: broker.url, base_topic: "t", peer_stale_ms: 1000 } } });
+    await agent.tick();
+    expect(agent.bus!.up()).toBe(true);
+    await broker.close();
+    brokerClosed = true;
+    const end = Date.now() + 10000;
+    while (agent.bus!.up() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    expect(agent.bus!.up()).toBe(false);
+    expect(agent.health().reasons).toContain("peer bus down: static quota only");
+    agent.restorer.request({ command: "restore", by: "test" });
+    const t1 = await agent.tick();
+    expect(t1.decision!.commands.map((c) => c.outcome)).toEqual(["confirmed"]);
+    const t2 = await agent.tick();
+    expect(t2.decision!.vetoes.map((v) => v.rule)).toEqual(["generation"]);
+    expect(t2.decision!.reservation).toBeUndefined();
+    await agent.stop("test");
+    const v = rows<{ figures: string }>(journalPath, "SELECT figures FROM verdicts WHERE rule = 'generation'");
+    expect(JSON.parse(v[0]!.figures)).toMatchObject({ bus_up: false, quota_kw: 250, leases_kw: 0 });
   });
 });

@@ -151,7 +151,7 @@ export const BusConfig = z
     /** Unique per agent; defaults to `blackstart-<microgrid>`. */
     client_id: z.string().min(1).optional(),
     /** Every topic of the fleet lives under this. */
-    base_topic: z.string().regex(/^[^#+\s]+[^/#+\s]$/, "expected a topic prefix without wildcards or trailing '/'").default("blackstart"),
+    base_topic: z.string().regex(/^[^/#+\s]([^#+\s]*[^/#+\s])?$/, "expected a topic prefix without wildcards, spaces, or a leading or trailing '/'").default("blackstart"),
     username: z.string().min(1).optional(),
     password: SecretRef.optional(),
     tls: z

@@ -31,6 +31,8 @@ export interface BankHooks {
   delayMs?: number;
   /** Units that never answer (a dead slave behind a gateway). */
   silent?: Set<number>;
+  /** Answer reads of a unit with this Modbus exception code (a device reporting an internal failure). */
+  readException?(unit: number): number | undefined;
   /** Hold a register write this long before applying and acknowledging it (ms). */
   writeDelayMs?(unit: number, address: number, value: number): number;
 }
@@ -155,6 +157,8 @@ export class ModbusBank {
     else this.requests[this.requests.length - 1]!.count++;
     this.bitSeen.set(key, addr);
     if (this.hooks.silent?.has(unit)) return new Promise<T>(() => {});
+    const code = this.hooks.readException?.(unit);
+    if (code !== undefined) throw { modbusErrorCode: code };
     return get();
   }
 
@@ -162,6 +166,8 @@ export class ModbusBank {
     this.requests.push({ fc, unit, address, count });
     this.bitSeen.clear();
     if (this.hooks.silent?.has(unit)) return new Promise<T>(() => {});
+    const code = fc === "fc3" || fc === "fc4" ? this.hooks.readException?.(unit) : undefined;
+    if (code !== undefined) throw { modbusErrorCode: code };
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     try {

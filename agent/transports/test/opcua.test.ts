@@ -4,7 +4,8 @@
 // harness stepped in lockstep; the agent pipeline runs over both.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import Database from "better-sqlite3";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DeviceHarness, type Endpoint } from "../../../sim-harness/devices/harness.js";
@@ -147,6 +148,39 @@ describe("OPC UA transport", () => {
       await dev.stop();
       await proxy.stop();
     }
+  }, 60_000);
+
+  it("stale data: a subscription gone quiet holds its switch (shield rule stale-data), journaled, nothing written", async () => {
+    plant.setClosed("Line.l1", false);
+    harness.step(1000);
+    const ua = endpoints.find((e) => e.protocol === "opcua")!;
+    const url = new URL(ua.endpoint_url!);
+    const proxy = new FreezableProxy(url.hostname, Number(url.port));
+    const port = await proxy.start();
+    const file = site({ poll: { period_ms: 1000, timeout_ms: 800, stale_after_ms: 400, backoff_min_ms: 100, backoff_max_ms: 500 } }, `opc.tcp://127.0.0.1:${port}${url.pathname}`);
+    const agent = await startAgent(file, { logDestination: new Writable({ write: (_c, _e, cb) => cb() }), connectWaitMs: 15000 });
+    try {
+      await until("data", async () => ((await agent.devices[0]!.read()).values.position !== undefined ? true : undefined));
+      agent.restorer.request({ command: "restore", by: "test" });
+      proxy.freeze();
+      // Older than stale_after (400 ms), younger than the watchdog (3 s): the cached values are still served.
+      await new Promise((r) => setTimeout(r, 700));
+      const t = await agent.tick();
+      expect(t.devices["sw-l1"]).toEqual({ ok: true });
+      expect(t.decision!.vetoes.filter((v) => v.element === "Line.L1").map((v) => v.rule)).toContain("stale-data");
+      expect(t.decision!.commands).toEqual([]);
+      expect(harness.step(100).operations).toEqual([]);
+      expect(plant.isClosed("Line.l1")).toBe(false);
+    } finally {
+      proxy.thaw();
+      await agent.stop("test");
+      await proxy.stop();
+    }
+    const db = new Database(join(dirname(file), "journal.db"), { readonly: true });
+    const verdicts = db.prepare("SELECT rule, figures FROM verdicts WHERE element = 'Line.L1'").all() as { rule: string; figures: string }[];
+    db.close();
+    expect(verdicts.find((v) => v.rule === "stale-data")).toBeDefined();
+    expect(JSON.parse(verdicts.find((v) => v.rule === "stale-data")!.figures)).toMatchObject({ stale_after_ms: 400 });
   }, 60_000);
 
   it("the agent restores over OPC UA and Modbus together, journaling each command", async () => {
