@@ -156,4 +156,41 @@ describe("PowerFlow API on a hand-built feeder", () => {
     const ld = pf.loadPowers()[0]!;
     expect(ld.kW).toBeCloseTo(300, 3);
   });
+
+  it("several islands, each with its own source, solve together; a tie merges them", () => {
+    const g2 = { ...source("src2", 12.47, { angleDeg: -2 }), name: "Vsource.mg2" };
+    g2.terminals = [
+      { bus: "src2", nodes: [1, 2, 3] },
+      { bus: "src2", nodes: [0, 0, 0] },
+    ];
+    const zs: [number, number] = [0.3, 0.9];
+    const zm: [number, number] = [0.1, 0.4];
+    const pf = PowerFlow.fromSpec(
+      network([
+        source("src", 12.47),
+        line("a1", "src", "a", zs, zm),
+        load("la", "a", 12.47, 800, 300),
+        g2,
+        line("b1", "src2", "b", zs, zm),
+        load("lb", "b", 12.47, 500, 200),
+        line("tie", "a", "b", zs, zm),
+      ]),
+    );
+    pf.open("Line.tie", 1);
+    let r = pf.solve();
+    expect(r.converged).toBe(true);
+    const isl = pf.islands();
+    expect(isl).toHaveLength(2);
+    expect(isl.map((i) => i.sources.join("+")).sort()).toEqual(["Vsource.mg2", "Vsource.source"]);
+    expect(pf.loadPowers().map((l) => Math.round(l.kW))).toEqual([800, 500]);
+    // Each source carries its own island's load plus losses.
+    const p2 = -pf.flow("Vsource.mg2").terminals[0]!.kW;
+    expect(p2).toBeGreaterThan(500);
+    expect(p2).toBeLessThan(520);
+    pf.close("Line.tie", 1);
+    r = pf.solve();
+    expect(r.converged).toBe(true);
+    expect(pf.islands()).toHaveLength(1);
+    expect(pf.islands()[0]!.sources.sort()).toEqual(["Vsource.mg2", "Vsource.source"]);
+  });
 });
