@@ -2,9 +2,15 @@
 // measured quantity at an element's terminal (current, voltage, kvar, pf,
 // time, follow) with on/off settings, delays and voltage override.
 import type { DssClassDef } from "../model.js";
-import { bool, byPrefix, controlTail, enm, ignored, int, num, str } from "./common.js";
+import { bool, controlTail, enm, ignored, int, num, str } from "./common.js";
 
 const TYPES = ["current", "voltage", "kvar", "pf", "time", "follow"] as const;
+// OpenDSS decides the type on the first letter alone (c, v, k, p, t, f), so
+// "PF", "powerfactor" and "Volts" are all accepted.
+const byFirstLetter = (t: string): string | undefined => {
+  const c = t.charAt(0).toLowerCase();
+  return TYPES.find((x) => x.charAt(0) === c);
+};
 
 export const CapControl: DssClassDef = {
   name: "CapControl",
@@ -14,7 +20,7 @@ export const CapControl: DssClassDef = {
     str("element"),
     int("terminal", 1),
     str("capacitor"),
-    enm("type", TYPES, byPrefix(TYPES), "current"),
+    enm("type", TYPES, byFirstLetter, "current"),
     num("PTratio", 60),
     num("CTratio", 60),
     num("ONsetting", 300),

@@ -52,6 +52,19 @@ describe("OpenDSS resolution rules", () => {
     expect(circuit.options.maxControlIterations).toBe(20);
   });
 
+  it("CapControl type is decided on its first letter, as in OpenDSS", () => {
+    const { circuit } = run(
+      HEAD +
+        "new capacitor.c1 bus1=sourcebus kvar=300\n" +
+        "new capcontrol.a element=vsource.source capacitor=c1 type=PowerFactor\n" +
+        "new capcontrol.b element=vsource.source capacitor=c1 type=Volt\n" +
+        "new capcontrol.c element=vsource.source capacitor=c1 type=kVAR\n",
+    );
+    expect(circuit.find("capcontrol", "a")!.str("type")).toBe("pf");
+    expect(circuit.find("capcontrol", "b")!.str("type")).toBe("voltage");
+    expect(circuit.find("capcontrol", "c")!.str("type")).toBe("kvar");
+  });
+
   it("positional values fill the properties after the last one named", () => {
     const { circuit } = run(
       "clear\nnew circuit.t basekv=115\n~ mvasc3=200000 210000\n" +
