@@ -11,5 +11,6 @@ import { devices } from "./devices.js";
 import { policyBench } from "./policy.js";
 import { trainingBench } from "./training.js";
 import { powerflow } from "./powerflow.js";
+import { envBench } from "./env.js";
 
-export const suites: BenchSuite[] = [agentBench, dssParse, devices, policyBench, trainingBench, powerflow];
+export const suites: BenchSuite[] = [agentBench, dssParse, devices, policyBench, trainingBench, powerflow, envBench];

@@ -32,7 +32,8 @@ export class Assessor {
     this.capKw = bound.scenario.limits.generation_cap_kw;
   }
 
-  assess(energy: EnergizationGraph, result: GridResult): Assessment {
+  /** `gridViolations`: the grid's voltage and thermal violations for this solve (or none when not computed). */
+  assess(energy: EnergizationGraph, result: GridResult, gridViolations: readonly Violation[] = []): Assessment {
     const sectionKw = new Float64Array(energy.sectionCount);
     const sectionWeighted = new Float64Array(energy.sectionCount);
     let restored = 0;
@@ -49,7 +50,7 @@ export class Assessor {
         sectionWeighted[s] = sectionWeighted[s]! + w;
       }
     }
-    const violations: Violation[] = [...result.violations];
+    const violations: Violation[] = [...gridViolations];
     const capBreached = this.capKw !== undefined && restored > this.capKw;
     if (capBreached) violations.push({ kind: "generation-cap", element: "total", value: restored, limit: this.capKw! });
     const islands: IslandInfo[] = [];

@@ -10,11 +10,14 @@ import { RestorationVectorEnv, type VectorOptions } from "./vector.js";
 
 export type GridKind = "powerflow" | "nominal";
 
-export interface CreateEnvOptions extends EnvOptions {
+export interface CreateEnvOptions extends Omit<EnvOptions, "violations"> {
   /** `powerflow` (default: every reported figure) or `nominal` (each energized load at its nominal kW; a fast training mode). */
   grid?: GridKind;
-  /** Power flow grid: compute voltage/thermal violations each step (default true). */
-  violations?: boolean;
+  /**
+   * Voltage/thermal violations: `when-needed` (default; physics every step, paper at
+   * resets and episode ends), `every-step`, or `never` (a training run that never reads them).
+   */
+  violations?: "when-needed" | "every-step" | "never";
 }
 
 export function openGrid(bound: BoundScenario, kind: GridKind = "powerflow", options: { violations?: boolean } = {}): Grid {
@@ -24,7 +27,10 @@ export function openGrid(bound: BoundScenario, kind: GridKind = "powerflow", opt
 
 export function createEnvFromBound(bound: BoundScenario, options: CreateEnvOptions = {}): RestorationEnv {
   const { grid, violations, ...envOptions } = options;
-  return new RestorationEnv(bound, openGrid(bound, grid, violations === undefined ? {} : { violations }), envOptions);
+  return new RestorationEnv(bound, openGrid(bound, grid, { violations: violations !== "never" }), {
+    ...envOptions,
+    ...(violations === "every-step" ? { violations: "every-step" as const } : {}),
+  });
 }
 
 /** One environment of a shipped scenario (`ieee123-5mg`) or a scenario file. */

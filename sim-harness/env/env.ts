@@ -30,6 +30,13 @@ export interface EnvOptions {
   randomPartialProbability?: number;
   /** Where the first step's reward is measured from (default: the scenario's `parity.reward_baseline`). */
   rewardBaseline?: "reset" | "compiled-all-closed";
+  /**
+   * When voltage/thermal violations are computed (about a solve's cost on 8500):
+   * `when-needed` (default): physics mode every step (they are in its reward);
+   * paper mode, which only reports them, at a reset and when an episode ends.
+   * `every-step`: always.
+   */
+  violations?: "when-needed" | "every-step";
 }
 
 export interface Operation {
@@ -117,7 +124,7 @@ export class RestorationEnv implements MultiAgentEnv {
     this.grid.restore(this.energy.closed);
     this.stepCount = 0;
     this.finished = false;
-    this.absorb(this.grid.solve());
+    this.absorb(this.grid.solve(), true);
     this.prevWeighted = this.compiledAllClosedWeighted ?? this.now.weighted;
     const info = this.info([], []);
     return { obs: this.observeAll(), state: this.state(), info };
@@ -185,9 +192,12 @@ export class RestorationEnv implements MultiAgentEnv {
       if (solveEach) this.grid.solve();
     }
     this.stepCount++;
-    this.absorb(this.grid.solve());
-    const info = this.info(applied, refused);
     const s = this.bound.scenario;
+    const result = this.grid.solve();
+    this.absorb(result, false);
+    const ending = this.stepCount >= this.episodeLength || this.now.capBreached;
+    if (s.mode === "physics" || ending || this.options.violations === "every-step") this.absorb(result, true);
+    const info = this.info(applied, refused);
     let reward = s.reward.scale * (this.now.weighted - this.prevWeighted);
     let done = this.stepCount >= this.episodeLength;
     if (info.cap_breached) {
@@ -260,7 +270,7 @@ export class RestorationEnv implements MultiAgentEnv {
       }
     }
     const result = grid.solve();
-    return { ...this.assessor.assess(energy, result), result, closed: energy.closed.slice() };
+    return { ...this.assessor.assess(energy, result, grid.violations()), result, closed: energy.closed.slice() };
   }
 
   /** kW per section: measured by the last solve where energized, nominal where dead. */
@@ -305,9 +315,9 @@ export class RestorationEnv implements MultiAgentEnv {
     return new RestorationEnv(this.bound, this.grid.clone(), { ...this.options, ...options });
   }
 
-  private absorb(result: GridResult): void {
+  private absorb(result: GridResult, withViolations: boolean): void {
     this.last = result;
-    this.now = this.assessor.assess(this.energy, result);
+    this.now = this.assessor.assess(this.energy, result, withViolations ? this.grid.violations() : []);
   }
 
   private info(operations: string[], refused: string[]): StepInfo {

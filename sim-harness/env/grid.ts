@@ -19,8 +19,6 @@ export interface GridResult {
   busVoltage(bus: string): { min: number; max: number } | undefined;
   /** Voltage (pu) of one bus node; undefined when dead or without a base. */
   nodeVoltagePu(bus: string, node: number): number | undefined;
-  /** Voltage and thermal violations of the energized circuit (physics limits). */
-  violations: Violation[];
   tapPositions: Record<string, number>;
 }
 
@@ -31,6 +29,8 @@ export interface Grid {
   setSwitch(k: number, closed: boolean): void;
   /** Solve (or reuse the last solution if nothing changed since). */
   solve(): GridResult;
+  /** Voltage and thermal violations of the present solution (the scenario's limits); computed on demand: on 8500 it costs about a solve. */
+  violations(): Violation[];
   /** Back to the state after compile and the scenario's commands (taps included), every agent switch as given. */
   restore(closed: ArrayLike<number>): void;
   /** Regulator taps to start from (carried over in the field; set by a reset or a replay). */
@@ -117,10 +117,13 @@ export class NominalGrid implements Grid {
         const s = sectionOf.get(bus);
         return s !== undefined && e.energized(s) ? 1 : undefined;
       },
-      violations: [],
       tapPositions: {},
     };
     return this.last;
+  }
+
+  violations(): Violation[] {
+    return [];
   }
 
   clone(): NominalGrid {

@@ -12,7 +12,7 @@ import type { Grid, GridResult } from "./grid.js";
 import type { Violation } from "./types.js";
 
 export interface PowerFlowGridOptions {
-  /** Compute voltage and thermal violations at every solve (default true; training in paper mode can skip them). */
+  /** Compute voltage and thermal violations when asked (default true); false: never (a training run that never reads them). */
   violations?: boolean;
 }
 
@@ -28,6 +28,7 @@ export class PowerFlowGrid implements Grid {
   private loadOrder: Int32Array | undefined;
   private readonly withViolations: boolean;
   private last: GridResult | undefined;
+  private lastViolations: Violation[] | undefined;
 
   constructor(bound: BoundScenario, base: PowerFlow, options: PowerFlowGridOptions = {}, current?: PowerFlow) {
     this.bound = bound;
@@ -74,8 +75,15 @@ export class PowerFlowGrid implements Grid {
 
   solve(): GridResult {
     if (this.last) return this.last;
+    this.lastViolations = undefined;
     const pf = this.pf;
-    const summary = pf.solve();
+    let summary = pf.solve();
+    if (!summary.converged) {
+      // A warm start far from the new topology's solution can stall: start over from the
+      // direct solution (as OpenDSS's `set mode=snapshot`), taps where they are.
+      pf.resetSolution();
+      summary = pf.solve();
+    }
     const loads = pf.loadPowers();
     if (!this.loadOrder) this.loadOrder = Int32Array.from(loads, (l) => this.loadIndex.get(l.name.toLowerCase()) ?? -1);
     const loadKw = new Float64Array(this.bound.loads.length);
@@ -113,9 +121,25 @@ export class PowerFlowGrid implements Grid {
       if (!nodes) read();
       return nodes!.get(`${bus}.${node}`);
     };
+    this.last = {
+      converged: summary.converged,
+      iterations: summary.iterations,
+      loadKw,
+      sourceKw,
+      busVoltage,
+      nodeVoltagePu,
+      tapPositions: pf.tapPositions(),
+    };
+    return this.last;
+  }
+
+  violations(): Violation[] {
+    if (!this.withViolations) return [];
+    if (this.lastViolations && this.last) return this.lastViolations;
+    const pf = this.pf;
     const lim = this.bound.scenario.limits;
     const violations: Violation[] = [];
-    if (this.withViolations) {
+    {
       const factor = lim.thermal_pct / 100;
       for (const v of pf.violations({ vminpu: lim.voltage_pu.min, vmaxpu: lim.voltage_pu.max, ratingFactor: factor })) {
         if (v.kind === "thermal-line" || v.kind === "thermal-transformer") {
@@ -125,17 +149,8 @@ export class PowerFlowGrid implements Grid {
         } else violations.push({ kind: v.kind, element: v.element, value: v.value, limit: v.limit });
       }
     }
-    this.last = {
-      converged: summary.converged,
-      iterations: summary.iterations,
-      loadKw,
-      sourceKw,
-      busVoltage,
-      nodeVoltagePu,
-      violations,
-      tapPositions: pf.tapPositions(),
-    };
-    return this.last;
+    this.lastViolations = violations;
+    return violations;
   }
 
   tapCommands(): string[] {
