@@ -24,6 +24,7 @@ interface BenchCliOptions {
   ticks?: string;
   target: string;
   optimum: boolean;
+  broker: string;
 }
 
 function int(v: string, flag: string, min: number): number {
@@ -57,6 +58,7 @@ export function summaryLines(s: BenchSummary, r: BenchResult): string[] {
 /** Run the bench as the CLI does: progress on stderr, the summary (text or JSON) on stdout, exit code 0 only if the target was met. */
 export async function benchAction(o: BenchCliOptions): Promise<void> {
   if (o.clock !== undefined && o.clock !== "lockstep" && o.clock !== "realtime") throw new BlackstartError(Errors.INVALID_DOCUMENT, `--clock must be lockstep or realtime, got '${o.clock}'`, { field: "--clock" });
+  if (o.broker !== "embedded" && o.broker !== "mosquitto") throw new BlackstartError(Errors.INVALID_DOCUMENT, `--broker must be embedded or mosquitto, got '${o.broker}'`, { field: "--broker" });
   if (!["auto", "powerflow", "nominal"].includes(o.plant)) throw new BlackstartError(Errors.INVALID_DOCUMENT, `--plant must be auto, powerflow or nominal, got '${o.plant}'`, { field: "--plant" });
   const target = Number(o.target);
   if (!(target > 0 && target <= 100)) throw new BlackstartError(Errors.INVALID_DOCUMENT, `--target must be a percentage in (0, 100], got '${o.target}'`, { field: "--target" });
@@ -73,6 +75,7 @@ export async function benchAction(o: BenchCliOptions): Promise<void> {
       ...(o.report ? { reportDir: o.report } : {}),
       ...(o.policy ? { policy: o.policy } : {}),
       plant: o.plant as "auto" | "powerflow" | "nominal",
+      broker: o.broker,
       periodMs: int(o.period, "--period", 100),
       ...(o.ticks ? { maxTicks: int(o.ticks, "--ticks", 1) } : {}),
       targetPct: target,
@@ -102,6 +105,7 @@ export function benchOptions(cmd: Command, defaults: { scenario?: string } = {})
     .option("--report <dir>", "folder for report.html, summary.json, site files, journals and logs (default: reports/bench/<scenario>-<time>)")
     .option("--json", "print the JSON summary on stdout")
     .option("--policy <dir>", "policy directory (default: the one shipped for the scenario, else the plan made from the optimum)")
+    .option("--broker <kind>", "embedded (aedes, plain MQTT on this host) or mosquitto (Debian's, with deploy/mosquitto's TLS, passwords and per-microgrid ACL)", "embedded")
     .option("--plant <kind>", "auto (power flow if the feeder compiles, else nominal), powerflow or nominal", "auto")
     .option("--period <ms>", "simulated ms per tick (lockstep) or the agents' poll period (realtime)", "1000")
     .option("--ticks <n>", "ticks to run at most (default: the episode, longer with faults)")

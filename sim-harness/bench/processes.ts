@@ -4,6 +4,7 @@
 // from /proc while they run. kill() sends a real signal (kill -9 included).
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, readFileSync, type WriteStream } from "node:fs";
+import { createConnection } from "node:net";
 import { createInterface } from "node:readline";
 import { BlackstartError } from "../../shared/errors.js";
 import { BenchErrors } from "./errors.js";
@@ -40,8 +41,11 @@ export interface SpawnOptions<T> {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   logFile: string;
-  /** Looks at each stdout line; the first non-undefined result means the process is ready. */
+  /** Looks at each stdout line (and stderr's with `readyOnStderr`); the first non-undefined result means the process is ready. */
   ready: (line: string) => T | undefined;
+  readyOnStderr?: boolean;
+  /** Or asked every 100 ms (e.g. whether its port accepts connections). */
+  probe?: () => Promise<T | undefined>;
   readyTimeoutMs: number;
 }
 
@@ -86,7 +90,7 @@ export class ChildProc {
       proc.tail.push(line);
       if (proc.tail.length > 20) proc.tail.shift();
     };
-    createInterface({ input: child.stdout! }).on("line", (line) => {
+    const watch = (line: string) => {
       keep(line);
       if (found) return;
       const r = o.ready(line);
@@ -94,9 +98,21 @@ export class ChildProc {
         found = true;
         resolveReady(r);
       }
-    });
-    createInterface({ input: child.stderr! }).on("line", keep);
+    };
+    createInterface({ input: child.stdout! }).on("line", watch);
+    createInterface({ input: child.stderr! }).on("line", o.readyOnStderr ? watch : keep);
     child.once("error", (e) => keep(`spawn error: ${e.message}`));
+    const prober = o.probe
+      ? setInterval(() => {
+          if (found) return;
+          void o.probe!().then((r) => {
+            if (r !== undefined && !found) {
+              found = true;
+              resolveReady(r);
+            }
+          });
+        }, 100)
+      : undefined;
     let timer: NodeJS.Timeout | undefined;
     const outcome = await Promise.race([
       ready.then((v) => ({ ok: true as const, v })),
@@ -104,6 +120,7 @@ export class ChildProc {
       new Promise<{ ok: false; why: string }>((r) => (timer = setTimeout(() => r({ ok: false, why: `not ready after ${o.readyTimeoutMs} ms` }), o.readyTimeoutMs))),
     ]);
     clearTimeout(timer);
+    clearInterval(prober);
     if (!outcome.ok) {
       proc.kill("SIGKILL");
       await proc.exited;
@@ -167,4 +184,18 @@ export function jsonLine(line: string): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Whether something accepts TCP connections at host:port (a readiness probe). */
+export function tcpOpen(host: string, port: number, timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = createConnection({ host, port });
+    const done = (ok: boolean) => {
+      sock.destroy();
+      resolve(ok);
+    };
+    sock.setTimeout(timeoutMs, () => done(false));
+    sock.once("connect", () => done(true));
+    sock.once("error", () => done(false));
+  });
 }

@@ -165,7 +165,13 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     log(`bench: ${endpoints.length} simulated devices listening (${plantKind} plant)`);
 
     // --- broker and observer
-    res.broker = await Broker.start(o.broker ?? "embedded", { dir, host: listenHost, baseTopic: BASE_TOPIC, fleet: s.microgrids.map((m) => m.id) });
+    res.broker = await Broker.start(o.broker ?? "embedded", {
+      dir,
+      host: listenHost,
+      ...(res.network ? { reachAt: [...res.network.agents.values()].map((a) => a.busHostIp) } : {}),
+      baseTopic: BASE_TOPIC,
+      fleet: s.microgrids.map((m) => m.id),
+    });
     const broker = res.broker;
     res.observer = new BusObserver({ url: broker.localUrl, base: BASE_TOPIC, fleet: s.microgrids.map((m) => m.id), scenarioHash: bound.hash, ...broker.observerCredentials() });
     await res.observer.start();
