@@ -141,7 +141,7 @@ export interface GeneratorSpec extends ElementBase {
   kV: number;
   kW: number;
   kvar: number;
-  /** 1 = constant P,Q (others are treated as 1 in snapshot, documented). */
+  /** 1 = constant P and Q, 2 = constant admittance. */
   model: number;
   vminpu: number;
   vmaxpu: number;

@@ -394,8 +394,8 @@ function load(el: DssElement, circuit: DssCircuit): LoadSpec {
 
 function generator(el: DssElement, circuit: DssCircuit): GeneratorSpec {
   const model = Math.round(num(el, "model", 1));
-  if (model !== 1 && model !== 2 && model !== 7)
-    throw unsupported(el, `generator model ${model} is not modelled (snapshot power flow supports models 1, 2 and 7 as constant P,Q injections)`);
+  if (model !== 1 && model !== 2)
+    throw unsupported(el, `generator model ${model} is not modelled (the snapshot power flow supports model 1, constant P and Q, and model 2, constant admittance)`);
   const kW = num(el, "kW", 1000) * circuit.options.genMult;
   const pf = num(el, "pf", 0.88);
   // OpenDSS keeps the kvar property (default 60) unless a pf was given after it.

@@ -60,7 +60,16 @@ export class GenerationModel implements PhaseCurrentModel {
     return [-this.yeqR / d, -this.yeqI / d];
   }
 
+  /** Generator model 2: constant admittance at every voltage. */
+  constantZ = false;
+
   current(_i: number, vr: number, vi: number, out: Float64Array): void {
+    if (this.constantZ) {
+      const d = this.layout.delta ? 3 : 1;
+      out[0] = -((this.yeqR * vr - this.yeqI * vi) / d);
+      out[1] = -((this.yeqR * vi + this.yeqI * vr) / d);
+      return;
+    }
     let vmag = Math.sqrt(vr * vr + vi * vi);
     const delta = this.layout.delta;
     if (delta) vmag /= Math.sqrt(3);
@@ -89,6 +98,7 @@ export class GenerationModel implements PhaseCurrentModel {
 export function generatorModel(spec: GeneratorSpec, conductors: number): GenerationModel {
   const g = new GenerationModel(spec.phases, conductors, spec.conn === "delta", spec.kV, spec.vminpu, spec.vmaxpu);
   g.setOutput(spec.kW, spec.kvar);
+  g.constantZ = spec.model === 2;
   return g;
 }
 
