@@ -487,6 +487,9 @@ function phaseSel(v: string, dflt: number): number | "max" | "min" {
 
 function regcontrol(el: DssElement): RegControlSpec {
   if (given(el, "bus")) throw unsupported(el, "regulated bus (bus=) is not modelled; remove it to regulate at the winding");
+  if (text(el, "reversible", "no").startsWith("y"))
+    throw unsupported(el, "reversible operation (reverse power flow) is not modelled; set reversible=no");
+  if (text(el, "cogen", "no").startsWith("y")) throw unsupported(el, "cogeneration mode is not modelled");
   const winding = Math.round(num(el, "winding", 1));
   const r = num(el, "R", 0);
   const x = num(el, "X", 0);
@@ -519,6 +522,8 @@ function regcontrol(el: DssElement): RegControlSpec {
 }
 
 function capcontrol(el: DssElement): CapControlSpec {
+  if (given(el, "VBus")) throw unsupported(el, "a voltage-override bus (VBus=) is not modelled; the monitored terminal's voltage is used");
+  if (given(el, "UserModel")) throw unsupported(el, "user-written capacitor controls are not modelled");
   const t = text(el, "type", "current");
   const type = t.startsWith("v") ? "voltage" : t.startsWith("k") ? "kvar" : t.startsWith("p") ? "pf" : t.startsWith("t") ? "time" : "current";
   const sel = (v: string): number | "avg" | "max" | "min" => {
