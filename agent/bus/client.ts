@@ -41,7 +41,8 @@ import {
   type View,
 } from "../../shared/bus/index.js";
 import type { SectionGraph } from "../../shared/scenario/sections.js";
-import { fleetLoadKw, indexGraph, type GenerationBudget, type GraphIndex, type LeaseHeld, type PeerSwitches } from "../../shared/shield/index.js";
+import { fleetLoadKw, indexGraph, initialLoadKw, reachableKw, type GenerationBudget, type GraphIndex, type LeaseHeld, type PeerSwitches } from "../../shared/shield/index.js";
+import { quotaOversubscription } from "../../shared/bus/ledger.js";
 import type { Journal } from "../journal/index.js";
 import { Backoff } from "../transports/backoff.js";
 import { BusErrors } from "./errors.js";
@@ -89,6 +90,18 @@ export interface PeerBusOptions {
   backoffMaxMs?: number;
   /** No echo of its own heartbeat for this long while connected: reconnect (default 3 heartbeats + 1 s). */
   watchdogMs?: number;
+  /**
+   * Quota lending (docs/bus.md). Off by default: an agent that lends must take
+   * its generation budget from `quota()` / `budget()`, never from its site's
+   * static quota, or it would spend what it lent. `demand`: as `reachable`, and when
+   * a peer's request does not fit, lend it a share of the deficit from the
+   * unused quota. `reachable`: while the bus is up, lower the effective quota
+   * to what this agent's closes could still pick up (plus what it committed,
+   * less its leases), so peers can lease the rest. `off` (default): never lend.
+   * Lending is durable and is not taken back during an outage
+   * (`resetQuota` after it); what was lent comes back only as a lease.
+   */
+  lending?: "demand" | "reachable" | "off";
   /** Peer messages, reservations and bus events go here; its database also holds the outbox. */
   journal?: Journal;
   /** Monotonic clock (ms). */
@@ -167,6 +180,8 @@ export class PeerBus {
   private started = false;
   private stopping = false;
   private ownState: OwnState | null = null;
+  /** Static quota as lowered by lending (never raised but by resetQuota); durable in the journal's meta. */
+  private quotaEff: number;
   private seq = 0;
   private lastEcho = 0;
   private lastHeartbeat = 0;
@@ -197,7 +212,13 @@ export class PeerBus {
     this.quotas = new Map(options.graph.microgrids.map((m) => [m.id, m.quota_kw]));
     this.capKw = options.capKw ?? options.graph.cap_kw ?? formingTotal(this.ix);
     for (const id of this.fleetIds) if (id !== this.microgrid) this.peersMap.set(id, { availability: null, state: null, stateAt: 0 });
-    this.engine = new ReservationEngine({ self: this.microgrid, incarnation: this.incarnation, ackTimeoutMs: this.o.ackTimeoutMs, leaseMs: this.o.leaseMs });
+    this.engine = new ReservationEngine({
+      self: this.microgrid,
+      incarnation: this.incarnation,
+      ackTimeoutMs: this.o.ackTimeoutMs,
+      leaseMs: this.o.leaseMs,
+      lendOnDemand: (options.lending ?? "off") === "demand",
+    });
     if (options.journal) this.outbox = new Outbox(options.journal.db);
     else {
       this.ownDb = new Database(":memory:");
@@ -217,6 +238,16 @@ export class PeerBus {
     this.viewNow = viewOf([{ microgrid: this.microgrid, incarnation: this.incarnation }]);
     let resolve!: () => void;
     this.firstConnect = { promise: new Promise<void>((r) => (resolve = r)), resolve };
+    this.quotaEff = options.quotaKw;
+    const lent = options.journal?.meta()[QUOTA_META];
+    if (lent !== undefined && Number.isFinite(Number(lent))) this.quotaEff = Math.min(options.quotaKw, Number(lent));
+    // The quotas must fit under the cap with the load served at the start, or static fallback alone could exceed it.
+    const over = quotaOversubscription(this.capKw, initialLoadKw(this.ix), options.graph.microgrids.map((m) => m.quota_kw));
+    if (over > 1e-6) {
+      const detail = { cap_kw: this.capKw, base_kw: Math.round(initialLoadKw(this.ix) * 10) / 10, quotas_kw: options.graph.microgrids.map((m) => m.quota_kw), over_kw: Math.round(over * 10) / 10 };
+      this.log.warn(detail, "static quotas plus the load served at the start exceed the cap");
+      if (options.journal && !options.journal.activeAlarms().some((a) => a.kind === "quota-oversubscribed")) options.journal.alarm("quota-oversubscribed", detail);
+    }
     // Leases granted before a restart, with the time they had left.
     if (options.journal) {
       const wall = Date.now();
@@ -409,7 +440,47 @@ export class PeerBus {
 
   /** The generation budget the shield reads. */
   budget(committedKw: number): GenerationBudget {
-    return { quota_kw: this.o.quotaKw, committed_kw: committedKw, leases: this.leases(), bus_up: this.up() };
+    return { quota_kw: this.quotaEff, committed_kw: committedKw, leases: this.leases(), bus_up: this.up() };
+  }
+
+  /** The static quota in force: the configured one, less what was lent. */
+  quota(): number {
+    return this.quotaEff;
+  }
+
+  /**
+   * Lend quota: lower the effective quota to `kw` (never raises it). Durable
+   * before it is published, so a restart cannot take back what peers may have
+   * leased meanwhile. Returns the quota in force.
+   */
+  limitQuota(kw: number, reason: string): number {
+    const next = Math.max(0, Math.min(this.quotaEff, kw));
+    if (next >= this.quotaEff - 1e-6) return this.quotaEff;
+    const lent = this.quotaEff - next;
+    this.o.journal?.setMeta(QUOTA_META, String(next));
+    this.o.journal?.event("quota-lent", { microgrid: this.microgrid, from_kw: round3(this.quotaEff), to_kw: round3(next), lent_kw: round3(lent), reason });
+    this.quotaEff = next;
+    if (this.ownState) void this.publishState(this.ownState);
+    return this.quotaEff;
+  }
+
+  /** Back to the configured quota: only when the outage is over and nothing it lent can still be in use (a new restoration). */
+  resetQuota(reason: string): void {
+    if (this.quotaEff === this.o.quotaKw) return;
+    this.o.journal?.setMeta(QUOTA_META, String(this.o.quotaKw));
+    this.o.journal?.event("quota-reset", { microgrid: this.microgrid, to_kw: this.o.quotaKw, reason });
+    this.quotaEff = this.o.quotaKw;
+    if (this.ownState) void this.publishState(this.ownState);
+  }
+
+  /** Lend what this agent's closes cannot use now (option `lending: reachable`). */
+  private lendUnreachable(): void {
+    if ((this.o.lending ?? "off") === "off" || !this.up() || !this.ownState) return;
+    const published: PeerSwitches[] = this.peerInfo().map((p) => ({ microgrid: p.microgrid, fresh: p.live, switches: p.state?.switches ?? {} }));
+    published.push({ microgrid: this.microgrid, fresh: true, switches: this.ownState.switches });
+    const reach = reachableKw(this.ix, this.microgrid, published);
+    const need = Math.max(0, this.ownState.served_kw + reach - sumKw(this.engine.ownLeases(this.now())));
+    if (need < this.quotaEff - 0.5) this.limitQuota(need, `closes can reach ${round3(reach)} kW more`);
   }
 
   view(): View {
@@ -421,8 +492,21 @@ export class PeerBus {
     return this.engine.headroom(this.fleetContext());
   }
 
-  /** Ask every live peer for `kw` more generation. Settles within 2 x ack timeout. */
-  reserve(kw: number, reason: string): Promise<ReservationResult> {
+  /**
+   * Ask every live peer for `kw` more generation. Settles within 2 x ack
+   * timeout per attempt; a refusal only because views differed for a moment
+   * (a peer joining or going stale) is asked again once the view has settled.
+   */
+  async reserve(kw: number, reason: string): Promise<ReservationResult> {
+    let r = await this.reserveOnce(kw, reason);
+    for (let retry = 0; retry < 2 && !r.granted && (r.reason === "view-mismatch" || r.reason === "view-changed") && this.up(); retry++) {
+      await new Promise((res) => setTimeout(res, this.o.heartbeatMs));
+      r = await this.reserveOnce(kw, reason);
+    }
+    return r;
+  }
+
+  private reserveOnce(kw: number, reason: string): Promise<ReservationResult> {
     if (!this.up()) return Promise.resolve({ id: "", granted: false, kw, reason: "bus-down" });
     const effects = this.engine.request(kw, reason, this.now(), this.fleetContext());
     const id = effects.find((e) => e.kind === "journal")?.record.id ?? effects.find((e) => e.kind === "settle")?.result.id ?? "";
@@ -449,7 +533,7 @@ export class PeerBus {
       session: { active: state.session !== null, id: state.session?.id ?? null, step: state.session?.step ?? 0, length: state.session?.length ?? 0 },
       switches: state.switches,
       served_kw: state.served_kw,
-      quota_kw: this.o.quotaKw,
+      quota_kw: this.quotaEff,
       leases: this.engine.ownLeases(this.now()),
       committed_kw: state.served_kw,
       health: state.health,
@@ -660,7 +744,7 @@ export class PeerBus {
         {
           microgrid: this.microgrid,
           live: true,
-          quota_kw: this.o.quotaKw,
+          quota_kw: this.quotaEff,
           leases_kw: sumKw(this.engine.ownLeases(this.now())),
           committed_kw: this.ownState?.served_kw ?? 0,
         },
@@ -696,6 +780,9 @@ export class PeerBus {
             this.log.warn({ err: (err as Error).message, id: e.record.id }, "reservation journal");
           }
           break;
+        case "lend":
+          this.limitQuota(this.quotaEff - e.kw, `lent towards ${e.requester}'s request ${e.request_id}`);
+          break;
         case "settle": {
           if (e.result.granted) this.counters.reservations.granted++;
           else this.counters.reservations.refused++;
@@ -714,6 +801,7 @@ export class PeerBus {
     const now = this.now();
     this.recomputeView(); // peers go stale with time alone
     this.apply(this.engine.tick(now, this.fleetContext()));
+    this.lendUnreachable();
     if (!this.connected) return;
     if (this.ownState) void this.publishState(this.ownState);
     // Watchdog: our own state should come back to us through the broker.
@@ -728,6 +816,11 @@ export class PeerBus {
 }
 
 const ENVELOPE_KEYS = { v: 1, from: 1, incarnation: 1, sent_at: 1 } as const;
+const QUOTA_META = "bus.quota_effective_kw";
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
 
 function sumKw(leases: readonly LeaseInfo[]): number {
   return leases.reduce((a, l) => a + l.kw, 0);

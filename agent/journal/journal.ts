@@ -170,6 +170,11 @@ export class Journal {
     }).immediate();
   }
 
+  /** Set one meta fact (durable; meta is never pruned). */
+  setMeta(key: string, value: string): void {
+    this.durable(() => this.db.prepare("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(key, value));
+  }
+
   meta(): Record<string, string> {
     const rows = this.db.prepare("SELECT key, value FROM meta").all() as { key: string; value: string }[];
     return Object.fromEntries(rows.map((r) => [r.key, r.value]));

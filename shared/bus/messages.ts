@@ -82,6 +82,8 @@ export const ReservationRequest = z
     lamport: z.number().int().nonnegative(),
     lease_ms: z.number().int().positive(),
     reason: z.string().max(200).optional(),
+    /** What the requester's own ledger lacks (kW): peers lending on demand each lend an equal share of it. */
+    deficit_kw: z.number().finite().nonnegative().optional(),
   })
   .strict();
 export type ReservationRequest = z.infer<typeof ReservationRequest>;

@@ -53,7 +53,9 @@ export type Effect =
   | { kind: "publish"; topic: "reservation/response"; body: ResponseBody }
   | { kind: "publish"; topic: "reservation/outcome"; body: OutcomeBody }
   | { kind: "journal"; record: ReservationRecordRef; state: ReservationState; detail: Record<string, unknown> }
-  | { kind: "settle"; result: ReservationResult };
+  | { kind: "settle"; result: ReservationResult }
+  /** Lower this agent's static quota by `kw` (lent to the fleet's pool), durably, before the effects after it. */
+  | { kind: "lend"; kw: number; request_id: string; requester: string };
 
 /** What the engine needs to know about the fleet at the moment of an event. */
 export interface FleetContext {
@@ -73,6 +75,8 @@ export interface ReservationConfig {
   /** Each peer should answer within this; a request waits twice as long (a deferred answer waits for one settled request). */
   ackTimeoutMs: number;
   leaseMs: number;
+  /** Lend unused static quota towards a request that does not fit (docs/bus.md, quota lending). */
+  lendOnDemand?: boolean;
 }
 
 interface Pending {
@@ -119,9 +123,11 @@ export class ReservationEngine {
       return [{ kind: "settle", result: { id, granted: false, kw, reason: "busy", detail: { outstanding: this.pending.id } } }];
     }
     if (!(kw > 0) || !Number.isFinite(kw)) return [{ kind: "settle", result: { id, granted: false, kw, reason: "invalid-kw" } }];
-    // This agent is a member of the view too: its own ledger must have room first.
+    // This agent is a member of the view too: its own ledger must have room first
+    // (counting what the peers could lend, when they lend on demand).
     const h = this.headroom(fleet);
-    if (h.headroom_kw + KW_EPS < kw) {
+    const lendable = this.cfg.lendOnDemand ? this.peersUnusedQuota(fleet) : 0;
+    if (h.headroom_kw + lendable + KW_EPS < kw) {
       const detail = { reason: "no-headroom", ...h };
       return [
         { kind: "journal", record, state: "requested", detail: { reason } },
@@ -136,7 +142,17 @@ export class ReservationEngine {
       {
         kind: "publish",
         topic: "reservation/request",
-        body: { type: "reservation-request", id, kw, view: fleet.view.view, members: fleet.view.members, lamport, lease_ms: this.cfg.leaseMs, reason },
+        body: {
+          type: "reservation-request",
+          id,
+          kw,
+          view: fleet.view.view,
+          members: fleet.view.members,
+          lamport,
+          lease_ms: this.cfg.leaseMs,
+          reason,
+          ...(h.headroom_kw < kw ? { deficit_kw: round3(kw - h.headroom_kw) } : {}),
+        },
       },
     ];
     // Alone in the view: nobody else can be spending the headroom.
@@ -287,9 +303,19 @@ export class ReservationEngine {
     if (req.view !== fleet.view.view) {
       return [respond("nack", "view-mismatch", null), { kind: "journal", record, state: "nacked", detail: { reason: "view-mismatch", my_view: fleet.view.view } }];
     }
-    const h = this.headroom(fleet);
+    let h = this.headroom(fleet);
+    const lending: Effect[] = [];
+    // Not while its own request is out: it wants generation itself.
+    if (h.headroom_kw + KW_EPS < req.kw && this.cfg.lendOnDemand && !this.pending) {
+      // Lend a share of the deficit from this agent's unused static quota (durable before the answer goes out).
+      const lent = this.lendShare(req.kw - h.headroom_kw, req.deficit_kw ?? req.kw - h.headroom_kw, fleet);
+      if (lent > 0) {
+        lending.push({ kind: "lend", kw: lent, request_id: req.id, requester: req.from });
+        h = { ...h, reserved_kw: round3(h.reserved_kw - lent), headroom_kw: round3(h.headroom_kw + lent) };
+      }
+    }
     if (h.headroom_kw + KW_EPS < req.kw) {
-      return [respond("nack", "no-headroom", h), { kind: "journal", record, state: "nacked", detail: { reason: "no-headroom", ...h } }];
+      return [...lending, respond("nack", "no-headroom", h), { kind: "journal", record, state: "nacked", detail: { reason: "no-headroom", ...h } }];
     }
     this.holds.set(req.id, {
       id: req.id,
@@ -301,7 +327,26 @@ export class ReservationEngine {
       expiresAt: now + 3 * this.cfg.ackTimeoutMs,
       leaseMs: req.lease_ms,
     });
-    return [respond("ack", undefined, h), { kind: "journal", record, state: "acked", detail: { ...h } }];
+    return [...lending, respond("ack", undefined, h), { kind: "journal", record, state: "acked", detail: { ...h } }];
+  }
+
+  private peersUnusedQuota(fleet: FleetContext): number {
+    let kw = 0;
+    for (const a of fleet.ledger().agents) if (a.live && a.microgrid !== this.cfg.self) kw += unusedQuota(a);
+    return kw;
+  }
+
+  /**
+   * How much of its unused static quota this agent lends towards a deficit:
+   * an equal share, per live agent that could lend (the requester excepted),
+   * of the deficit the requester saw, so that together they cover it without
+   * each giving it all; never more than what this agent itself sees missing.
+   */
+  private lendShare(seenKw: number, requesterDeficitKw: number, fleet: FleetContext): number {
+    const self = fleet.ledger().agents.find((a) => a.microgrid === this.cfg.self);
+    if (!self) return 0;
+    const lenders = Math.max(1, fleet.peers.length);
+    return round3(Math.max(0, Math.min(unusedQuota(self), requesterDeficitKw / lenders, seenKw)));
   }
 
   /** A peer's lease, heard of by its outcome or in an answer: counted until it expires or its holder's state lists it. */
@@ -357,6 +402,15 @@ export class ReservationEngine {
   private peerRecord(r: ReservationRequest): ReservationRecordRef {
     return { id: r.id, requester: r.from, kw: r.kw, view: r.view, leaseMs: r.lease_ms, role: "peer" };
   }
+}
+
+/** Static quota an agent holds and does not use (what it committed is covered by its leases first). */
+function unusedQuota(a: { quota_kw: number; leases_kw: number; committed_kw: number }): number {
+  return Math.max(0, a.quota_kw - Math.max(0, a.committed_kw - a.leases_kw));
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
 }
 
 /** Request (la, a) comes before (lb, b): Lamport order, ties broken by microgrid id. */

@@ -4,7 +4,7 @@
 // agent's view, and by the bus to count the load the fleet may be serving
 // when it decides on a peer's generation reservation.
 import { canonicalElement } from "../names.js";
-import { CLOSED, OPEN, UNKNOWN, energized, liveSourceSections, type GraphIndex } from "./graph.js";
+import { CLOSED, OPEN, UNKNOWN, energized, liveSourceSections, walk, type GraphIndex } from "./graph.js";
 import type { PeerSwitches } from "./types.js";
 
 /** Three-valued state of every switch of the graph from the microgrids' published states. */
@@ -35,6 +35,37 @@ export function fleetStates(ix: GraphIndex, published: readonly PeerSwitches[]):
 export function fleetLoadKw(ix: GraphIndex, published: readonly PeerSwitches[], sourcesDown: readonly string[] = []): number {
   const states = fleetStates(ix, published);
   const live = energized(ix, states, liveSourceSections(ix, new Set(sourcesDown)), true);
+  let kw = 0;
+  for (let s = 0; s < live.length; s++) if (live[s]) kw += ix.loadKw[s]!;
+  return kw;
+}
+
+/**
+ * Load (kW) this microgrid's closes could still pick up now: the sections
+ * joined to any of its own switches through closed, unknown and its own
+ * switches (as if it closed them all), short of what is surely energized
+ * already; the same walk the shield counts a close's pick-up with. An upper
+ * bound of what it may yet need; it grows only when peers close switches in
+ * dead parts.
+ */
+export function reachableKw(ix: GraphIndex, microgrid: string, published: readonly PeerSwitches[], sourcesDown: readonly string[] = []): number {
+  const states = fleetStates(ix, published);
+  const surely = energized(ix, states, liveSourceSections(ix, new Set(sourcesDown)), false);
+  const seeds: number[] = [];
+  for (let i = 0; i < states.length; i++) {
+    if (ix.owner[i] !== microgrid || ix.lockedOpen[i]) continue;
+    states[i] = CLOSED;
+    seeds.push(ix.endA[i]!, ix.endB[i]!);
+  }
+  let kw = 0;
+  for (const s of walk(ix, states, seeds, true, -1, surely)) kw += ix.loadKw[s]!;
+  return kw;
+}
+
+/** Load (kW) energized with every switch in its initial state (the scenario's reset): the fleet's base load. */
+export function initialLoadKw(ix: GraphIndex, sourcesDown: readonly string[] = []): number {
+  const states = Uint8Array.from(ix.graph.switches, (s, i) => (s.initial === "closed" && !ix.lockedOpen[i] ? CLOSED : OPEN));
+  const live = energized(ix, states, liveSourceSections(ix, new Set(sourcesDown)), false);
   let kw = 0;
   for (let s = 0; s < live.length; s++) if (live[s]) kw += ix.loadKw[s]!;
   return kw;

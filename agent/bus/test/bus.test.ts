@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Journal } from "../../journal/index.js";
 import { startBroker, type EmbeddedBroker } from "../broker.js";
 import { PeerBus, type PeerBusOptions } from "../client.js";
+import { SectionGraph } from "../../../shared/scenario/sections.js";
 import { fleetGraph, OWN_SWITCH, until } from "./support/fleet.js";
 import { raceForHeadroom } from "./support/race.js";
 
@@ -171,6 +172,82 @@ describe("peer bus over the embedded broker", () => {
     await fresh.bus.close();
     await until(() => b.bus.view().members.length === 1, 3000, "mg1 gone after its close");
     expect(b.bus.peerInfo().find((p) => p.microgrid === "mg1")!.online).toBe(false);
+  });
+
+  it("lends the quota an agent's closes cannot use, durably, so that a peer's reservation fits", async () => {
+    // mg3's section behind Line.c holds only 40 kW: of its 100 kW quota, 60 are of no use to it.
+    const small = SectionGraph.parse({ ...fleetGraph, sections: fleetGraph.sections.map((x) => (x.id === "s3" ? { ...x, load_kw: 40 } : x)) });
+    broker = await startBroker({ port: 0 });
+    const a = agent("mg1", broker.url, { graph: small, lending: "off" });
+    const b = agent("mg2", broker.url, { graph: small, lending: "off" });
+    await a.bus.ready();
+    await b.bus.ready();
+    for (const [x, mg] of [[a, "mg1"], [b, "mg2"]] as const) await x.bus.publishState(state(mg));
+    // Without mg3 in the fleet yet its switch counts closed (s3 served): 1000 - 440 - 2 x 100 = 360... with mg3 live and not lending: 300.
+    const journal3 = join(dir, "mg3-lender.db");
+    const j3 = Journal.open(journal3, { microgrid: "mg3", maintenanceIntervalMs: 0 });
+    const c = new PeerBus({ microgrid: "mg3", graph: small, url: broker.url, quotaKw: 100, peerStaleMs: 1500, heartbeatMs: 100, ackTimeoutMs: 800, journal: j3, lending: "off" });
+    c.start();
+    await c.ready();
+    await c.publishState(state("mg3"));
+    await until(() => [a.bus, b.bus, c].every((x) => x.view().members.length === 3), 5000, "all live, in one view");
+    expect(a.bus.headroom().headroom_kw).toBe(300);
+    expect((await a.bus.reserve(350, "close Line.a")).reason).toBe("no-headroom");
+    // mg3 lends what it cannot reach: its quota drops to 40 kW, in its journal before on the bus.
+    expect(c.limitQuota(40, "test")).toBe(40);
+    expect(j3.meta()["bus.quota_effective_kw"]).toBe("40");
+    expect(c.budget(0).quota_kw).toBe(40);
+    await until(() => a.bus.headroom().headroom_kw === 360, 5000, "mg1 sees the lent quota");
+    const granted = await a.bus.reserve(350, "close Line.a");
+    expect(granted, JSON.stringify(granted)).toMatchObject({ granted: true });
+    // Lending never raises the quota, and a restart keeps what was lent.
+    expect(c.limitQuota(90, "test")).toBe(40);
+    await c.close();
+    j3.close();
+    const j3b = Journal.open(journal3, { microgrid: "mg3", maintenanceIntervalMs: 0 });
+    const again = new PeerBus({ microgrid: "mg3", graph: small, url: broker.url, quotaKw: 100, journal: j3b });
+    expect(again.quota()).toBe(40);
+    again.resetQuota("new outage");
+    expect(again.quota()).toBe(100);
+    await again.close();
+    j3b.close();
+  });
+
+  it("lends by itself (lending: reachable) what its closes cannot reach", async () => {
+    const small = SectionGraph.parse({ ...fleetGraph, sections: fleetGraph.sections.map((x) => (x.id === "s3" ? { ...x, load_kw: 40 } : x)) });
+    broker = await startBroker({ port: 0 });
+    const a = agent("mg1", broker.url, { graph: small, lending: "reachable" });
+    const c = agent("mg3", broker.url, { graph: small, lending: "reachable" });
+    await a.bus.ready();
+    await c.bus.ready();
+    await a.bus.publishState(state("mg1"));
+    await c.bus.publishState(state("mg3"));
+    await until(() => c.bus.quota() === 40, 5000, "mg3 lends 60 kW");
+    // mg1 can reach 400 kW through Line.a: it keeps its whole quota.
+    expect(a.bus.quota()).toBe(100);
+    expect(rows(c.journal, "SELECT detail FROM events WHERE kind = 'quota-lent'")).toHaveLength(1);
+    await until(() => a.bus.peerInfo().find((p) => p.microgrid === "mg3")!.state?.quota_kw === 40, 5000, "published");
+  });
+
+  it("lends on demand (lending: demand): a pick-up beyond the headroom is granted once peers lent their shares", async () => {
+    broker = await startBroker({ port: 0 });
+    const ag = ["mg1", "mg2", "mg3"].map((mg) => agent(mg, broker!.url, { lending: "demand" }));
+    for (const x of ag) await x.bus.ready();
+    ag.forEach((x, i) => void x.bus.publishState(state(`mg${i + 1}`)));
+    await until(() => ag.every((x) => x.bus.view().members.length === 3), 5000, "one view");
+    // 300 kW of headroom; mg1 asks 400: mg2 and mg3 each lend 50 of their unused 100 kW, then it fits.
+    let r = await ag[0]!.bus.reserve(400, "close Line.a");
+    for (let i = 0; i < 3 && !r.granted; i++) {
+      await new Promise((res) => setTimeout(res, 250));
+      r = await ag[0]!.bus.reserve(400, "close Line.a");
+    }
+    expect(r, JSON.stringify(r)).toMatchObject({ granted: true, kw: 400 });
+    expect(ag[1]!.bus.quota()).toBe(50);
+    expect(ag[2]!.bus.quota()).toBe(50);
+    expect(ag[0]!.bus.quota()).toBe(100);
+    for (const x of ag.slice(1)) expect(rows(x.journal, "SELECT kind FROM events WHERE kind = 'quota-lent'")).toHaveLength(1);
+    // What could ever be served stays under the cap: 400 served + 400 leased + 100 + 50 + 50 unused quotas = 1000.
+    await until(() => ag[2]!.bus.headroom().headroom_kw === 0, 5000, "mg3 sees the lease");
   });
 
   it("keeps what must survive in the outbox while the broker is down, reconnects with backoff, and finds retained state after a broker restart", async () => {

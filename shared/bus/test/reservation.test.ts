@@ -12,6 +12,7 @@ class SimFleet {
   /** What each agent last published in its state: its leases. */
   readonly published = new Map<string, { id: string; kw: number }[]>();
   readonly journal: { who: string; id: string; state: string }[] = [];
+  readonly lent = new Map<string, number>();
   private queue: { to: string; topic: string; msg: unknown }[] = [];
   now = 0;
   live: Set<string>;
@@ -23,10 +24,11 @@ class SimFleet {
     readonly quotaKw: number,
     private rand: () => number,
     readonly ackTimeoutMs = 1000,
+    lendOnDemand = false,
   ) {
     this.live = new Set(ids);
     for (const id of ids) {
-      this.engines.set(id, new ReservationEngine({ self: id, incarnation: "i", ackTimeoutMs, leaseMs: 60_000 }));
+      this.engines.set(id, new ReservationEngine({ self: id, incarnation: "i", ackTimeoutMs, leaseMs: 60_000, lendOnDemand }));
       this.results.set(id, []);
       this.committed.set(id, quotaKw); // every agent has spent its quota: only leases are left
       this.published.set(id, []);
@@ -44,7 +46,7 @@ class SimFleet {
         used_kw: this.usedKw,
         agents: this.ids.map((m) => {
           const leases = m === self ? engine.ownLeases(this.now) : this.published.get(m)!;
-          return { microgrid: m, live: this.live.has(m), quota_kw: this.quotaKw, leases_kw: leases.reduce((a, l) => a + l.kw, 0), committed_kw: this.committed.get(m)! };
+          return { microgrid: m, live: this.live.has(m), quota_kw: this.quotaKw - (this.lent.get(m) ?? 0), leases_kw: leases.reduce((a, l) => a + l.kw, 0), committed_kw: this.committed.get(m)! };
         }),
       }),
       publishedLeaseIds: new Set([...this.published.entries()].filter(([m]) => m !== self).flatMap(([, ls]) => ls.map((l) => l.id))),
@@ -55,6 +57,7 @@ class SimFleet {
     for (const e of effects) {
       if (e.kind === "settle") this.results.get(who)!.push(e.result);
       else if (e.kind === "journal") this.journal.push({ who, id: e.record.id, state: e.state });
+      else if (e.kind === "lend") this.lent.set(who, (this.lent.get(who) ?? 0) + e.kw);
       else {
         const msg = { v: BUS_PROTOCOL, from: who, incarnation: "i", ...e.body };
         for (const to of this.live) if (to !== who) this.queue.push({ to, topic: e.topic, msg });
@@ -255,6 +258,26 @@ describe("reservation protocol (simulated delivery orders)", () => {
     e2.tick(3001, f.fleet("mg2"));
     expect(e2.activeHolds(new Set())).toEqual([{ id: req.id, holder: "mg1", kw: 300 }]);
     expect(e2.headroom(f.fleet("mg2")).headroom_kw).toBe(300);
+  });
+
+  it("lends unused quota on demand: a request that does not fit succeeds once peers have lent their shares, and the cap holds", () => {
+    // Four agents with 100 kW of quota each, none used; the cap leaves no headroom beyond the quotas.
+    const f = new SimFleet(["mg1", "mg2", "mg3", "mg4"], 1000, 600, 100, mulberry32(4), 1000, true);
+    for (const m of f.ids) f.committed.set(m, 0);
+    // Each peer lends a share of the deficit it sees; the requester asks again (each tick, in the agent) until it fits.
+    for (let round = 0; round < 3 && !f.results.get("mg1")!.some((r) => r.granted); round++) {
+      f.request("mg1", 150);
+      f.run();
+    }
+    expect(f.results.get("mg1")!.at(-1), JSON.stringify([f.results.get("mg1"), [...f.lent]])).toMatchObject({ granted: true, kw: 150 });
+    const lent = [...f.lent.values()].reduce((a, b) => a + b, 0);
+    expect(lent).toBeGreaterThanOrEqual(150 - 1e-6);
+    expect(lent).toBeLessThanOrEqual(150 + 1e-6); // never more than the deficit, all told
+    expect(f.lent.has("mg1")).toBe(false); // the requester does not lend to itself
+    // What could ever be served stays under the cap: used + every unused quota + leases.
+    const l = f.fleet("mg2").ledger();
+    const total = l.used_kw + l.agents.reduce((a, x) => a + Math.max(0, x.quota_kw + x.leases_kw - x.committed_kw), 0);
+    expect(total).toBeLessThanOrEqual(1000);
   });
 
   it("settles a second request at once as busy while one is outstanding", () => {
