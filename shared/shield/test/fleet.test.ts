@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fleetLoadKw, indexGraph, initialLoadKw, reachableKw } from "../index.js";
+import { fleetLoadKw, indexGraph, initialLoadKw, reachableKw, type PeerSwitches } from "../index.js";
 import { paperGraph } from "./fixtures.js";
 
 // s0 (substation) --a(mg1)-- s1 100 --b(mg1)-- s2 200 --c(mg2)-- s3 300 ; s1 --d(mg2)-- s4 50 --f(locked)-- s5 80 (faulted)
@@ -16,7 +16,7 @@ describe("fleet helpers", () => {
   });
 
   it("bounds what a microgrid's closes could still pick up", () => {
-    const fresh = [
+    const fresh: PeerSwitches[] = [
       { microgrid: "mg1", fresh: true, switches: { "Line.a": "open" as const, "Line.b": "open" as const } },
       { microgrid: "mg2", fresh: true, switches: { "Line.c": "open" as const, "Line.d": "open" as const } },
     ];
