@@ -34,7 +34,10 @@ export class PowerflowEngine implements DssEngine {
   powerflow(circuit: DssCircuit): PowerFlow {
     let st = this.states.get(circuit);
     const signature = networkSignature(circuit);
-    if (st && st.signature === signature) return st.pf;
+    if (st && st.signature === signature) {
+      syncOptions(st.pf, circuit);
+      return st.pf;
+    }
     const t0 = performance.now();
     const bases = st?.bases;
     const spec = networkFromDss(circuit, bases ? { busKvBase: bases } : {});
@@ -42,19 +45,12 @@ export class PowerflowEngine implements DssEngine {
     this.compileMs += performance.now() - t0;
     st = { pf, signature, bases };
     this.states.set(circuit, st);
+    syncOptions(pf, circuit);
     return pf;
   }
 
   solve(circuit: DssCircuit, _request: SolveRequest): void {
     const pf = this.powerflow(circuit);
-    const o = circuit.options;
-    pf.setOptions({
-      tolerance: o.tolerance,
-      maxIterations: o.maxIterations,
-      maxControlIterations: o.maxControlIterations,
-      controlMode: o.controlMode === "off" ? "off" : "static",
-      loadMult: o.loadMult,
-    });
     const result = pf.solve();
     writeBack(circuit, pf);
     this.last = { circuit, pf, result };
@@ -71,6 +67,18 @@ export class PowerflowEngine implements DssEngine {
   reset(): void {
     this.last = undefined;
   }
+}
+
+/** The `set` options the power flow uses, as the script left them. */
+function syncOptions(pf: PowerFlow, circuit: DssCircuit): void {
+  const o = circuit.options;
+  pf.setOptions({
+    tolerance: o.tolerance,
+    maxIterations: o.maxIterations,
+    maxControlIterations: o.maxControlIterations,
+    controlMode: o.controlMode === "off" ? "off" : "static",
+    loadMult: o.loadMult,
+  });
 }
 
 function networkSignature(circuit: DssCircuit): string {

@@ -28,6 +28,20 @@ describe.skipIf(!HAVE_SHARED)("feeders without a reference", () => {
   }
 });
 
+describe.skipIf(!HAVE_SHARED)("loadFeeder", () => {
+  it("hands back a power flow with the script's options and without recompiling for `set` commands", () => {
+    const f = loadFeeder(join(FEEDERS_DIR, "ieee13/IEEE13Nodeckt.dss"), { commands: ["set maxiterations=77", "set tolerance=1e-7", "set loadmult=0.5"] });
+    expect(f.pf.options.maxIterations).toBe(77);
+    expect(f.pf.options.tolerance).toBe(1e-7);
+    expect(f.pf.options.loadMult).toBe(0.5);
+    // The master's own solve left taps; options alone keep that compiled circuit.
+    expect(f.pf.tapPositions()).toEqual({ reg1: 9, reg2: 6, reg3: 9 });
+    const r = f.pf.solve();
+    expect(r.converged).toBe(true);
+    expect(f.pf.loadPowers().find((l) => l.name === "Load.671")!.kW).toBeCloseTo(577.5, 0);
+  });
+});
+
 const CLI = join(REPO_ROOT, "bin/blackstart.mjs");
 
 describe.skipIf(!HAVE_SHARED)("blackstart powerflow", () => {
