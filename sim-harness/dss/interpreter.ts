@@ -395,7 +395,7 @@ export class DssInterpreter {
   private editElement(el: DssElement, t: LineTokenizer, at: SourceLocation, countAsGiven = true, firstParam?: Param): void {
     const cls = el.cls;
     const ctx = this.editContext(el, at);
-    if (cls.def.ignored) {
+    if (cls.def.ignored && cls.properties.length === 0) {
       // Accepted, kept as written, not checked (class cannot affect a snapshot).
       for (let p = firstParam ?? t.next(); p.value.length > 0; p = t.next()) {
         if (p.name.toLowerCase() === "like") continue;

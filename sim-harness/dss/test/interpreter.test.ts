@@ -286,6 +286,9 @@ describe("bad input: one located error, exit code 2", () => {
     ["element before circuit", "clear\nnew line.l1 bus1=a\n", "DSS_NO_CIRCUIT", /master\.dss:2: /],
     ["undefined regulated transformer", HEAD + "new regcontrol.r transformer=nope\nsolve\n", "DSS_UNDEFINED_REFERENCE", /master\.dss:4: .*transformer 'nope'/],
     ["edit of an undefined element", HEAD + "Load.nothere.kw=3\n", "DSS_UNKNOWN_ELEMENT", /master\.dss:3: .*'nothere'/],
+    ["misspelt property of an ignored class", HEAD + "new monitor.m element=vsource.source termnal=1\n", "DSS_UNKNOWN_PROPERTY", /master\.dss:3: .*'termnal'/],
+    ["a recloser that opens its line", HEAD + "new line.l bus1=sourcebus bus2=b\nnew recloser.r monitoredobj=line.l state=open\n", "DSS_UNSUPPORTED", /master\.dss:4: .*Recloser\.r: State=open would open/],
+    ["a fuse with one phase blown", HEAD + "new line.l bus1=sourcebus bus2=b\nnew fuse.f monitoredobj=line.l state=[closed open closed]\n", "DSS_UNSUPPORTED", /master\.dss:4: .*Fuse\.f/],
   ];
   for (const [what, text, code, message] of cases) {
     it(what, () => {
@@ -314,6 +317,20 @@ describe("bad input: one located error, exit code 2", () => {
   it("a missing master names the path", () => {
     const e = errorOf(() => new DssInterpreter().compile("/nonexistent/master.dss"));
     expect(e.code).toBe("BLACKSTART_ERR_DSS_FILE_NOT_FOUND");
+  });
+
+  it("ignored classes resolve OpenDSS's property names and positions but keep values as written", () => {
+    const { circuit } = run(
+      HEAD +
+        "new loadshape.ls 3 1.0 mult=(0.5 0.6 0.7)\n" +
+        "new energymeter.m element=line.l term=1 phasevolt=yes\n" +
+        "new line.l bus1=sourcebus bus2=b\n" +
+        "new recloser.r monitoredobj=line.l phasetrip=140 state=closed\n",
+    );
+    const ls = circuit.find("loadshape", "ls")!;
+    expect([ls.str("npts"), ls.str("interval"), ls.str("mult")]).toEqual(["3", "1.0", "0.5 0.6 0.7"]);
+    expect(circuit.find("energymeter", "m")!.str("PhaseVoltageReport")).toBe("yes");
+    expect(circuit.find("recloser", "r")!.str("state")).toBe("closed");
   });
 
   it("an undefined load shape is only a warning, as in OpenDSS", () => {
