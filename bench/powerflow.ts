@@ -30,7 +30,7 @@ const FEEDERS: Feeder[] = [
 ];
 
 const RUNS = Math.max(10, Number(process.env.BENCH_RUNS ?? 20));
-const WARMUP = 3;
+const WARMUP = 10;
 /** OpenDSS's re-solve after a single switch on ieee8500-paper, measured on this kind of machine. */
 const RESOLVE_ANCHOR_MS = 14;
 const RESOLVE_TARGET_MS = 10;
@@ -53,8 +53,8 @@ export const powerflow: BenchSuite = {
       console.log(`skipped: ${FEEDERS_DIR} not found`);
       return;
     }
-    console.log("| feeder | parse ms (median) | solve ms (median) | p90 | iterations / control iterations | OpenDSS solve_ms_median | ratio (ours/OpenDSS) |");
-    console.log("|---|---|---|---|---|---|---|");
+    console.log("| feeder | parse ms (median) | solve ms (median) | p90 | CPU ms (median) | iterations / control iterations | OpenDSS solve_ms_median | ratio (ours/OpenDSS) |");
+    console.log("|---|---|---|---|---|---|---|---|");
     for (const f of FEEDERS) {
       const master = join(FEEDERS_DIR, f.master);
       const summary = JSON.parse(readFileSync(join(FEEDERS_DIR, f.summary), "utf8")) as Summary;
@@ -70,21 +70,27 @@ export const powerflow: BenchSuite = {
       // then assembles the system matrix, factors it and iterates (OpenDSS's BuildYMatrix + solve).
       base.pf.circuit.prepare();
       const times: number[] = [];
+      const cpu: number[] = [];
       let last = { iterations: 0, controlIterations: 0, converged: false };
       const pf = base.pf.fork();
       for (let i = 0; i < WARMUP + RUNS; i++) {
         pf.resetTo(base.pf);
         pf.resetSolution();
+        const c0 = process.cpuUsage();
         const t0 = performance.now();
         const r = pf.solve();
         const dt = performance.now() - t0;
-        if (i >= WARMUP) times.push(dt);
+        const dc = process.cpuUsage(c0);
+        if (i >= WARMUP) {
+          times.push(dt);
+          cpu.push((dc.user + dc.system) / 1000);
+        }
         last = r;
       }
       const med = median(times);
       const anchor = summary.solve_ms_median;
       console.log(
-        `| ${f.name} | ${fmt(median(parseTimes), 0)} | ${fmt(med)} | ${fmt(percentile(times, 90))} | ${last.iterations} / ${last.controlIterations}${last.converged ? "" : " (NOT converged)"} | ${anchor ? fmt(anchor) : "n/a"} | ${anchor ? fmt(med / anchor) : "n/a"} |`,
+        `| ${f.name} | ${fmt(median(parseTimes), 0)} | ${fmt(med)} | ${fmt(percentile(times, 90))} | ${fmt(median(cpu))} | ${last.iterations} / ${last.controlIterations}${last.converged ? "" : " (NOT converged)"} | ${anchor ? fmt(anchor) : "n/a"} | ${anchor ? fmt(med / anchor) : "n/a"} |`,
       );
     }
 
