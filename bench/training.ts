@@ -23,7 +23,8 @@ export interface RunSpec {
   scenario: string;
   algo: "happo" | "mappo" | "ippo";
   seed: number;
-  steps: number;
+  /** Total environment steps; default: the scenario's preset (trainer/presets) or 200000. */
+  steps?: number;
   /** Extra CLI flags (e.g. --no-shield, --random-resets 0.3). */
   flags?: string[];
   /** Label of the variant in option comparisons. */
@@ -51,20 +52,18 @@ interface Report {
   references: { optimum: { restoredKw: number; pctCap: number; weightedRestored: number }; greedy: EvalFigures & { episodes: number }; random: EvalFigures & { episodes: number } };
 }
 
-// Training options shared by every benchmark run (docs/policy.md explains the choices).
-const COMMON = ["--workers", "1"];
 
 export function sets(): Record<string, RunSpec[]> {
   const seeds = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
   return {
-    speed: [{ name: "speed-123-happo-s1", scenario: "ieee123-5mg", algo: "happo", seed: 1, steps: 120_000 }],
-    "123": (["happo", "mappo", "ippo"] as const).flatMap((algo) => seeds(5).map((seed) => ({ name: `123-${algo}-s${seed}`, scenario: "ieee123-5mg", algo, seed, steps: 120_000 }))),
-    "8500": seeds(2).map((seed) => ({ name: `8500-happo-s${seed}`, scenario: "ieee8500-10mg", algo: "happo" as const, seed, steps: 120_000 })),
-    physics: seeds(2).map((seed) => ({ name: `physics-happo-s${seed}`, scenario: "ieee123-fault-lateral", algo: "happo" as const, seed, steps: 120_000 })),
+    speed: [{ name: "speed-123-happo-s1", scenario: "ieee123-5mg", algo: "happo", seed: 1 }],
+    "123": (["happo", "mappo", "ippo"] as const).flatMap((algo) => seeds(5).map((seed) => ({ name: `123-${algo}-s${seed}`, scenario: "ieee123-5mg", algo, seed }))),
+    "8500": seeds(2).map((seed) => ({ name: `8500-happo-s${seed}`, scenario: "ieee8500-10mg", algo: "happo" as const, seed })),
+    physics: seeds(2).map((seed) => ({ name: `physics-happo-s${seed}`, scenario: "ieee123-fault-lateral", algo: "happo" as const, seed })),
     options: seeds(3).flatMap((seed) => [
-      { name: `123-happo-s${seed}`, scenario: "ieee123-5mg", algo: "happo" as const, seed, steps: 120_000, variant: "shield mask, reset from all open" },
-      { name: `opt-noshield-s${seed}`, scenario: "ieee123-5mg", algo: "happo" as const, seed, steps: 120_000, flags: ["--no-shield"], variant: "penalties only (no mask)" },
-      { name: `opt-resets-s${seed}`, scenario: "ieee123-5mg", algo: "happo" as const, seed, steps: 120_000, flags: ["--random-resets", "0.3"], variant: "shield mask, 30 % random partial resets" },
+      { name: `123-happo-s${seed}`, scenario: "ieee123-5mg", algo: "happo" as const, seed, variant: "shield mask, reset from all open" },
+      { name: `opt-noshield-s${seed}`, scenario: "ieee123-5mg", algo: "happo" as const, seed, flags: ["--no-shield"], variant: "penalties only (no mask)" },
+      { name: `opt-resets-s${seed}`, scenario: "ieee123-5mg", algo: "happo" as const, seed, flags: ["--random-resets", "0.3"], variant: "shield mask, 30 % random partial resets" },
     ]),
   };
 }
@@ -78,7 +77,7 @@ export async function runOne(spec: RunSpec): Promise<Report> {
   const dir = runDir(spec);
   const file = join(dir, "report.json");
   if (!existsSync(file)) {
-    const args = [join(ROOT, "bin/blackstart.mjs"), "train", "--scenario", spec.scenario, "--algo", spec.algo, "--seed", String(spec.seed), "--steps", String(spec.steps), "--out", dir, ...COMMON, ...(spec.flags ?? [])];
+    const args = [join(ROOT, "bin/blackstart.mjs"), "train", "--scenario", spec.scenario, "--algo", spec.algo, "--seed", String(spec.seed), ...(spec.steps ? ["--steps", String(spec.steps)] : []), "--out", dir, ...(spec.flags ?? [])];
     process.stderr.write(`bench training: ${spec.name}: blackstart ${args.slice(1).join(" ")}\n`);
     await new Promise<void>((ok, fail) => {
       const child = spawn(process.execPath, args, { stdio: ["ignore", "inherit", "inherit"], cwd: ROOT });

@@ -11,6 +11,8 @@ import { BlackstartError } from "../../shared/errors.js";
 import { loadDocument } from "../../shared/documents.js";
 import { Algorithm, TrainConfig, type TrainConfigInput } from "../../trainer/config.js";
 import { TrainerErrors } from "../../trainer/errors.js";
+import { loadPreset } from "../../trainer/presets.js";
+import { availableParallelism } from "node:os";
 import type { ScenarioEnvOptions } from "../../trainer/env/scenario-env.js";
 import type { EvalResult } from "../../trainer/eval.js";
 import type { References } from "../../trainer/references.js";
@@ -34,6 +36,7 @@ interface TrainFlags {
   entropy?: string;
   config?: string;
   evalEvery?: string;
+  preset: boolean;
 }
 
 function int(v: string | undefined, flag: string, min = 0): number | undefined {
@@ -128,13 +131,14 @@ export function register(program: Command): void {
     .option("--seed <s>", "seed: the same seed reproduces the run (default 1)")
     .option("-o, --out <dir>", "run directory (default run/train/<scenario>-<algo>-s<seed>)")
     .option("--resume <dir>", "continue the run checkpointed in <dir>")
-    .option("--workers <n>", "rollout worker threads (default 1, so rollouts and updates use both cores; 0: main thread only)")
+    .option("--workers <n>", "rollout worker threads (default: the number of cores; 0: main thread only)")
     .option("--grid <kind>", "circuit model: powerflow (reported figures) | nominal (development only)", "powerflow")
     .option("--no-shield", "train with the paper's penalties only, without the run-time shield's action mask")
     .option("--random-resets <p>", "probability of starting an episode from a random partially-restored state")
     .option("--entropy <coef>", "entropy bonus coefficient")
     .option("--eval-every <n>", "iterations between deterministic evaluations (default 10)")
     .option("--config <file>", "YAML/JSON file of training options (trainer/config.ts), overridden by the flags")
+    .option("--no-preset", "ignore the scenario's preset (trainer/presets/<scenario>.yaml): HARL's defaults plus --config and flags")
     .action(async (flags: TrainFlags) => {
       await train(flags, process.argv.slice(2).join(" "));
     });
@@ -159,14 +163,15 @@ async function train(flags: TrainFlags, commandLine: string): Promise<void> {
   const algo = Algorithm.safeParse(flags.algo);
   if (!algo.success) throw new BlackstartError(TrainerErrors.OPTIONS, `--algo must be happo, mappo or ippo, got '${flags.algo}'`, { field: "--algo" });
   if (flags.grid !== "powerflow" && flags.grid !== "nominal") throw new BlackstartError(TrainerErrors.OPTIONS, `--grid must be powerflow or nominal, got '${flags.grid}'`, { field: "--grid" });
-  const fromFile: TrainConfigInput = flags.config ? loadDocument(flags.config, TrainConfig.partial()).value : {};
+  const preset = flags.preset ? loadPreset(s.name) : undefined;
+  const fromFile: TrainConfigInput = { ...(preset?.config ?? {}), ...(flags.config ? loadDocument(flags.config, TrainConfig.partial()).value : {}) };
   const config: TrainConfigInput = {
     ...fromFile,
     algo: algo.data,
     ...(flags.steps !== undefined ? { total_steps: int(flags.steps, "--steps", 1) } : {}),
     ...(flags.envs !== undefined ? { envs: int(flags.envs, "--envs", 1) } : {}),
     ...(flags.seed !== undefined ? { seed: int(flags.seed, "--seed") } : {}),
-    workers: int(flags.workers, "--workers") ?? fromFile.workers ?? 1,
+    workers: int(flags.workers, "--workers") ?? fromFile.workers ?? availableParallelism(),
     ...(flags.shield === false ? { shield_mask: false } : {}),
     ...(flags.randomResets !== undefined ? { random_reset_probability: num(flags.randomResets, "--random-resets", 0, 1) } : {}),
     ...(flags.entropy !== undefined ? { entropy_coef: num(flags.entropy, "--entropy", 0, 10) } : {}),
@@ -182,6 +187,7 @@ async function train(flags: TrainFlags, commandLine: string): Promise<void> {
     ...(cfg.random_reset_probability !== undefined ? { randomPartialProbability: cfg.random_reset_probability } : {}),
   };
   const evalOptions: ScenarioEnvOptions = { scenario: bound.file, grid, randomPartialProbability: 0 };
+  if (preset && !ck) process.stderr.write(`train: preset ${preset.file}: ${JSON.stringify(preset.config)} (--no-preset for HARL's defaults)\n`);
   process.stderr.write(`train: ${cfg.algo} on ${s.name} (${s.microgrids.length} agents, ${bound.switches.length} switches, ${grid} grid), seed ${cfg.seed}, ${cfg.envs} environments, ${cfg.workers} worker(s), shield mask ${cfg.shield_mask ? "on" : "off"}; run directory ${outDir}\n`);
   const probeEnv = createScenarioEnv(evalOptions);
   process.stderr.write(`train: reference points (optimum MILP, greedy, random) on the ${grid} environment…\n`);
