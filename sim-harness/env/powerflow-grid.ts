@@ -155,10 +155,9 @@ export class PowerFlowGrid implements Grid {
 
   tapCommands(): string[] {
     const out: string[] = [];
-    const regs = this.bound.topology.elements.filter((e) => e.cls === "regcontrol");
     for (const xf of Object.keys(this.pf.tapPositions())) {
-      const rc = regs.find((r) => (r.props["transformer"] ?? "").toLowerCase() === xf.toLowerCase());
-      const winding = Number(rc?.props["winding"] ?? 1) || 1;
+      const rc = this.bound.regControls.find((r) => r.transformer === xf.toLowerCase());
+      const winding = rc?.winding ?? 1;
       out.push(`edit Transformer.${xf} wdg=${winding} tap=${this.pf.tap(`Transformer.${xf}`, winding).toFixed(6)}`);
     }
     if (out.length > 0) out.push("set controlmode=off");

@@ -7,11 +7,10 @@ import { Errors } from "../../shared/errors.js";
 import { canonicalElement, unknownNameMessage } from "../../shared/names.js";
 import type { SectionGraph } from "../../shared/scenario/sections.js";
 import type { DerUnit, Scenario } from "../../shared/scenario/schema.js";
-import { topologyReader } from "./dss-lite.js";
 import { fieldError, isGridForming, loadScenario, type LoadedScenario } from "./load.js";
 import { Rng } from "./rng.js";
 import { deriveSections } from "./sections.js";
-import { BRANCH_CLASSES, conducts, findElement, loadNominal, type FeederElement, type Topology } from "./topology.js";
+import { BRANCH_CLASSES, conducts, FeederReader, findElement, loadNominal, phasesOf, type FeederElement, type Topology } from "./topology.js";
 
 export interface ScenarioLoad {
   /** Lower-case load name (`s1a`), as weights and the power flow name it. */
@@ -57,6 +56,8 @@ export interface BoundScenario extends LoadedScenario {
   /** OpenDSS commands applied after compiling the master: feeder commands, units, outage. */
   commands: string[];
   sections: SectionGraph;
+  /** Regulator controls: the transformer each moves and its winding. */
+  regControls: { name: string; transformer: string; winding: number }[];
 }
 
 export function bindScenarioFile(nameOrFile: string): BoundScenario {
@@ -67,8 +68,11 @@ export function bindScenario(loaded: LoadedScenario): BoundScenario {
   const s = loaded.scenario;
   requireUnitKv(loaded);
   const unitCommands = unitPlacementCommands(s);
-  const reader = topologyReader(loaded.master);
-  s.feeder.commands.forEach((c, i) => reader.run(c, i + 1));
+  const reader = new FeederReader(loaded.master);
+  s.feeder.commands.forEach((c, i) => {
+    const line = loaded.lineOf(["feeder", "commands", i]);
+    reader.run(c, { file: loaded.file, line: line ?? 0 });
+  });
   // Unit buses must exist in the feeder before the units are added (adding them would create the bus).
   const feederBuses = new Set(reader.topology().buses);
   s.microgrids.forEach((mg, i) =>
@@ -79,7 +83,7 @@ export function bindScenario(loaded: LoadedScenario): BoundScenario {
     }),
   );
   // Units the scenario adds are part of the topology (their buses join sections as sources).
-  unitCommands.forEach((c, i) => reader.run(c, s.feeder.commands.length + i + 1));
+  unitCommands.forEach((c) => reader.run(c, { file: loaded.file, line: loaded.lineOf(["microgrids"]) ?? 0 }));
   const topology = reader.topology();
 
   const refOf = (ref: string, path: (string | number)[], kind: string, pool: (e: FeederElement) => boolean): FeederElement => {
@@ -127,7 +131,7 @@ export function bindScenario(loaded: LoadedScenario): BoundScenario {
       name: e.name,
       ref: e.ref,
       bus: e.terminals[0]!.bus,
-      phases: Number(e.props["phases"] ?? 3) || 3,
+      phases: phasesOf(e),
       kw,
       kvar,
       weight: weights[i]!,
@@ -140,7 +144,7 @@ export function bindScenario(loaded: LoadedScenario): BoundScenario {
     ...(lostSource ? [`edit ${lostSource} enabled=false`] : []),
   ];
   const commands = [...s.feeder.commands, ...unitCommands, ...outageCommands];
-  const bound: Omit<BoundScenario, "sections"> = { ...loaded, topology, loads, switches, units, faulted, lostSource, commands };
+  const bound: Omit<BoundScenario, "sections"> = { ...loaded, topology, loads, switches, units, faulted, lostSource, commands, regControls: reader.regControls() };
   return { ...bound, sections: deriveSections(bound) };
 }
 

@@ -1,7 +1,12 @@
 // The feeder as the scenarios see it: elements with the buses of their
 // terminals, enabled and open flags, and the few properties the section graph
-// and the nominal-load model need (load kW/kvar, unit ratings). Everything
-// electrical comes from the power flow; this is only who connects to whom.
+// and the nominal-load model need (load kW/kvar, unit ratings), read from the
+// OpenDSS interpreter's model (sim-harness/dss) with OpenDSS's defaults and
+// rules. Everything electrical comes from the power flow; this is only who
+// connects to whom.
+import { DssInterpreter } from "../dss/interpreter.js";
+import type { DssCircuit, DssElement } from "../dss/model.js";
+import { loadSpec } from "../dss/classes/load.js";
 import { canonicalElement } from "../../shared/names.js";
 
 export interface Terminal {
@@ -19,10 +24,10 @@ export interface FeederElement {
   name: string;
   terminals: Terminal[];
   enabled: boolean;
-  /** Per terminal: opened by an `open` command. */
+  /** Per terminal: every conductor opened by an `open` command. */
   open: boolean[];
-  /** Raw property values, keys lower-case, as last set. */
-  props: Record<string, string>;
+  /** The interpreter's element, for its properties. */
+  el: DssElement;
 }
 
 /** Classes whose elements join the buses of their terminals. */
@@ -35,7 +40,23 @@ export interface Topology {
   buses: string[];
 }
 
-export function buildTopology(elements: FeederElement[]): Topology {
+export function topologyOf(circuit: DssCircuit): Topology {
+  const elements: FeederElement[] = [];
+  for (const el of circuit.elements) {
+    const terms = el.terminals();
+    if (terms.length === 0) continue; // library objects (codes, curves) and controls
+    const cls = el.cls.name.toLowerCase();
+    elements.push({
+      ref: canonicalElement(el.fullName),
+      cls,
+      name: el.name,
+      // A second terminal on ground only (a shunt's bus2 default) is no connection.
+      terminals: terms.map((t, i) => (i > 0 && !BRANCH_CLASSES.has(cls) ? { bus: "", nodes: [] } : { bus: t.bus.toLowerCase(), nodes: t.nodes })),
+      enabled: el.enabled,
+      open: terms.map((_, i) => (el.closed?.[i] ? el.closed[i]!.length > 0 && el.closed[i]!.every((c) => !c) : false)),
+      el,
+    });
+  }
   const byRef = new Map<string, FeederElement>();
   const buses = new Set<string>();
   for (const e of elements) {
@@ -43,6 +64,32 @@ export function buildTopology(elements: FeederElement[]): Topology {
     for (const t of e.terminals) if (t.bus) buses.add(t.bus);
   }
   return { elements, byRef, buses: [...buses] };
+}
+
+/** A feeder master read by the interpreter (no solver), with more commands to follow. */
+export class FeederReader {
+  private readonly interpreter = new DssInterpreter();
+
+  constructor(master: string) {
+    this.interpreter.compile(master);
+  }
+
+  /** Run one more command after the master (`at` names it in errors). */
+  run(command: string, at: { file: string; line: number }): void {
+    this.interpreter.command(command, at);
+  }
+
+  topology(): Topology {
+    return topologyOf(this.interpreter.activeCircuit());
+  }
+
+  /** Regulator controls: the transformer each one moves and its winding. */
+  regControls(): { name: string; transformer: string; winding: number }[] {
+    return this.interpreter
+      .activeCircuit()
+      .ofClass("RegControl")
+      .map((r) => ({ name: r.name, transformer: r.str("transformer").toLowerCase(), winding: r.num("winding") || 1 }));
+  }
 }
 
 export function findElement(topo: Topology, ref: string): FeederElement | undefined {
@@ -54,18 +101,27 @@ export function conducts(e: FeederElement): boolean {
   return e.enabled && !e.open.some(Boolean);
 }
 
+/** A numeric property as the interpreter holds it (OpenDSS's default when not given), or `fallback`. */
 export function num(e: FeederElement, key: string, fallback: number): number {
-  const raw = e.props[key];
-  if (raw === undefined) return fallback;
-  const v = Number(raw.replace(/^[("'[{]|[)"'\]}]$/g, ""));
-  return Number.isFinite(v) ? v : fallback;
+  if (e.el.cls.propertyIndex(key) < 0) return fallback;
+  const v = e.el.get(key);
+  return typeof v === "number" && Number.isFinite(v) ? v : fallback;
 }
 
-/** Nominal kW and kvar of a load as OpenDSS reads its definition (kvar from pf when not given). */
+export function phasesOf(e: FeederElement): number {
+  return num(e, "phases", 3);
+}
+
+/** Nominal kW and kvar of a load as OpenDSS reads its definition. */
 export function loadNominal(e: FeederElement): { kw: number; kvar: number } {
-  const kw = num(e, "kw", 10);
-  if (e.props["kvar"] !== undefined) return { kw, kvar: num(e, "kvar", 0) };
+  const spec = loadSpec(e.el);
   const pf = num(e, "pf", 0.88);
-  const kvar = pf === 0 ? 0 : (kw * Math.sqrt(Math.max(0, 1 - pf * pf))) / Math.abs(pf);
-  return { kw, kvar: pf < 0 ? -kvar : kvar };
+  const q = (p: number) => (pf === 0 ? 0 : Math.sign(pf) * p * Math.sqrt(Math.max(0, 1 - pf * pf)) / Math.abs(pf));
+  if (spec === "kw-kvar") return { kw: num(e, "kW", 10), kvar: num(e, "kvar", 0) };
+  if (spec === "kva-pf") {
+    const kva = num(e, "kVA", 0);
+    return { kw: kva * Math.abs(pf), kvar: Math.sign(pf) * kva * Math.sqrt(Math.max(0, 1 - pf * pf)) };
+  }
+  const kw = num(e, "kW", 10);
+  return { kw, kvar: q(kw) };
 }
