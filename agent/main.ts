@@ -66,11 +66,14 @@ export async function startAgent(siteFile: string, options: StartOptions = {}): 
   const journal = Journal.open(c.journal.path, { microgrid: c.microgrid, scenario: c.scenario, retentionDays: c.journal.retention_days });
   const jport = journalPort(journal, site.sections);
   let bus: BusPort | undefined;
+  let siteBus: SiteBus | undefined;
   const { devices, opcua } = await createDevices(site, profiles, clock, log);
   const metrics = agentMetrics(c.microgrid, {
     journalBytes: () => (journal.isOpen ? journal.sizeBytes() : 0),
     busConnected: () => bus?.up() ?? false,
     peersLive: () => bus?.peers().filter((p) => p.fresh).length ?? 0,
+    busDropped: () => siteBus?.bus.counters.dropped ?? {},
+    busConnects: () => siteBus?.bus.counters.connects ?? 0,
   });
   metrics.info.set(1, { microgrid: c.microgrid, version: AGENT_VERSION, policy_kind: actor.kind });
   log.info(
@@ -80,7 +83,6 @@ export async function startAgent(siteFile: string, options: StartOptions = {}): 
   jport.event("agent-start", { version: AGENT_VERSION, pid: process.pid, site: site.file, clock: c.clock, policy: actor.label });
 
   for (const d of devices) await d.start();
-  let siteBus: SiteBus | undefined;
   if (c.bus) {
     siteBus = await startSiteBus(site, journal, log);
     bus = siteBus?.port;

@@ -8,6 +8,9 @@ export interface MetricsSamplers {
   journalBytes(): number;
   busConnected(): boolean;
   peersLive(): number;
+  /** Bus messages dropped, by reason (foreign, spoofed, schema ...), and connections made. */
+  busDropped?(): Readonly<Record<string, number>>;
+  busConnects?(): number;
 }
 
 export function agentMetrics(microgrid: string, samplers: MetricsSamplers) {
@@ -34,6 +37,10 @@ export function agentMetrics(microgrid: string, samplers: MetricsSamplers) {
     unresolvedCommands: r.gauge("blackstart_unresolved_commands", "Commands whose outcome is unknown (the agent holds while > 0)."),
     busConnected: r.gauge("blackstart_bus_connected", "1 while connected to the peer bus.", [], () => (samplers.busConnected() ? 1 : 0)),
     peersLive: r.gauge("blackstart_peers_live", "Peers heard from recently.", [], () => samplers.peersLive()),
+    busDropped: r.counter("blackstart_bus_messages_dropped_total", "Bus messages dropped (and journaled), by reason: foreign topic or microgrid, spoofed sender, not JSON, schema, foreign scenario, too large.", ["reason"], () =>
+      Object.entries(samplers.busDropped?.() ?? {}).map(([reason, n]) => [{ reason }, n] as [Record<string, string>, number]),
+    ),
+    busConnects: r.counter("blackstart_bus_connects_total", "Connections to the broker made (the first and every reconnect).", [], () => samplers.busConnects?.() ?? 0),
     journalBytes: r.gauge("blackstart_journal_bytes", "Size of the journal database and its WAL (bytes).", [], () => samplers.journalBytes()),
     rss: r.gauge("process_resident_memory_bytes", "Resident memory size in bytes.", [], () => memoryUsage.rss()),
     heap: r.gauge("nodejs_heap_used_bytes", "V8 heap in use (bytes).", [], () => memoryUsage().heapUsed),

@@ -45,8 +45,8 @@ export class Counter implements Family {
     readonly name: string,
     readonly help: string,
     private readonly labelNames: readonly string[] = [],
-    /** A total kept elsewhere (process CPU time), read at scrape time. */
-    private readonly sample?: () => number,
+    /** Totals kept elsewhere (process CPU time, the bus client's counters), read at scrape time. */
+    private readonly sample?: () => number | ReadonlyArray<[Labels, number]>,
   ) {}
 
   inc(labels: Labels = {}, by = 1): void {
@@ -63,7 +63,11 @@ export class Counter implements Family {
   }
 
   render(out: string[]): void {
-    if (this.sample) this.values.set("", { labels: [], value: this.sample() });
+    if (this.sample) {
+      const v = this.sample();
+      if (typeof v === "number") this.values.set("", { labels: [], value: v });
+      else for (const [labels, n] of v) this.values.set(labelKey(this.labelNames, labels), { labels: this.labelNames.map((k) => labels[k] ?? ""), value: n });
+    }
     for (const { labels, value } of this.values.values()) out.push(`${this.name}${formatLabels(this.labelNames, labels)} ${formatValue(value)}`);
   }
 }
@@ -148,7 +152,7 @@ export class MetricsRegistry {
     return f;
   }
 
-  counter(name: string, help: string, labels: readonly string[] = [], sample?: () => number): Counter {
+  counter(name: string, help: string, labels: readonly string[] = [], sample?: () => number | ReadonlyArray<[Labels, number]>): Counter {
     return this.add(new Counter(name, help, labels, sample));
   }
   gauge(name: string, help: string, labels: readonly string[] = [], sample?: () => number | ReadonlyArray<[Labels, number]>): Gauge {

@@ -5,6 +5,7 @@
 import { dirname } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startAgent } from "../main.js";
+import { recloser } from "./support/recloser.js";
 import { rig as rigWith, rows, silent, type RigOptions } from "./support/rig.js";
 import { siteObject, writeSite } from "./support/site-fixture.js";
 
@@ -109,6 +110,29 @@ describe("tick pipeline", () => {
     expect(operated).toEqual([]);
     await agent.stop("test");
     expect(rows<{ kind: string }>(journalPath, "SELECT kind FROM alarms").map((a) => a.kind)).toContain("device-unreadable");
+  });
+});
+
+describe("triggers and restarts", () => {
+  it("a dead PCC starts a restoration by itself", async () => {
+    const { agent, bank } = await rig({ site: { pcc: { device: "sw-l2", nominal_v: 2401.8, confirm_ms: 0 } } });
+    const live = await agent.tick();
+    expect(live.session).toBeNull();
+    for (const v of ["voltage_a", "voltage_b", "voltage_c"]) bank.set(2, recloser, v, 0);
+    const t = await agent.tick();
+    expect(t.changes).toEqual([{ kind: "started", session: expect.any(String) }]);
+    expect(t.decision?.actions["Line.L1"]).toBe("close");
+  });
+
+  it("the ledger survives a clean restart (what its closes picked up is still counted)", async () => {
+    const r = await rig();
+    r.agent.restorer.request({ command: "restore", by: "test" });
+    await r.agent.tick();
+    expect(r.agent.restorer.servedKw()).toBe(200);
+    await r.agent.stop("test");
+    const again = await startAgent(r.file, { logDestination: silent() });
+    cleanup.push(() => again.stop("test"));
+    expect(again.restorer.servedKw()).toBe(200);
   });
 });
 

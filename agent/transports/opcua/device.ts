@@ -6,6 +6,7 @@
 // A watchdog rebuilds client, session and subscription when neither data nor
 // keep-alive arrived for three keep-alive periods: after reconnects,
 // node-opcua subscriptions may silently stop (node-opcua #678, #1059, #960).
+import { existsSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import {
   AttributeIds,
@@ -204,7 +205,7 @@ export class OpcUaDevice implements FieldDevice {
     if (this.stopped()) return;
     try {
       const t = this.t;
-      const pki = t.pki_dir ?? join(dirname(this.site.config.journal.path), "pki");
+      const pki = this.pkiDir();
       const certificateManager = new OPCUACertificateManager({ rootFolder: pki, automaticallyAcceptUnknownCertificate: t.auto_accept_server_certificate });
       await certificateManager.initialize();
       const client = OPCUAClient.create({
@@ -243,6 +244,11 @@ export class OpcUaDevice implements FieldDevice {
       this.log.info({ device: this.id, endpoint: t.endpoint, policy: t.security_policy, mode: t.security_mode, subscribed: this.subscribed, reconnects: this.connects - 1 }, "opcua device: connected");
     } catch (e) {
       this.lastError = (e as Error)?.message ?? String(e);
+      const rejected = this.rejectedCertificates();
+      if (rejected.length) {
+        // An unknown server certificate is parked in rejected/ (node-opcua #1090): say where, and how to trust it.
+        this.lastError = `${this.lastError}; the server's certificate is not trusted: ${rejected.join(", ")} (move it to ${join(this.pkiDir(), "trusted", "certs")} once checked)`;
+      }
       this.log.warn({ device: this.id, endpoint: this.t.endpoint, error: this.lastError }, "opcua device: connect failed");
       await this.teardown();
       this.scheduleRetry();
@@ -325,6 +331,20 @@ export class OpcUaDevice implements FieldDevice {
       void this.connect();
     }, this.backoff.next());
     this.retry.unref();
+  }
+
+  /** The client's certificate store: the site's pki_dir, else `pki/` beside the journal. */
+  private pkiDir(): string {
+    return this.t.pki_dir ?? join(dirname(this.site.config.journal.path), "pki");
+  }
+
+  private rejectedCertificates(): string[] {
+    const dir = join(this.pkiDir(), "rejected");
+    try {
+      return existsSync(dir) ? readdirSync(dir).filter((f) => /\.(pem|der)$/i.test(f)).map((f) => join(dir, f)) : [];
+    } catch {
+      return [];
+    }
   }
 
   private stopped(): boolean {

@@ -2,9 +2,9 @@
 // switchgear (sim-harness OpcUaHost, IEC 61850-style nodes, SignAndEncrypt
 // Basic256Sha256), beside a recloser over Modbus TCP, both behind one
 // harness stepped in lockstep; the agent pipeline runs over both.
-import { mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync, renameSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -112,6 +112,32 @@ describe("OPC UA transport", () => {
       expect(plant.isClosed("Line.l1")).toBe(true);
       const after = await dev.read();
       expect(after.values.current_a as number).toBeGreaterThan(20);
+    } finally {
+      await dev.stop();
+    }
+  }, 60_000);
+
+  it("an unknown server certificate is refused and named; once moved to trusted/ the device connects", async () => {
+    const pkiDir = mkdtempSync(join(tmpdir(), "blackstart-opcua-client-pki-"));
+    const ua = endpoints.find((e) => e.protocol === "opcua")!;
+    const file = site({
+      devices: [
+        { id: "sw-l1", profile: "switchgear-opcua", transport: { kind: "opcua", endpoint: ua.endpoint_url, pki_dir: pkiDir, publishing_interval_ms: 100 } },
+        { id: "sw-l2", profile: "recloser-modbus", transport: { kind: "modbus-tcp", host: "127.0.0.1", port: endpoints.find((e) => e.protocol === "modbus")!.port } },
+      ],
+    });
+    const s = loadSite(file);
+    const { devices } = await createDevices(s, loadSiteProfiles(s), systemClock, quiet);
+    const dev = devices.find((d) => d.id === "sw-l1")!;
+    try {
+      await dev.start();
+      const err = await until("refusal", () => (dev.status().lastError?.includes("not trusted") ? dev.status().lastError : undefined));
+      const rejected = /not trusted: (\S+\.(?:pem|der))/.exec(err!)?.[1];
+      expect(rejected).toBeDefined();
+      expect(dev.status().state).not.toBe("connected");
+      mkdirSync(join(pkiDir, "trusted", "certs"), { recursive: true });
+      renameSync(rejected!, join(pkiDir, "trusted", "certs", basename(rejected!)));
+      await until("connected after trusting", () => (dev.status().state === "connected" ? true : undefined), 30000);
     } finally {
       await dev.stop();
     }
