@@ -28,6 +28,18 @@ export interface FeederElement {
   open: boolean[];
   /** The interpreter's element, for its properties. */
   el: DssElement;
+  /** Properties the script gave, lower-case names, values as text (computed on first use). */
+  readonly props: Record<string, string>;
+}
+
+function givenProps(el: DssElement): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const i of el.order) {
+    const p = el.cls.properties[i];
+    const v = el.values[i];
+    if (p && v !== undefined) out[p.name.toLowerCase()] = Array.isArray(v) ? v.flat().join(" ") : String(v);
+  }
+  return out;
 }
 
 /** Classes whose elements join the buses of their terminals. */
@@ -46,7 +58,11 @@ export function topologyOf(circuit: DssCircuit): Topology {
     const terms = el.terminals();
     if (terms.length === 0) continue; // library objects (codes, curves) and controls
     const cls = el.cls.name.toLowerCase();
+    let props: Record<string, string> | undefined;
     elements.push({
+      get props() {
+        return (props ??= givenProps(el));
+      },
       ref: canonicalElement(el.fullName),
       cls,
       name: el.name,
