@@ -142,6 +142,17 @@ export class AgentHandle {
     }
   }
 
+  /** GET /healthz: live/ready and the reasons (e.g. `peer bus down: static quota only`). */
+  async health(): Promise<{ live: boolean; ready: boolean; reasons: string[] } | undefined> {
+    if (!this.url) return undefined;
+    try {
+      const res = await fetch(`${this.url}/healthz`, { signal: AbortSignal.timeout(3000) });
+      return (await res.json()) as { live: boolean; ready: boolean; reasons: string[] };
+    } catch {
+      return undefined;
+    }
+  }
+
   async state(): Promise<unknown> {
     if (!this.url) return undefined;
     try {

@@ -35,6 +35,8 @@ export class BusObserver {
   readonly alarms: (AlarmMessage & { microgrid: string; wallMs: number })[] = [];
   /** Messages seen, by topic kind; and dropped (invalid) ones. */
   readonly counts: Record<string, number> = {};
+  /** Wall ms of the last message heard live from each microgrid (not a retained copy the broker replays). */
+  readonly lastLive = new Map<string, number>();
   dropped = 0;
   messages = 0;
   private client: MqttClient | undefined;
@@ -59,7 +61,7 @@ export class BusObserver {
     };
     const client = mqtt.connect(this.o.url, opts);
     this.client = client;
-    client.on("message", (topic, payload) => this.onMessage(topic, payload));
+    client.on("message", (topic, payload, packet) => this.onMessage(topic, payload, packet.retain));
     client.on("connect", () => client.subscribe(fleetFilter(this.o.base), { qos: 1 }));
     client.on("error", () => {}); // reconnects by itself; a broker fault is part of the run
     await new Promise<void>((resolve, reject) => {
@@ -75,7 +77,7 @@ export class BusObserver {
     return this.client?.connected ?? false;
   }
 
-  private onMessage(topic: string, payload: Buffer): void {
+  private onMessage(topic: string, payload: Buffer, retained = false): void {
     this.messages++;
     const p = parseMessage({ base: this.o.base, fleet: this.fleet, ...(this.o.scenarioHash ? { scenarioHash: this.o.scenarioHash } : {}) }, topic, payload);
     if (!p.ok) {
@@ -84,6 +86,7 @@ export class BusObserver {
     }
     this.counts[p.kind] = (this.counts[p.kind] ?? 0) + 1;
     const wallMs = Date.now();
+    if (!retained) this.lastLive.set(p.microgrid, wallMs);
     if (p.kind === "state") this.states.set(p.microgrid, p.msg);
     else if (p.kind === "availability") {
       const ev: AvailabilityEvent = { microgrid: p.microgrid, state: p.msg.state, reason: p.msg.reason, incarnation: p.msg.incarnation, wallMs };

@@ -326,6 +326,25 @@ class Actuator implements FaultActuator {
     this.log(`bench: tick ${this.record.tick}: ${kind}${mg ? ` ${mg}` : ""}: ${detail}`);
   }
 
+  /**
+   * Lockstep: after a restart or a heal, simulated time waits (up to 30 s of wall time) until the
+   * agents concerned are back on the bus, as the issue's lockstep rule waits for their states.
+   */
+  private async backOnBus(which: readonly string[], what: string): Promise<void> {
+    const obs = this.res.observer;
+    if (!obs) return;
+    const t0 = performance.now();
+    // The broker replays retained `online`s of agents not back yet: ask the agents whether their bus is up.
+    const agents = this.res.agents.filter((a) => which.includes(a.microgrid) && a.alive);
+    const busUp = async () => (await Promise.all(agents.map((a) => a.health()))).every((h) => h !== undefined && !h.reasons.some((r) => /bus down/.test(r)));
+    let ok = false;
+    while (!ok && performance.now() - t0 < 30_000) {
+      ok = obs.connected && which.every((mg) => obs.availability.get(mg)?.state === "online") && (await busUp());
+      if (!ok) await new Promise((r) => setTimeout(r, 100));
+    }
+    this.note(ok ? "bus-back" : "bus-not-back", `${which.join(", ")} ${ok ? "online again" : "not online"} ${((performance.now() - t0) / 1000).toFixed(1)} s after ${what}`);
+  }
+
   async apply(e: BenchEvent): Promise<void> {
     switch (e.action) {
       case "restore": {
@@ -345,6 +364,7 @@ class Actuator implements FaultActuator {
         this.note("restart-agent", `life ${a.lives}, pid ${a.proc?.pid}`, e.microgrid);
         // It comes back watching: the operator calls for the restoration again, as in the field.
         await a.restore("bench: restoration called for again after a restart");
+        if (this.res.broker?.alive) await this.backOnBus([e.microgrid], "its restart");
         return;
       }
       case "kill-broker":
@@ -354,6 +374,7 @@ class Actuator implements FaultActuator {
       case "restart-broker":
         await this.res.broker!.restart();
         this.note("restart-broker", `listening again on ${this.res.broker!.localUrl}`);
+        await this.backOnBus(this.res.agents.filter((a) => a.alive).map((a) => a.microgrid), "the broker's restart");
         return;
       case "partition":
         this.res.network!.partition(e.microgrid);
@@ -362,6 +383,7 @@ class Actuator implements FaultActuator {
       case "heal":
         this.res.network!.heal(e.microgrid);
         this.note("heal", "bus link restored", e.microgrid);
+        if (this.res.broker?.alive) await this.backOnBus([e.microgrid], "the heal");
         return;
       case "packet-loss": {
         const which = e.microgrids ?? this.res.agents.map((a) => a.microgrid);

@@ -3,7 +3,7 @@
 // feeder's branches. Distances from the scenario's topology (line lengths in
 // their units, km when every line says its unit).
 import type { BoundScenario } from "../../scenarios/bind.js";
-import { BRANCH_CLASSES } from "../../scenarios/topology.js";
+import { BRANCH_CLASSES, num } from "../../scenarios/topology.js";
 
 const KM_PER: Record<string, number> = { km: 1, m: 0.001, cm: 1e-5, mi: 1.609344, kft: 0.3048, ft: 0.0003048, in: 0.0000254 };
 
@@ -31,11 +31,11 @@ export function busDistances(bound: BoundScenario): BusDistances {
     if (buses.length < 2) continue;
     let len = 0;
     if (e.cls === "line") {
-      const raw = Number(e.props["length"] ?? 1);
-      const unit = (e.props["units"] ?? "none").toLowerCase();
+      const raw = num(e, "length", 1);
+      const unit = String(e.el.get("units") ?? "none").toLowerCase();
       const f = KM_PER[unit];
       if (f === undefined) allUnits = false;
-      len = (Number.isFinite(raw) ? raw : 1) * (f ?? 1);
+      len = raw * (f ?? 1);
     }
     for (let i = 1; i < buses.length; i++) link(buses[0]!, buses[i]!, len);
   }
