@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { loadFeeder } from "../../sim-harness/powerflow/opendss/feeder.js";
-import { summaryJson, summaryText, voltagesCsv } from "../../sim-harness/powerflow/summary.js";
+import { summaryJson, summaryText, voltageRange, voltagesCsv } from "../../sim-harness/powerflow/summary.js";
 
 export function register(program: Command): void {
   program
@@ -25,7 +25,7 @@ export function register(program: Command): void {
         writeFileSync(join(opts.out, "summary.json"), JSON.stringify(json, null, 1) + "\n");
       }
       if (opts.json) process.stdout.write(JSON.stringify(json) + "\n");
-      else process.stdout.write(summaryText(json, `${master}`, feeder.pf.islands()) + "\n");
+      else process.stdout.write(summaryText(json, `${master}`, feeder.pf.islands(), voltageRange(feeder.pf)) + "\n");
       if (!solve.converged) process.exitCode = 1;
     });
 }

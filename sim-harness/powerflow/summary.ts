@@ -62,7 +62,25 @@ function fmt(x: number, digits: number): string {
 }
 
 /** A readable summary for people. */
-export function summaryText(j: PowerflowJson, title: string, islands: { sources: string[]; buses: string[] }[]): string {
+/** Lowest and highest per-unit voltage among energized nodes with a base. */
+export function voltageRange(pf: PowerFlow): { min: { at: string; pu: number }; max: { at: string; pu: number } } | undefined {
+  let min: { at: string; pu: number } | undefined;
+  let max: { at: string; pu: number } | undefined;
+  for (const v of pf.voltages()) {
+    if (v.vpu === undefined || v.vmag === 0) continue;
+    const at = `${v.bus}.${v.node}`;
+    if (!min || v.vpu < min.pu) min = { at, pu: v.vpu };
+    if (!max || v.vpu > max.pu) max = { at, pu: v.vpu };
+  }
+  return min && max ? { min, max } : undefined;
+}
+
+export function summaryText(
+  j: PowerflowJson,
+  title: string,
+  islands: { sources: string[]; buses: string[] }[],
+  range?: ReturnType<typeof voltageRange>,
+): string {
   const out: string[] = [];
   const f = (x: number, d = 1) => x.toFixed(d);
   out.push(`${title}`);
@@ -72,6 +90,7 @@ export function summaryText(j: PowerflowJson, title: string, islands: { sources:
   for (const m of j.messages) out.push(`  ! ${m}`);
   out.push(`  ${j.num_buses} buses, ${j.num_nodes} nodes`);
   out.push(`  source power ${f(j.total_power_kw)} kW, ${f(j.total_power_kvar)} kvar; losses ${f(j.losses_kw)} kW, ${f(j.losses_kvar)} kvar`);
+  if (range) out.push(`  voltage ${range.min.pu.toFixed(4)} pu (${range.min.at}) to ${range.max.pu.toFixed(4)} pu (${range.max.at})`);
   const taps = Object.entries(j.tap_positions);
   if (taps.length) out.push(`  regulator taps: ${taps.map(([k, v]) => `${k} ${v}`).join(", ")}`);
   const caps = Object.entries(j.cap_states);
