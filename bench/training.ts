@@ -76,8 +76,12 @@ export function runDir(spec: RunSpec): string {
 export async function runOne(spec: RunSpec): Promise<Report> {
   const dir = runDir(spec);
   const file = join(dir, "report.json");
-  if (!existsSync(file)) {
-    const args = [join(ROOT, "bin/blackstart.mjs"), "train", "--scenario", spec.scenario, "--algo", spec.algo, "--seed", String(spec.seed), ...(spec.steps ? ["--steps", String(spec.steps)] : []), "--out", dir, ...(spec.flags ?? [])];
+  const done = existsSync(file) && !(JSON.parse(readFileSync(file, "utf8")) as { result: { stopped: boolean } }).result.stopped;
+  if (!done) {
+    // A run stopped part-way (Ctrl-C, SIGTERM) continues from its checkpoint.
+    const args = existsSync(join(dir, "checkpoint", "checkpoint.json"))
+      ? [join(ROOT, "bin/blackstart.mjs"), "train", "--resume", dir]
+      : [join(ROOT, "bin/blackstart.mjs"), "train", "--scenario", spec.scenario, "--algo", spec.algo, "--seed", String(spec.seed), ...(spec.steps ? ["--steps", String(spec.steps)] : []), "--out", dir, ...(spec.flags ?? [])];
     process.stderr.write(`bench training: ${spec.name}: blackstart ${args.slice(1).join(" ")}\n`);
     await new Promise<void>((ok, fail) => {
       const child = spawn(process.execPath, args, { stdio: ["ignore", "inherit", "inherit"], cwd: ROOT });

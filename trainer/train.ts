@@ -251,6 +251,8 @@ export class Trainer {
     try {
       if (ck) await runner.setRngStates(ck.meta.env_rng as [number, number, number, number][]);
       while (iteration < iterations && !this.stopRequested) {
+        // Let the event loop run (signals, progress timers): rollouts on the main thread are synchronous.
+        await new Promise<void>((ok) => setImmediate(ok));
         if (cfg.linear_lr_decay) {
           const f = 1 - iteration / iterations;
           learner.actors.forEach((a) => (a.adam.lr = cfg.lr * f));

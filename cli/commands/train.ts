@@ -8,10 +8,9 @@ import { fileURLToPath } from "node:url";
 import cliProgress from "cli-progress";
 import type { Command } from "commander";
 import { BlackstartError } from "../../shared/errors.js";
-import { loadDocument } from "../../shared/documents.js";
 import { Algorithm, TrainConfig, type TrainConfigInput } from "../../trainer/config.js";
 import { TrainerErrors } from "../../trainer/errors.js";
-import { loadPreset } from "../../trainer/presets.js";
+import { loadConfigFile, loadPreset } from "../../trainer/presets.js";
 import { availableParallelism } from "node:os";
 import type { ScenarioEnvOptions } from "../../trainer/env/scenario-env.js";
 import type { EvalResult } from "../../trainer/eval.js";
@@ -164,7 +163,7 @@ async function train(flags: TrainFlags, commandLine: string): Promise<void> {
   if (!algo.success) throw new BlackstartError(TrainerErrors.OPTIONS, `--algo must be happo, mappo or ippo, got '${flags.algo}'`, { field: "--algo" });
   if (flags.grid !== "powerflow" && flags.grid !== "nominal") throw new BlackstartError(TrainerErrors.OPTIONS, `--grid must be powerflow or nominal, got '${flags.grid}'`, { field: "--grid" });
   const preset = flags.preset ? loadPreset(s.name) : undefined;
-  const fromFile: TrainConfigInput = { ...(preset?.config ?? {}), ...(flags.config ? loadDocument(flags.config, TrainConfig.partial()).value : {}) };
+  const fromFile: TrainConfigInput = { ...(preset?.config ?? {}), ...(flags.config ? loadConfigFile(flags.config) : {}) };
   const config: TrainConfigInput = {
     ...fromFile,
     algo: algo.data,
