@@ -12,5 +12,7 @@ import { policyBench } from "./policy.js";
 import { trainingBench } from "./training.js";
 import { powerflow } from "./powerflow.js";
 import { envBench } from "./env.js";
+import { busSuite } from "./bus.js";
+import { journalSuite } from "./journal.js";
 
-export const suites: BenchSuite[] = [agentBench, dssParse, devices, policyBench, trainingBench, powerflow, envBench];
+export const suites: BenchSuite[] = [agentBench, dssParse, devices, policyBench, trainingBench, powerflow, envBench, busSuite, journalSuite];

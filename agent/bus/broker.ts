@@ -121,6 +121,11 @@ export async function startBroker(o: EmbeddedBrokerOptions = {}): Promise<Embedd
     }
   });
 
+  // Small messages that agents wait on: no Nagle delay.
+  const handle = (socket: import("node:net").Socket) => {
+    socket.setNoDelay(true);
+    aedes.handle(socket);
+  };
   const server: Server = o.tls
     ? createTlsServer(
         {
@@ -129,9 +134,9 @@ export async function startBroker(o: EmbeddedBrokerOptions = {}): Promise<Embedd
           ...(o.tls.ca ? { ca: readFileSync(o.tls.ca) } : {}),
           requestCert: o.tls.requestCert ?? false,
         },
-        aedes.handle,
+        handle,
       )
-    : createNetServer(aedes.handle);
+    : createNetServer(handle);
   const host = o.host ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {
     server.once("error", (e) => reject(new BlackstartError(BusErrors.BROKER_LISTEN, `cannot listen on ${host}:${o.port ?? 1883}: ${(e as Error).message}`)));

@@ -319,6 +319,9 @@ export class PeerBus {
     this.client = client;
     client.on("connect", () => {
       if (this.client !== client) return;
+      // Small messages that peers wait on: no Nagle delay (40 ms with delayed ACKs).
+      const sock = client.stream as unknown as { setNoDelay?: (on: boolean) => void };
+      sock.setNoDelay?.(true);
       void this.onConnect(client);
     });
     client.on("message", (topic, payload, packet) => {
