@@ -1,10 +1,11 @@
 // Agents in their own network namespaces (root only), each with two links to
 // the host, as a gateway on a substation LAN would have: a device link (to
 // the simulated relays and inverters) and a bus link (to the broker). A
-// partition or packet loss then acts on the bus link alone, with the kernel's
-// own tools: `tc qdisc netem loss 100%` on both ends of the link cuts it (the
-// routes stay, as when a switch in between fails), `loss 30%` drops a third
-// of the packets, and deleting the qdisc heals it.
+// partition acts on the bus link alone: its namespace end is taken down, so
+// the agent finds its broker unreachable at once while the broker's packets
+// to it vanish silently (its keepalive gives up on it and fires its last
+// will). Packet loss uses the kernel's netem qdisc (`tc qdisc netem loss`)
+// on both ends of the bus link, when the kernel has it.
 import { execFileSync } from "node:child_process";
 import { BlackstartError } from "../../shared/errors.js";
 import { BenchErrors } from "./errors.js";
@@ -30,6 +31,28 @@ function run(cmd: string, args: readonly string[]): string {
   } catch (e) {
     const err = e as { stderr?: string; message: string };
     throw new BlackstartError(BenchErrors.NETWORK, `${cmd} ${args.join(" ")}: ${(err.stderr ?? err.message).trim()}`);
+  }
+}
+
+/** Whether this kernel has the netem qdisc (packet loss); checked on a throw-away veth pair. */
+export function netemAvailable(): boolean {
+  const dev = `bsnetem${process.pid % 1000}`;
+  try {
+    execFileSync("ip", ["link", "add", dev, "type", "veth", "peer", "name", `${dev}p`], { stdio: "ignore" });
+  } catch {
+    return false;
+  }
+  try {
+    execFileSync("tc", ["qdisc", "add", "dev", dev, "root", "netem", "loss", "1%"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    try {
+      execFileSync("ip", ["link", "del", dev], { stdio: "ignore" });
+    } catch {
+      // gone
+    }
   }
 }
 
@@ -111,11 +134,13 @@ export class BenchNetwork {
   }
 
   partition(microgrid: string): void {
-    this.busLoss(microgrid, 100);
+    const a = this.get(microgrid);
+    run("ip", ["-n", a.ns, "link", "set", a.busNs, "down"]);
   }
 
   heal(microgrid: string): void {
-    this.busLoss(microgrid, 0);
+    const a = this.get(microgrid);
+    run("ip", ["-n", a.ns, "link", "set", a.busNs, "up"]);
   }
 
   /** Remove every namespace and link this run made (deleting a namespace deletes its veth pairs). */

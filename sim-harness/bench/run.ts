@@ -5,6 +5,7 @@
 // lockstep (or left to run in real time), faults applied as their file says,
 // then every check, the JSON summary and the HTML report.
 import { mkdirSync, writeFileSync } from "node:fs";
+import { release } from "node:os";
 import { join, resolve } from "node:path";
 import { stringify } from "yaml";
 import { BlackstartError } from "../../shared/errors.js";
@@ -23,7 +24,7 @@ import { loadBenchFaults, ticksNeeded, type BenchEvent, type BenchFaultFile } fr
 import { AgentHandle } from "./fleet.js";
 import { LockstepDriver, type FaultActuator } from "./lockstep.js";
 import { Meter } from "./meter.js";
-import { BenchNetwork, netnsAvailable } from "./netns.js";
+import { BenchNetwork, netemAvailable, netnsAvailable } from "./netns.js";
 import { BusObserver } from "./observer.js";
 import { givenPolicy, shippedPolicies, writePlanPolicy, describe, type ResolvedPolicy } from "./policy.js";
 import type { ProgressSink } from "./progress.js";
@@ -136,6 +137,8 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     const wantsNet = faults?.network === true;
     if (wantsNet) {
       if (!netnsAvailable()) throw new BlackstartError(BenchErrors.NETWORK, `fault file ${o.faults} needs network namespaces (root, ip, tc); run it as root`);
+      if (faults!.events.some((e) => e.action === "packet-loss") && !netemAvailable())
+        throw new BlackstartError(BenchErrors.NETWORK, `fault file ${o.faults} needs the kernel's netem qdisc for packet loss ('tc qdisc add ... netem' fails: this kernel, ${release()}, lacks sch_netem)`);
       res.network = new BenchNetwork();
       s.microgrids.forEach((mg, k) => res.network!.add(mg.id, k));
     }
@@ -378,7 +381,7 @@ class Actuator implements FaultActuator {
         return;
       case "partition":
         this.res.network!.partition(e.microgrid);
-        this.note("partition", "bus link cut (netem loss 100 % both ways)", e.microgrid);
+        this.note("partition", "bus link cut (its namespace end down)", e.microgrid);
         return;
       case "heal":
         this.res.network!.heal(e.microgrid);
