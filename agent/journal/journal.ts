@@ -282,14 +282,22 @@ export class Journal {
     this.st.verdict.run(decisionId, at, v.element, v.action, v.rule, v.detail ?? "", JSON.stringify(v.values));
   }
 
+  /** Hash of each graph object already stored (the agent passes the same one every decision). */
+  private readonly graphHashes = new WeakMap<object, string>();
+
   /** A large, repeated member of the shield input (the section graph) goes to blobs once. */
   private storeGraph(input: unknown): unknown {
     if (input === null || typeof input !== "object" || !("graph" in input)) return input;
     const { graph, ...rest } = input as Record<string, unknown>;
-    if (graph === undefined || graph === null) return input;
-    const body = JSON.stringify(graph);
-    const hash = createHash("sha256").update(body).digest("hex");
-    this.durable(() => this.st.blob.run(hash, "section-graph", body));
+    if (graph === undefined || graph === null || typeof graph !== "object") return input;
+    let hash = this.graphHashes.get(graph);
+    if (!hash) {
+      const body = JSON.stringify(graph);
+      const h = createHash("sha256").update(body).digest("hex");
+      this.durable(() => this.st.blob.run(h, "section-graph", body));
+      this.graphHashes.set(graph, h);
+      hash = h;
+    }
     return { ...rest, graph: { $blob: hash } };
   }
 
