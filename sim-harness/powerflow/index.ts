@@ -258,9 +258,27 @@ export class PowerFlow {
     return nodeVoltages(this.circuit);
   }
 
+  /** Voltages of one bus's nodes (cheap: no walk over the circuit); [] for an unknown bus. */
+  busVoltages(bus: string): NodeVoltage[] {
+    const c = this.circuit;
+    const t = c.topo;
+    const bi = t.busIndex.get(bus.toLowerCase());
+    if (bi === undefined) return [];
+    const base = c.busKvBase[bi]! * 1000;
+    const out: NodeVoltage[] = [];
+    for (const n of t.busNodes[bi]!) {
+      if (!c.nodeUsed[n]) continue;
+      const vr = c.vRe[n]!;
+      const vi = c.vIm[n]!;
+      const vmag = Math.hypot(vr, vi);
+      out.push({ bus: t.buses[bi]!, node: t.nodeNumber[n]!, vmag, vangDeg: (Math.atan2(vi, vr) * 180) / Math.PI, vpu: base > 0 ? vmag / base : undefined });
+    }
+    return out;
+  }
+
   /** Voltage of one bus node: magnitude (V), angle (deg), pu (undefined without base). */
   voltage(bus: string, node: number): NodeVoltage | undefined {
-    return this.voltages().find((v) => v.bus === bus.toLowerCase() && v.node === node);
+    return this.busVoltages(bus).find((v) => v.node === node);
   }
 
   totalPower(): { kW: number; kvar: number } {
