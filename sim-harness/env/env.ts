@@ -17,6 +17,7 @@ import { BlackstartError } from "../../shared/errors.js";
 import type { BoundScenario } from "../scenarios/bind.js";
 import { ScenarioErrors } from "../scenarios/errors.js";
 import { Rng } from "../scenarios/rng.js";
+import { DEFAULT_LIMITS, evaluate, indexGraph, type GraphIndex, type SwitchReading } from "../../shared/shield/index.js";
 import { Assessor, violationPenalty, type Assessment } from "./assess.js";
 import { EnergizationGraph } from "./energization.js";
 import type { Grid, GridResult } from "./grid.js";
@@ -37,6 +38,14 @@ export interface EnvOptions {
    * `every-step`: always.
    */
   violations?: "when-needed" | "every-step";
+  /**
+   * What `actionMask()` allows: `limits` (default: the cap, island ratings and
+   * radiality on the section graph with measured kW; merges of live islands
+   * allowed) or `shield`: the edge agent's own rules (shared/shield `evaluate`)
+   * on readings made from the environment's state, as deployed (no close with
+   * both sides live: no merges without a synchronism check).
+   */
+  mask?: "limits" | "shield";
 }
 
 export interface Operation {
@@ -212,6 +221,7 @@ export class RestorationEnv implements MultiAgentEnv {
   }
 
   actionMask(): Uint8Array[] {
+    if (this.options.mask === "shield") return this.shieldMask();
     const g = this.energy;
     const est = this.sectionKwEstimate();
     return this.agentSwitches.map((sw) => {
@@ -223,6 +233,42 @@ export class RestorationEnv implements MultiAgentEnv {
       });
       return mask;
     });
+  }
+
+  private shieldIndex: GraphIndex | undefined;
+
+  /** The edge agent's shield on readings made from this state (fresh, measured, no pending command). */
+  private shieldMask(): Uint8Array[] {
+    this.shieldIndex ??= indexGraph(this.bound.sections);
+    const g = this.energy;
+    const capLeft = this.capKw !== undefined ? Math.max(0, this.capKw - this.now.restored) : 1e12;
+    const reading = (k: number): SwitchReading => {
+      const [a, b] = this.switchBuses[k]!;
+      const va = this.last.busVoltage(a)?.min ?? 0;
+      const vb = this.last.busVoltage(b)?.min ?? 0;
+      return {
+        element: this.bound.switches[k]!.ref,
+        closed: g.closed[k] === 1,
+        open: g.closed[k] === 0,
+        read_at_ms: 0,
+        terminal_pu: [va, vb],
+        locked_out: g.locked[k] === 1,
+        pending: null,
+        last_operation_ms: null,
+      };
+    };
+    const states = (sw: readonly number[]) => Object.fromEntries(sw.map((k) => [this.bound.switches[k]!.ref, g.closed[k] ? ("closed" as const) : ("open" as const)]));
+    return this.agents.map((agent, i) =>
+      evaluate(this.shieldIndex!, {
+        now_ms: 0,
+        microgrid: agent.id,
+        switches: this.agentSwitches[i]!.map(reading),
+        peers: this.agents.flatMap((p, j) => (j === i ? [] : [{ microgrid: p.id, fresh: true, switches: states(this.agentSwitches[j]!) }])),
+        // The cap is the generation left to share (a lease from the fleet); physics islands are checked by the shield's own rule.
+        generation: { quota_kw: 0, committed_kw: 0, leases: [{ id: "cap", kw: capLeft, remaining_ms: 1e9 }], bus_up: true },
+        limits: DEFAULT_LIMITS,
+      }).mask,
+    );
   }
 
   /**

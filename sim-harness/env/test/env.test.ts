@@ -118,6 +118,22 @@ describe("restoration environment (nominal grid)", () => {
   });
 });
 
+describe("action masks", () => {
+  it("limits mask allows merging live islands; the deployed shield's does not (no synchronism check)", () => {
+    const limits = createEnv("ieee123-merge", { grid: "nominal" });
+    const shield = createEnv("ieee123-merge", { grid: "nominal", mask: "shield" });
+    limits.reset(0);
+    shield.reset(0);
+    const k = limits.agents[0]!.elements.indexOf("Line.sw2"); // north (d1) to center (d3): both live
+    expect(limits.actionMask()[0]![3 * k]).toBe(1);
+    expect(shield.actionMask()[0]![3 * k]).toBe(0);
+    // A pick-up onto a dead section is allowed by both.
+    const j = limits.agents[0]!.elements.indexOf("Line.l1");
+    expect(limits.actionMask()[0]![3 * j]).toBe(1);
+    expect(shield.actionMask()[0]![3 * j]).toBe(1);
+  });
+});
+
 describe("vectorised environments", () => {
   it("steps N copies independently and deterministically", () => {
     const v = createVectorEnv("ieee123-5mg", 4, { grid: "nominal", randomPartialProbability: 1, baseSeed: 10 });
