@@ -6,10 +6,24 @@ import type { Command } from "commander";
 
 export function register(program: Command): void {
   program
-    .command("export-onnx <checkpoint-dir>")
-    .description("Write a training checkpoint (or run directory) as a policy directory: one ONNX actor per agent, manifest.json, model card.")
-    .option("-o, --out <dir>", "policy directory (default policies/<scenario>)")
-    .action(async (dir: string, o: { out?: string }) => {
+    .command("export-onnx [checkpoint-dir]")
+    .description("Write a training checkpoint (or run directory) as a policy directory: one ONNX actor per agent, manifest.json, model card. With --plan, write the scenario's optimum as a plan policy directory instead.")
+    .option("-o, --out <dir>", "policy directory (default policies/<scenario>, or policies/<scenario>-plan with --plan)")
+    .option("--plan <scenario>", "write the optimum's switching sequence (sim-harness baselines) as a `plan` policy, labelled as such")
+    .option("--grid <kind>", "with --plan: powerflow (default) or nominal", "powerflow")
+    .action(async (dir: string | undefined, o: { out?: string; plan?: string; grid: string }) => {
+      if (o.plan) {
+        const { exportPlan } = await import("../../trainer/export/plan-dir.js");
+        const out = resolve(o.out ?? `policies/${o.plan}-plan`);
+        const r = await exportPlan(o.plan, out, { grid: o.grid === "nominal" ? "nominal" : "powerflow", progress: (l) => process.stderr.write(`  ${l}\n`) });
+        process.stderr.write(`export-onnx --plan: ${r.plan.steps.length} step(s), ${r.restoredKw.toFixed(1)} kW restored, written to ${out} (kind "plan", not a learned policy)\n`);
+        return;
+      }
+      if (!dir) {
+        const { BlackstartError } = await import("../../shared/errors.js");
+        const { TrainerErrors } = await import("../../trainer/errors.js");
+        throw new BlackstartError(TrainerErrors.OPTIONS, "give a checkpoint or run directory, or --plan <scenario>");
+      }
       // Loaded on use: the exporter pulls in the trainer.
       const { exportPolicy, resolveCheckpointDir } = await import("../../trainer/export/policy-dir.js");
       const { readCheckpoint } = await import("../../trainer/checkpoint.js");

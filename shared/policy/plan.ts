@@ -14,6 +14,7 @@ import { SwitchAction } from "../encoding/actions.js";
 import { canonicalElement } from "../names.js";
 import { ElementRef } from "../scenario/schema.js";
 import type { ActionMask, Decision } from "./decision.js";
+import type { PolicyManifest } from "./manifest.js";
 import { decide } from "./decision.js";
 
 export const PlanOperation = z
@@ -130,4 +131,20 @@ export class PlanActor {
     if (first) d.planStep = first.step;
     return d;
   }
+}
+
+/** The manifest of a plan policy directory (kind "plan"; observation: the agents' switch states). */
+export function planManifest(plan: PlanDocument, agents: readonly { id: string; elements: readonly string[] }[], created = new Date().toISOString()): PolicyManifest {
+  return {
+    format: "blackstart-policy/1",
+    kind: "plan",
+    scenario: plan.scenario,
+    scenario_hash: plan.scenario_hash,
+    algorithm: "plan",
+    observation: { kind: "switch-states" },
+    actions_per_element: 3,
+    agents: agents.map((a) => ({ id: a.id, elements: [...a.elements], observation_size: a.elements.length, input_name: "obs", output_name: "logits" })),
+    created,
+    training: { label: plan.label, source: plan.source, steps: plan.steps.length, operations: plan.steps.reduce((s, st) => s + st.operations.length, 0) },
+  };
 }
