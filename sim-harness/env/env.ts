@@ -46,6 +46,12 @@ export interface EnvOptions {
    * both sides live: no merges without a synchronism check).
    */
   mask?: "limits" | "shield";
+  /**
+   * `team` (default): every agent gets the team reward. `own-sections`: each
+   * agent gets the change of weighted kW in the sections its microgrid owns
+   * (section graph), plus the team's penalties (cap, violations).
+   */
+  rewardSplit?: "team" | "own-sections";
 }
 
 export interface Operation {
@@ -86,6 +92,8 @@ export class RestorationEnv implements MultiAgentEnv {
   private last!: GridResult;
   private now!: Assessment;
   private compiledAllClosedWeighted: number | undefined;
+  private prevOwnWeighted: Float64Array = new Float64Array(0);
+  private ownerOfSection: Int32Array | undefined;
 
   constructor(bound: BoundScenario, grid: Grid, options: EnvOptions = {}) {
     const s = bound.scenario;
@@ -135,6 +143,7 @@ export class RestorationEnv implements MultiAgentEnv {
     this.finished = false;
     this.absorb(this.grid.solve(), true);
     this.prevWeighted = this.compiledAllClosedWeighted ?? this.now.weighted;
+    this.prevOwnWeighted = this.ownWeighted();
     const info = this.info([], []);
     return { obs: this.observeAll(), state: this.state(), info };
   }
@@ -208,16 +217,24 @@ export class RestorationEnv implements MultiAgentEnv {
     if (s.mode === "physics" || ending || this.options.violations === "every-step") this.absorb(result, true);
     const info = this.info(applied, refused);
     let reward = s.reward.scale * (this.now.weighted - this.prevWeighted);
+    let penalty = 0;
     let done = this.stepCount >= this.episodeLength;
     if (info.cap_breached) {
       reward = -s.reward.cap_penalty_m * (this.now.restored - this.capKw!) ** 2;
       done = true;
     } else if (s.mode === "physics") {
-      reward -= violationPenalty(info.violations, s.reward);
+      penalty = violationPenalty(info.violations, s.reward);
+      reward -= penalty;
     }
+    const own = this.ownWeighted();
+    const rewards: number[] =
+      this.options.rewardSplit === "own-sections"
+        ? Array.from(own, (w, i) => (info.cap_breached ? reward : s.reward.scale * (w - this.prevOwnWeighted[i]!) - penalty))
+        : this.agents.map(() => reward);
     this.prevWeighted = this.now.weighted;
+    this.prevOwnWeighted = own;
     this.finished = done;
-    return { obs: this.observeAll(), state: this.state(), info, rewards: this.agents.map(() => reward), teamReward: reward, done };
+    return { obs: this.observeAll(), state: this.state(), info, rewards, teamReward: reward, done };
   }
 
   actionMask(): Uint8Array[] {
@@ -359,6 +376,19 @@ export class RestorationEnv implements MultiAgentEnv {
   /** An independent environment on a copy of the grid (for vectorised stepping). */
   clone(options: EnvOptions = {}): RestorationEnv {
     return new RestorationEnv(this.bound, this.grid.clone(), { ...this.options, ...options });
+  }
+
+  /** Weighted kW served in each microgrid's own sections. */
+  private ownWeighted(): Float64Array {
+    if (!this.ownerOfSection) {
+      const ids = this.agents.map((a) => a.id);
+      this.ownerOfSection = Int32Array.from(this.bound.sections.sections, (sec) => (sec.microgrid ? ids.indexOf(sec.microgrid) : -1));
+    }
+    const out = new Float64Array(this.agents.length);
+    this.ownerOfSection.forEach((a, sec) => {
+      if (a >= 0) out[a] = out[a]! + this.now.sectionWeighted[sec]!;
+    });
+    return out;
   }
 
   private absorb(result: GridResult, withViolations: boolean): void {

@@ -118,6 +118,19 @@ describe("restoration environment (nominal grid)", () => {
   });
 });
 
+describe("per-agent rewards", () => {
+  it("own-sections: each agent is rewarded for the weighted kW its own sections gain", () => {
+    const env = createEnv("ieee123-5mg", { grid: "nominal", rewardSplit: "own-sections" });
+    env.reset(0);
+    const acts = all(env, NOOP);
+    acts[1]![4] = CLOSE; // mg2's Line.l45 energizes an mg2 section
+    const s = env.step(acts);
+    expect(s.rewards[1]).toBeGreaterThan(0);
+    expect(s.rewards[0]).toBe(0);
+    expect(s.rewards.reduce((a, b) => a + b, 0)).toBeCloseTo(s.teamReward, 6);
+  });
+});
+
 describe("action masks", () => {
   it("limits mask allows merging live islands; the deployed shield's does not (no synchronism check)", () => {
     const limits = createEnv("ieee123-merge", { grid: "nominal" });
