@@ -36,7 +36,10 @@ export interface BenchSiteOptions {
 export function benchSites(bound: BoundScenario, endpoints: readonly Endpoint[], o: BenchSiteOptions): { microgrid: string; site: SiteConfigInput }[] {
   const s = bound.scenario;
   const lockstep = o.clock === "external";
-  const pollTimeout = Math.min(400, Math.floor(o.periodMs / 2));
+  // Lockstep: the agent's period only sets how old a reading may get (3 periods) in wall time, and a
+  // busy bench answers late; the simulated period is the bench's. Realtime: field-like deadlines.
+  const pollPeriod = lockstep ? 30_000 : o.periodMs;
+  const pollTimeout = lockstep ? 5000 : Math.min(400, Math.floor(o.periodMs / 2));
   return s.microgrids.map((mg) => {
     const host = o.deviceHost?.(mg.id);
     const eps: DeviceEndpoint[] = endpoints.map((e) => (host ? { ...e, host, endpoint_url: e.endpoint_url?.replace(/^opc\.tcp:\/\/[^:/]+/, `opc.tcp://${host}`) ?? null } : e));
@@ -52,7 +55,7 @@ export function benchSites(bound: BoundScenario, endpoints: readonly Endpoint[],
       clock: o.clock,
       http: { host: o.httpHost(mg.id), port: 0 },
       ...(bus ? { bus: { url: bus.url, base_topic: bus.base_topic } } : {}),
-      poll: { period_ms: o.periodMs, timeout_ms: pollTimeout },
+      poll: { period_ms: pollPeriod, timeout_ms: pollTimeout },
       // In lockstep the agent keeps the wall clock while the devices keep simulated time: the devices
       // enforce their own minimum interval between operations; the read-back deadline covers the sub-steps.
       limits: lockstep ? { min_operation_interval_ms: 0, confirm_timeout_ms: 10_000 } : { min_operation_interval_ms: 2 * o.periodMs, confirm_timeout_ms: 2000 },

@@ -42,7 +42,8 @@ describe("bench site files", () => {
       expect(parsed.http.port).toBe(0);
       expect(parsed.journal.path).toBe(`/j/${microgrid}.db`);
       expect(parsed.bus).toMatchObject({ url: "mqtt://127.0.0.1:1883", client_id: `blackstart-${microgrid}`, username: microgrid, password: { env: `PW_${microgrid.toUpperCase()}` } });
-      for (const d of parsed.devices) expect(d.transport).toMatchObject({ kind: "modbus-tcp", host: "127.0.0.1", timeout_ms: 400 });
+      for (const d of parsed.devices) expect(d.transport).toMatchObject({ kind: "modbus-tcp", host: "127.0.0.1", timeout_ms: 5000 });
+      expect(parsed.poll).toMatchObject({ period_ms: 30_000, timeout_ms: 5000 });
     }
   });
 
