@@ -6,19 +6,10 @@ import { canonicalElement } from "../../shared/names.js";
 import type { SectionGraph } from "../../shared/scenario/sections.js";
 import type { Scenario } from "../../shared/scenario/schema.js";
 import type { SecretRef, SiteConfigInput } from "../../shared/site/schema.js";
+import type { Endpoint } from "../../sim-harness/devices/harness.js";
 
-/** One device as the simulator (or a field survey) lists it: sim-harness/devices Endpoint. */
-export interface DeviceEndpoint {
-  device: string;
-  profile: string;
-  protocol: "modbus" | "opcua";
-  host: string;
-  port: number;
-  unit_id: number | null;
-  endpoint_url: string | null;
-  /** The feeder element it is bound to (`Line.l35`, `PVSystem.pv1`, `Vsource.bat1`). */
-  element: string;
-}
+/** One device as the simulator (or a field survey) lists it: `blackstart sim --json`'s endpoint table. */
+export type DeviceEndpoint = Endpoint;
 
 export interface SiteOptions {
   scenario: Scenario;

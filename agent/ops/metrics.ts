@@ -38,67 +38,67 @@ function checkLabels(name: string, names: readonly string[], labels: Labels): vo
   }
 }
 
-export class Counter implements Family {
-  readonly type = "counter" as const;
+type Sampler = () => number | ReadonlyArray<[Labels, number]>;
+
+/** One value per label set: what counters and gauges share (set, read, sample at scrape, render). */
+abstract class ScalarFamily implements Family {
+  abstract readonly type: "counter" | "gauge";
   private readonly values = new Map<string, { labels: string[]; value: number }>();
   constructor(
     readonly name: string,
     readonly help: string,
-    private readonly labelNames: readonly string[] = [],
-    /** Totals kept elsewhere (process CPU time, the bus client's counters), read at scrape time. */
-    private readonly sample?: () => number | ReadonlyArray<[Labels, number]>,
+    protected readonly labelNames: readonly string[],
+    /** Values kept elsewhere (journal size, memory, CPU time, the bus client's counters), read at scrape time. */
+    private readonly sample?: Sampler,
   ) {}
 
-  inc(labels: Labels = {}, by = 1): void {
-    if (by < 0) throw new Error(`counter ${this.name} cannot decrease`);
-    checkLabels(this.name, this.labelNames, labels);
-    const key = labelKey(this.labelNames, labels);
-    const cur = this.values.get(key);
-    if (cur) cur.value += by;
-    else this.values.set(key, { labels: this.labelNames.map((n) => labels[n] ?? ""), value: by });
-  }
-
-  get(labels: Labels = {}): number {
-    return this.values.get(labelKey(this.labelNames, labels))?.value ?? 0;
-  }
-
-  render(out: string[]): void {
-    if (this.sample) {
-      const v = this.sample();
-      if (typeof v === "number") this.values.set("", { labels: [], value: v });
-      else for (const [labels, n] of v) this.values.set(labelKey(this.labelNames, labels), { labels: this.labelNames.map((k) => labels[k] ?? ""), value: n });
-    }
-    for (const { labels, value } of this.values.values()) out.push(`${this.name}${formatLabels(this.labelNames, labels)} ${formatValue(value)}`);
-  }
-}
-
-export class Gauge implements Family {
-  readonly type = "gauge" as const;
-  private readonly values = new Map<string, { labels: string[]; value: number }>();
-  constructor(
-    readonly name: string,
-    readonly help: string,
-    private readonly labelNames: readonly string[] = [],
-    /** Sampled at scrape time instead of set (journal size, memory). */
-    private readonly sample?: () => number | ReadonlyArray<[Labels, number]>,
-  ) {}
-
-  set(value: number, labels: Labels = {}): void {
+  protected put(value: number, labels: Labels): void {
     checkLabels(this.name, this.labelNames, labels);
     this.values.set(labelKey(this.labelNames, labels), { labels: this.labelNames.map((n) => labels[n] ?? ""), value });
   }
 
-  get(labels: Labels = {}): number | undefined {
+  protected value(labels: Labels): number | undefined {
     return this.values.get(labelKey(this.labelNames, labels))?.value;
   }
 
   render(out: string[]): void {
     if (this.sample) {
       const s = this.sample();
-      if (typeof s === "number") this.set(s);
-      else for (const [labels, v] of s) this.set(v, labels);
+      if (typeof s === "number") this.put(s, {});
+      else for (const [labels, v] of s) this.put(v, labels);
     }
     for (const { labels, value } of this.values.values()) out.push(`${this.name}${formatLabels(this.labelNames, labels)} ${formatValue(value)}`);
+  }
+}
+
+export class Counter extends ScalarFamily {
+  readonly type = "counter" as const;
+  constructor(name: string, help: string, labelNames: readonly string[] = [], sample?: Sampler) {
+    super(name, help, labelNames, sample);
+  }
+
+  inc(labels: Labels = {}, by = 1): void {
+    if (by < 0) throw new Error(`counter ${this.name} cannot decrease`);
+    this.put((this.value(labels) ?? 0) + by, labels);
+  }
+
+  get(labels: Labels = {}): number {
+    return this.value(labels) ?? 0;
+  }
+}
+
+export class Gauge extends ScalarFamily {
+  readonly type = "gauge" as const;
+  constructor(name: string, help: string, labelNames: readonly string[] = [], sample?: Sampler) {
+    super(name, help, labelNames, sample);
+  }
+
+  set(value: number, labels: Labels = {}): void {
+    this.put(value, labels);
+  }
+
+  get(labels: Labels = {}): number | undefined {
+    return this.value(labels);
   }
 }
 
@@ -152,10 +152,10 @@ export class MetricsRegistry {
     return f;
   }
 
-  counter(name: string, help: string, labels: readonly string[] = [], sample?: () => number | ReadonlyArray<[Labels, number]>): Counter {
+  counter(name: string, help: string, labels: readonly string[] = [], sample?: Sampler): Counter {
     return this.add(new Counter(name, help, labels, sample));
   }
-  gauge(name: string, help: string, labels: readonly string[] = [], sample?: () => number | ReadonlyArray<[Labels, number]>): Gauge {
+  gauge(name: string, help: string, labels: readonly string[] = [], sample?: Sampler): Gauge {
     return this.add(new Gauge(name, help, labels, sample));
   }
   histogram(name: string, help: string, buckets: readonly number[], labels: readonly string[] = []): Histogram {

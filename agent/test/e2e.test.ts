@@ -12,12 +12,12 @@ import Database from "better-sqlite3";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { canonicalElement } from "../../shared/names.js";
-import { islands } from "../../shared/scenario/sections.js";
 import { DeviceHarness } from "../../sim-harness/devices/harness.js";
 import { openPlant, planFromScenario } from "../../sim-harness/devices/scenario.js";
 import type { Plant } from "../../sim-harness/devices/plant.js";
 import { bindScenarioFile, type BoundScenario } from "../../sim-harness/scenarios/bind.js";
 import { siteFor } from "../config/generate.js";
+import { energizedKw } from "./support/energized.js";
 import { startAgent, type RunningAgent } from "../main.js";
 
 let bound: BoundScenario;
@@ -34,13 +34,9 @@ afterAll(async () => {
   await harness?.stop();
 });
 
-/** Nominal load energized now, from the simulator's own switch states. */
+/** Nominal load energized now, as the simulator shows it. */
 function restoredKw(): number {
-  const states: Record<string, "open" | "closed"> = {};
-  for (const sw of bound.sections.switches) states[sw.element] = plant.isClosed(sw.element) ? "closed" : "open";
-  return islands(bound.sections, states)
-    .filter((i) => i.forming.length > 0)
-    .reduce((kw, i) => kw + i.load_kw, 0);
+  return energizedKw(bound.sections, plant);
 }
 
 /** A plan directory for the whole scenario in which only `mg` acts: close its switches, one per step. */

@@ -9,7 +9,6 @@ import { Writable } from "node:stream";
 import Database from "better-sqlite3";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { islands } from "../../shared/scenario/sections.js";
 import { findOptimum, planDocument } from "../../sim-harness/baselines/optimum.js";
 import { DeviceHarness } from "../../sim-harness/devices/harness.js";
 import type { Plant } from "../../sim-harness/devices/plant.js";
@@ -18,6 +17,7 @@ import { createEnvFromBound } from "../../sim-harness/env/create.js";
 import { bindScenarioFile, type BoundScenario } from "../../sim-harness/scenarios/bind.js";
 import { startBroker, type EmbeddedBroker } from "../bus/index.js";
 import { siteFor } from "../config/generate.js";
+import { energizedKw } from "./support/energized.js";
 import { startAgent, type RunningAgent } from "../main.js";
 
 let bound: BoundScenario;
@@ -59,22 +59,15 @@ afterAll(async () => {
   await broker?.close();
 });
 
-/** Nominal load energized, from the simulator's own switch states on the section graph. */
+/** Nominal load energized now, as the simulator shows it. */
 function restoredKw(): number {
-  const states: Record<string, "open" | "closed"> = {};
-  for (const sw of bound.sections.switches) states[sw.element] = plant.isClosed(sw.element) ? "closed" : "open";
-  return islands(bound.sections, states)
-    .filter((i) => i.forming.length > 0)
-    .reduce((kw, i) => kw + i.load_kw, 0);
+  return energizedKw(bound.sections, plant);
 }
 
 /** Nominal load the optimum's configuration energizes. */
 function optimumNominalKw(): number {
-  const states: Record<string, "open" | "closed"> = {};
-  for (const sw of bound.sections.switches) states[sw.element] = planned.has(sw.element.toLowerCase()) ? "closed" : sw.initial;
-  return islands(bound.sections, states)
-    .filter((i) => i.forming.length > 0)
-    .reduce((kw, i) => kw + i.load_kw, 0);
+  const initial = new Map(bound.sections.switches.map((sw) => [sw.element, sw.initial]));
+  return energizedKw(bound.sections, plant, (e) => planned.has(e.toLowerCase()) || initial.get(e) === "closed");
 }
 
 const silent = () => new Writable({ write: (_c, _e, cb) => cb() });

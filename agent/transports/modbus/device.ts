@@ -5,11 +5,12 @@
 // makes commands as the profile describes them (direct writes, or
 // select-before-operate). Discovery is redone after every reconnect: the
 // device behind the address may have been replaced.
-import { channelValue, checkLimits, decodePoint, discoverSunSpec, encodePoint, locatePoint, planReads } from "../../../shared/profile/index.js";
+import { decodePoint, discoverSunSpec, encodePoint, locatePoint, planReads } from "../../../shared/profile/index.js";
 import type { ReadBlock, ResolvedPoint, ResolvedProfile, Write } from "../../../shared/profile/index.js";
 import type { Profile } from "../../../shared/profile/schema.js";
 import type { Clock } from "../../runtime/clock.js";
-import { DeviceFault, type ChannelSnapshot, type ChannelValue, type CommandStep, type DeviceStatus, type FieldDevice } from "../device.js";
+import { DeviceFault, type ChannelSnapshot, type CommandStep, type DeviceStatus, type FieldDevice } from "../device.js";
+import { channelsOf, commandWrites } from "../profile-device.js";
 import { LinkError, type ModbusClient, type ModbusLink } from "./link.js";
 
 interface Layout {
@@ -61,41 +62,17 @@ export class ModbusDevice implements FieldDevice {
       const regs = await this.readBlock(block);
       for (const p of block.points) words.set(p.ref, regs.slice(p.address! - block.address, p.address! - block.address + p.size));
     }
-    const values: Record<string, ChannelValue> = {};
-    const invalid: string[] = [];
-    for (const ch of this.resolved.channels.values()) {
-      const p = layout.points.get(ch.point.ref)!;
-      const regs = words.get(p.ref)!;
-      let v: ChannelValue | null;
-      try {
-        const sf = p.scaleFactor !== undefined ? (decodePoint(layout.points.get(p.scaleFactor)!, words.get(p.scaleFactor)!) as number | null) : undefined;
-        const raw = decodePoint(p, regs, sf);
-        if (raw !== null && typeof raw === "number" && checkLimits(p, raw)) {
-          invalid.push(ch.id);
-        }
-        v = channelValue(ch, raw);
-      } catch {
-        v = null;
-      }
-      if (v === null) invalid.push(ch.id);
-      else values[ch.id] = v;
-    }
+    const decode = (ref: string, sf?: number | null) => decodePoint(layout.points.get(ref)!, words.get(ref)!, sf);
+    const { values, invalid } = channelsOf(this.resolved, (p) => {
+      const located = layout.points.get(p.ref)!;
+      const sf = located.scaleFactor !== undefined ? (decode(located.scaleFactor) as number | null) : undefined;
+      return decode(p.ref, sf);
+    });
     return { device: this.id, at: this.clock.now(), values, invalid };
   }
 
   async command(name: string, step: CommandStep, argument?: number): Promise<void> {
-    const cmd = this.resolved.commands.get(name);
-    if (!cmd) throw new DeviceFault(this.id, "unsupported", `profile ${this.resolved.id} has no command '${name}'`);
-    let writes: Write[];
-    if (cmd.kind === "direct") {
-      if (step !== "operate") throw new DeviceFault(this.id, "unsupported", `command '${name}' is a direct write: it has no ${step} step`);
-      writes = cmd.writes;
-    } else if (step === "cancel") {
-      if (!cmd.cancel) throw new DeviceFault(this.id, "unsupported", `command '${name}' has no cancel`);
-      writes = [cmd.cancel];
-    } else {
-      writes = [step === "select" ? cmd.select : cmd.operate];
-    }
+    const writes = commandWrites(this.resolved, this.id, name, step);
     const layout = await this.ensureLayout();
     for (const w of writes) await this.write(layout, w, argument);
   }

@@ -23,13 +23,14 @@ import {
   type DataValue,
 } from "node-opcua-client";
 import { OPCUACertificateManager } from "node-opcua-certificate-manager";
-import { channelValue, checkLimits, decodeVariant, encodeVariant, type ResolvedPoint, type ResolvedProfile, type Write } from "../../../shared/profile/index.js";
+import { decodeVariant, encodeVariant, type ResolvedPoint, type ResolvedProfile, type Write } from "../../../shared/profile/index.js";
 import type { Profile } from "../../../shared/profile/schema.js";
 import type { OpcUaTransport } from "../../../shared/site/schema.js";
 import type { Site } from "../../config/load.js";
 import type { Clock } from "../../runtime/clock.js";
 import { Backoff } from "../backoff.js";
-import { DeviceFault, type ChannelSnapshot, type ChannelValue, type CommandStep, type DeviceStatus, type FieldDevice } from "../device.js";
+import { DeviceFault, type ChannelSnapshot, type CommandStep, type DeviceStatus, type FieldDevice } from "../device.js";
+import { channelsOf, commandWrites } from "../profile-device.js";
 
 export interface OpcUaLog {
   info(obj: object, msg: string): void;
@@ -124,37 +125,15 @@ export class OpcUaDevice implements FieldDevice {
       values.forEach((dv, i) => this.store(this.points[i]!, dv));
       at = this.clock.now();
     }
-    const values: Record<string, ChannelValue> = {};
-    const invalid: string[] = [];
-    for (const ch of this.resolved.channels.values()) {
-      const c = this.cache.get(ch.point.ref);
-      let v: ChannelValue | null = null;
-      if (c?.good) {
-        try {
-          const raw = decodeVariant(ch.point, c.value);
-          if (typeof raw === "number" && checkLimits(ch.point, raw)) invalid.push(ch.id);
-          v = channelValue(ch, raw);
-        } catch {
-          v = null;
-        }
-      }
-      if (v === null) invalid.push(ch.id);
-      else values[ch.id] = v;
-    }
+    const { values, invalid } = channelsOf(this.resolved, (p) => {
+      const c = this.cache.get(p.ref);
+      return c?.good ? decodeVariant(p, c.value) : null;
+    });
     return { device: this.id, at, values, invalid };
   }
 
   async command(name: string, step: CommandStep, argument?: number): Promise<void> {
-    const cmd = this.resolved.commands.get(name);
-    if (!cmd) throw new DeviceFault(this.id, "unsupported", `profile ${this.resolved.id} has no command '${name}'`);
-    let writes: Write[];
-    if (cmd.kind === "direct") {
-      if (step !== "operate") throw new DeviceFault(this.id, "unsupported", `command '${name}' is a direct write: it has no ${step} step`);
-      writes = cmd.writes;
-    } else if (step === "cancel") {
-      if (!cmd.cancel) throw new DeviceFault(this.id, "unsupported", `command '${name}' has no cancel`);
-      writes = [cmd.cancel];
-    } else writes = [step === "select" ? cmd.select : cmd.operate];
+    const writes = commandWrites(this.resolved, this.id, name, step);
     for (const w of writes) await this.write(w, argument);
   }
 
