@@ -216,6 +216,17 @@ export class Circuit {
       const s = e.spec;
       let model: PCModel | undefined;
       let layoutSrc: LoadModel | GenerationModel | undefined;
+      const prevPC = copyFrom?.pcOf(e.index);
+      if (prevPC) {
+        // A fork copies the model with its state and shares its (immutable) layout.
+        const m = prevPC.model.clone() as LoadModel | GenerationModel;
+        const injector = new Injector(m.layout, e.nodes, copyFrom!.yprim[e.index] ?? prevPC.injector.yprim);
+        injector.branchYRe = prevPC.injector.branchYRe;
+        injector.branchYIm = prevPC.injector.branchYIm;
+        this.pcIndex[e.index] = this.pcs.length;
+        this.pcs.push({ element: e.index, kind: prevPC.kind, model: m, injector });
+        continue;
+      }
       if (s.kind === "load") {
         const m = new LoadModel(this.loadSpecOf(e.index, s), e.conductors);
         m.setNominal(this.options.loadMult);

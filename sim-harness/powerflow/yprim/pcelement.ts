@@ -11,6 +11,9 @@ export interface PhaseCurrentModel {
   current(i: number, vr: number, vi: number, out: Float64Array): void;
 }
 
+/** Scratch for one phase current (the solve is single-threaded and current() does not re-enter). */
+const SCRATCH = new Float64Array(2);
+
 /** Connection layout shared by loads and generators. */
 export class PhaseLayout {
   readonly phases: number;
@@ -68,7 +71,7 @@ export class Injector {
   /** Last phase currents in load convention (for reporting). */
   readonly iRe: Float64Array;
   readonly iIm: Float64Array;
-  private readonly tmp = new Float64Array(2);
+  private readonly tmp = SCRATCH;
   private readonly vcRe: Float64Array;
   private readonly vcIm: Float64Array;
 
@@ -76,10 +79,12 @@ export class Injector {
     this.layout = layout;
     this.nodes = nodes;
     this.yprim = yprim;
-    this.iRe = new Float64Array(layout.phases);
-    this.iIm = new Float64Array(layout.phases);
-    this.vcRe = new Float64Array(layout.conductors);
-    this.vcIm = new Float64Array(layout.conductors);
+    // One buffer for the phase currents and the conductor-voltage scratch: forks make thousands.
+    const buf = new Float64Array(2 * layout.phases + 2 * layout.conductors);
+    this.iRe = buf.subarray(0, layout.phases);
+    this.iIm = buf.subarray(layout.phases, 2 * layout.phases);
+    this.vcRe = buf.subarray(2 * layout.phases, 2 * layout.phases + layout.conductors);
+    this.vcIm = buf.subarray(2 * layout.phases + layout.conductors);
   }
 
   /**
