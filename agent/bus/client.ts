@@ -582,7 +582,10 @@ export class PeerBus {
     const topic = this.topic(kind);
     const payload = JSON.stringify(full);
     const retain = RETAINED.has(kind);
-    this.o.journal?.peerMessage({ direction: "out", topic, peer: this.microgrid, type: (full as { type?: string }).type ?? kind, valid: true, body: full, view: this.viewNow.view });
+    // Heartbeat states are many: the journal keeps those that say something new.
+    if (kind !== "state" || this.stateChanged(full as PeerState)) {
+      this.o.journal?.peerMessage({ direction: "out", topic, peer: this.microgrid, type: (full as { type?: string }).type ?? kind, valid: true, body: full, view: this.viewNow.view });
+    }
     if (durable) {
       const id = this.outbox.put(topic, payload, retain);
       if (this.connected) return this.sendRow(id, topic, payload, retain);

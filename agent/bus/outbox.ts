@@ -17,7 +17,11 @@ export class Outbox {
   private readonly del: Database.Statement;
   private readonly all: Database.Statement;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    /** A broker away for days must not fill the disk: keep the newest this many. */
+    private readonly max = 10_000,
+  ) {
     db.exec(`CREATE TABLE IF NOT EXISTS bus_outbox (
       id INTEGER PRIMARY KEY, key TEXT UNIQUE, topic TEXT NOT NULL, payload TEXT NOT NULL,
       retain INTEGER NOT NULL, created_at INTEGER NOT NULL)`);
@@ -28,9 +32,11 @@ export class Outbox {
     this.all = db.prepare("SELECT id, topic, payload, retain FROM bus_outbox ORDER BY id");
   }
 
-  /** Keep a message until it is acknowledged. Returns its row id. */
+  /** Keep a message until it is acknowledged. Returns its row id. Bounded: past `max` rows the oldest go. */
   put(topic: string, payload: string, retain: boolean, key: string | null = null): number {
-    return (this.put_.get(key, topic, payload, retain ? 1 : 0, Date.now()) as { id: number }).id;
+    const id = (this.put_.get(key, topic, payload, retain ? 1 : 0, Date.now()) as { id: number }).id;
+    if (id % 100 === 0) this.db.prepare("DELETE FROM bus_outbox WHERE id <= (SELECT max(id) FROM bus_outbox) - ?").run(this.max);
+    return id;
   }
 
   /** Its PUBACK came. */
