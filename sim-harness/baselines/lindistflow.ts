@@ -242,17 +242,6 @@ export class LinDistFlow {
   }
 }
 
-class UnionFind {
-  parent = new Map<string, string>();
-  find(a: string): string {
-    let p = this.parent.get(a) ?? a;
-    if (p === a) return a;
-    p = this.find(p);
-    this.parent.set(a, p);
-    return p;
-  }
-}
-
 function build(ldf: LinDistFlow, bound: BoundScenario, pf: PowerFlow): void {
   const c = pf.circuit;
   const topo = c.topo;
@@ -327,8 +316,6 @@ function build(ldf: LinDistFlow, bound: BoundScenario, pf: PowerFlow): void {
   }
   const raw: RawBranch[] = [];
   const regulated = new Set(topo.spec.regControls.filter((r) => r.enabled).map((r) => r.transformer.toLowerCase()));
-  const uf = new UnionFind();
-  void uf;
   for (const e of topo.elements) {
     const s = e.spec;
     if (s.kind !== "line" && s.kind !== "transformer" && s.kind !== "reactor") continue;
