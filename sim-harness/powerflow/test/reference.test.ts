@@ -139,6 +139,36 @@ describe.skipIf(!HAVE_SHARED)("power flow against OpenDSS's own results", () => 
       expect(relErr(tot.kvar, ref.total_power_kvar, floorKw), "total kvar").toBeLessThanOrEqual(POWER_TOL);
       expect(relErr(loss.kW, ref.losses_kw), "losses kW").toBeLessThanOrEqual(POWER_TOL);
       expect(relErr(loss.kvar, ref.losses_kvar), "losses kvar").toBeLessThanOrEqual(POWER_TOL);
+      // Line currents per terminal and conductor (branch_currents.csv), relative to the line's largest.
+      const currentsFile = join(c.refDir, "branch_currents.csv");
+      if (existsSync(currentsFile)) {
+        const rows = readFileSync(currentsFile, "utf8").trim().split(/\r?\n/).slice(1);
+        const byLine = new Map<string, { t: number; k: number; amps: number }[]>();
+        for (const l of rows) {
+          const [el, t, k, a] = l.split(",");
+          const list = byLine.get(el!) ?? [];
+          list.push({ t: Number(t), k: Number(k), amps: Number(a) });
+          byLine.set(el!, list);
+        }
+        let worstI = { key: "", err: 0 };
+        for (const [el, list] of byLine) {
+          const name = `Line.${el.slice(el.indexOf(".") + 1)}`;
+          const f = pf.flow(name);
+          const e = pf.circuit.element(name);
+          const topo = pf.circuit.topo;
+          // 1 A floor: a zero-impedance tie carries numerical noise of the order of 1e-4 A in both solvers.
+          const scale = Math.max(1, ...list.map((x) => x.amps));
+          for (const x of list) {
+            // The reference's `phase` is the bus node the conductor lands on.
+            const conductor = Array.from(e.nodes.subarray((x.t - 1) * e.conductors, x.t * e.conductors)).findIndex((n) => topo.nodeNumber[n] === x.k);
+            const ours = conductor < 0 ? undefined : f.terminals[x.t - 1]?.amps[conductor];
+            const err = ours === undefined ? Infinity : Math.abs(ours - x.amps) / scale;
+            if (err > worstI.err) worstI = { key: `${el} t${x.t} c${x.k}`, err };
+          }
+        }
+        console.log(`${c.name}: worst line current ${worstI.key} ${worstI.err.toExponential(2)} of the line's largest current (at least 1 A)`);
+        expect(worstI.err, `line current ${worstI.key}`).toBeLessThanOrEqual(1e-3);
+      }
       // Taps and capacitor states of energized equipment.
       const taps = pf.tapPositions();
       const deadRegs = new Set(Object.keys(taps).filter((k) => !pf.regulatorEnergized(k)));
