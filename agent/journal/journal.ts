@@ -27,6 +27,7 @@ import {
   type VerdictInput,
 } from "./records.js";
 import { migrate, SCHEMA_VERSION, schemaVersion } from "./schema.js";
+import type { ReservationRecordRef } from "../../shared/bus/reservation.js";
 
 export interface JournalOptions {
   /** The agent's microgrid: recorded at creation, checked on every later open. */
@@ -357,7 +358,7 @@ export class Journal {
   // ---------------------------------------------------------------- reservations
 
   /** Record a reservation's new state (creating it on first sight). Durable. */
-  reservation(r: { id: string; requester: string; kw: number; view?: number | null; leaseMs?: number | null; role: "own" | "peer" }, state: ReservationState, detail?: Readonly<Record<string, unknown>>): void {
+  reservation(r: Omit<ReservationRecordRef, "view" | "leaseMs"> & Partial<Pick<ReservationRecordRef, "view" | "leaseMs">>, state: ReservationState, detail?: Readonly<Record<string, unknown>>): void {
     const at = this.opts.now();
     this.durable(() => {
       const row = this.st.reservationGet.get(r.id) as { state: ReservationState } | undefined;

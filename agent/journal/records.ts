@@ -1,6 +1,7 @@
 // What the journal records, as the agent hands it over and as readers get it
 // back. Everything a decision depends on is kept with it, so that offline
 // replay can re-run it through the policy and the shield on another machine.
+import type { ReservationRecordRef } from "../../shared/bus/reservation.js";
 import { reservationFinal, RESERVATION_STATES, type ReservationState } from "../../shared/bus/states.js";
 
 export { reservationFinal, RESERVATION_STATES, type ReservationState };
@@ -40,14 +41,8 @@ export interface CommandStateRecord {
   detail: Record<string, unknown> | null;
 }
 
-export interface ReservationRecord {
-  id: string;
-  requester: string;
-  kw: number;
-  view: number | null;
-  leaseMs: number | null;
-  /** `own`: this agent asked; `peer`: a peer asked and this agent answered. */
-  role: "own" | "peer";
+/** A reservation as the journal keeps it: its identity (`role` own: this agent asked; peer: a peer asked) and its state. */
+export interface ReservationRecord extends ReservationRecordRef {
   state: ReservationState;
   createdAt: number;
   at: number;
