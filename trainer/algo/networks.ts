@@ -74,9 +74,10 @@ export class Actor {
         stats = { policyLoss: loss.dataSync()[0]!, entropy: entropy.dataSync()[0]!, ratio: tf.mean(ratio).dataSync()[0]! };
         return tf.sub(loss, tf.mul(entropy, entropyCoef)) as TF.Scalar;
       }, this.net.vars);
-      const clipped = clipGradNorm(this.net.vars.map((v) => grads[v.name]!), maxGradNorm);
-      this.adam.apply(clipped.grads);
-      return { ...stats, gradNorm: clipped.norm };
+      const g = this.net.vars.map((v) => new Float32Array(grads[v.name]!.dataSync() as Float32Array));
+      const gradNorm = clipGradNorm(g, maxGradNorm);
+      this.adam.apply(g);
+      return { ...stats, gradNorm };
     });
   }
 
@@ -134,9 +135,10 @@ export class Critic {
         lossValue = loss.dataSync()[0]!;
         return tf.mul(loss, o.valueLossCoef) as TF.Scalar;
       }, this.net.vars);
-      const clipped = clipGradNorm(this.net.vars.map((v) => grads[v.name]!), o.maxGradNorm);
-      this.adam.apply(clipped.grads);
-      return { valueLoss: lossValue, gradNorm: clipped.norm };
+      const g = this.net.vars.map((v) => new Float32Array(grads[v.name]!.dataSync() as Float32Array));
+      const gradNorm = clipGradNorm(g, o.maxGradNorm);
+      this.adam.apply(g);
+      return { valueLoss: lossValue, gradNorm };
     });
   }
 
