@@ -14,5 +14,6 @@ import { powerflow } from "./powerflow.js";
 import { envBench } from "./env.js";
 import { busSuite } from "./bus.js";
 import { journalSuite } from "./journal.js";
+import { benchFleet } from "./bench.js";
 
-export const suites: BenchSuite[] = [agentBench, dssParse, devices, policyBench, trainingBench, powerflow, envBench, busSuite, journalSuite];
+export const suites: BenchSuite[] = [agentBench, dssParse, devices, policyBench, trainingBench, powerflow, envBench, busSuite, journalSuite, benchFleet];
