@@ -38,6 +38,12 @@ describe("shield mask", () => {
     expect(b.verdicts).toEqual(a.verdicts);
   });
 
+  it("matches element names as OpenDSS does, without regard to case", () => {
+    const r = evaluate(ix, mg1Input({ switches: [reading("line.A", "open"), reading("LINE.b", "open")], peers: [{ microgrid: "mg2", fresh: true, switches: { "line.C": "open", "Line.D": "open" } }] }));
+    expect(r.switches[0]!.pickup_kw).toBe(100);
+    expect(r.verdicts).toEqual([]);
+  });
+
   it("names an unknown or foreign switch with a coded error", () => {
     const bad = mg1Input({ switches: [reading("Line.x", "open")] });
     try {
