@@ -88,6 +88,7 @@ export class Restorer {
   /** Each element as the section graph (the scenario) spells it, in policy order: the name in views, journal and reports. */
   private readonly names: readonly string[];
   private tickNo = 0;
+  private lastObservation: { at: number; signature: string } | undefined;
   private last: TickReport | undefined;
 
   constructor(private readonly d: RestorerDeps) {
@@ -174,7 +175,7 @@ export class Restorer {
     const pcc = site.config.pcc ? pccView(site.config.pcc.device, states.get(site.config.pcc.device), now, this.staleAfterMs, site.config.pcc.nominal_v, site.config.pcc.dead_below_pu) : undefined;
     for (const v of switches) if (v.position === "open" || v.position === "closed") this.lastKnown.set(v.element, v.position);
     this.watchDevices(states);
-    journal.observation(tick, { switches, units, pcc: pcc ?? null, devices: deviceSummary(states) });
+    this.journalObservation(tick, now, switches, units, pcc, states);
 
     this.checkAwaiting(tick, switches);
     await this.settleUnknown(switches);
@@ -488,6 +489,25 @@ export class Restorer {
 
   private positionsNow(switches: readonly SwitchView[]): [string, "open" | "closed" | "unknown"][] {
     return switches.map((v) => [v.element, v.stale ? "unknown" : (STATE_OF[v.position] ?? "unknown")]);
+  }
+
+  /**
+   * Every tick in a session (replay needs each decision's inputs); while watching only when
+   * something an operator would ask about changed (positions, device health, PCC, units' state)
+   * and at least every journal.watch_interval_s: a day at 1 Hz would otherwise be ~0.5 GB.
+   */
+  private journalObservation(tick: number, now: number, switches: SwitchView[], units: UnitView[], pcc: PccView | undefined, states: ReadonlyMap<string, DeviceState>): void {
+    const signature = JSON.stringify([
+      switches.map((v) => [v.position, v.stale, v.lockout, v.fault, v.interlock]),
+      units.map((u) => [u.connected, u.stale]),
+      pcc ? [pcc.dead, pcc.stale] : null,
+      [...states.values()].map((s) => s.error?.kind ?? "ok"),
+    ]);
+    const inSession = this.sessions.current !== undefined || this.sessions.pending();
+    const due = this.lastObservation === undefined || now - this.lastObservation.at >= this.d.site.config.journal.watch_interval_s * 1000;
+    if (!inSession && !due && signature === this.lastObservation?.signature) return;
+    this.lastObservation = { at: now, signature };
+    this.d.journal.observation(tick, { switches, units, pcc: pcc ?? null, devices: deviceSummary(states) });
   }
 
   private watchDevices(states: ReadonlyMap<string, DeviceState>): void {

@@ -40,6 +40,11 @@ export class SessionControl {
     return this.session;
   }
 
+  /** A command is queued (a session may start at this tick). */
+  pending(): boolean {
+    return this.queued.length > 0;
+  }
+
   /** An operator command; takes effect at the next tick. */
   request(c: OperatorCommand): void {
     this.queued.push(c);

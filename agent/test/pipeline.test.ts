@@ -27,6 +27,18 @@ describe("tick pipeline", () => {
     expect(operated).toEqual([]);
   });
 
+  it("while watching journals an observation when something changes (and every watch_interval_s), not every tick", async () => {
+    const { agent, bank, journalPath } = await rig();
+    for (let i = 0; i < 4; i++) await agent.tick();
+    bank.set(2, recloser, "closed", true); // someone closed L2 by hand
+    await agent.tick();
+    await agent.tick();
+    await agent.stop("test");
+    const obs = rows<{ tick: number; body: string }>(journalPath, "SELECT tick, body FROM observations ORDER BY id");
+    expect(obs.map((o) => o.tick)).toEqual([1, 5]);
+    expect(JSON.parse(obs[1]!.body).switches[1]).toMatchObject({ element: "Line.L2", position: "closed" });
+  });
+
   it("on an operator command: closes what the quota carries, vetoes the rest, journals every step", async () => {
     const { agent, bank, operated, journalPath } = await rig();
     agent.restorer.request({ command: "restore", by: "test" });

@@ -270,6 +270,11 @@ export const SiteConfig = z
         path: z.string().min(1),
         /** Observations older than this are pruned (commands and vetoes are kept). */
         retention_days: z.number().positive().default(30),
+        /**
+         * While watching (no session), an observation is journaled when a position, a device's
+         * health or the PCC changes, and at least this often; in a session, every tick.
+         */
+        watch_interval_s: z.number().positive().default(60),
       })
       .strict(),
     http: HttpConfig.default({ host: "127.0.0.1", port: 9180 }),
