@@ -27,7 +27,7 @@ export function register(program: Command): void {
         const lines = [
           `site ${site.file}: microgrid ${c.microgrid} of scenario ${c.scenario}, clock ${c.clock}`,
           `policy: ${actor.label}`,
-          `elements (${site.elements.length}): ${site.elements.map((e) => `${e} -> ${Object.entries(c.bindings).find(([k]) => k.toLowerCase() === e.toLowerCase())?.[1].device}`).join(", ")}`,
+          `elements (${site.elements.length}): ${Object.entries(c.bindings).map(([e, b]) => `${e} -> ${b.device}`).join(", ")}`,
           ...c.devices.map((d) => `device ${d.id}: ${profiles.get(d.id)!.id} (${profiles.get(d.id)!.kind}) over ${d.transport.kind}`),
           `quota ${site.quotaKw} kW${site.capKw !== undefined ? `, fleet cap ${site.capKw} kW` : ""}; session of ${c.session.episode_length} decisions every ${c.poll.period_ms} ms`,
           `journal ${c.journal.path}; http ${c.http.host}:${c.http.port}${c.bus ? `; bus ${c.bus.url}` : "; no bus (static quota only)"}`,
