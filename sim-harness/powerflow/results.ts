@@ -46,6 +46,9 @@ export interface Island {
   sources: string[];
   buses: string[];
   nodeCount: number;
+  /** Power its sources deliver (kW), and what its loads draw (kW). */
+  sourceKw: number;
+  loadKw: number;
 }
 
 export interface ViolationLimits {
@@ -221,7 +224,7 @@ export function islands(c: Circuit): Island[] {
     const r = c.island[n]!;
     let isl = byRoot.get(r);
     if (!isl) {
-      isl = { sources: [], buses: [], nodeCount: 0 };
+      isl = { sources: [], buses: [], nodeCount: 0, sourceKw: 0, loadKw: 0 };
       byRoot.set(r, isl);
     }
     isl.nodeCount++;
@@ -238,13 +241,21 @@ export function islands(c: Circuit): Island[] {
       }
     }
   });
+  const iRe = new Float64Array(64);
+  const iIm = new Float64Array(64);
   for (const e of t.elements) {
-    if (e.spec.kind !== "vsource" || !c.enabled[e.index]) continue;
+    if (!c.enabled[e.index]) continue;
+    const kind = e.spec.kind;
+    if (kind !== "vsource" && kind !== "load") continue;
     const n = e.nodes.find((x) => x > 0 && c.energized[x] === 1);
-    if (n !== undefined) {
-      const isl = byRoot.get(c.island[n]!)!;
+    if (n === undefined) continue;
+    const isl = byRoot.get(c.island[n]!)!;
+    elementCurrents(c, e, iRe, iIm);
+    const [p] = terminalPower(c, e, 1, iRe, iIm);
+    if (kind === "vsource") {
       if (!isl.sources.includes(e.spec.name)) isl.sources.push(e.spec.name);
-    }
+      isl.sourceKw -= p / 1000;
+    } else isl.loadKw += p / 1000;
   }
   return [...byRoot.values()];
 }

@@ -182,6 +182,10 @@ describe("PowerFlow API on a hand-built feeder", () => {
     const isl = pf.islands();
     expect(isl).toHaveLength(2);
     expect(isl.map((i) => i.sources.join("+")).sort()).toEqual(["Vsource.mg2", "Vsource.source"]);
+    const i2 = isl.find((i) => i.sources[0] === "Vsource.mg2")!;
+    expect(i2.loadKw).toBeCloseTo(500, 3);
+    expect(i2.sourceKw).toBeGreaterThan(500);
+    expect(i2.sourceKw - i2.loadKw).toBeLessThan(20);
     expect(pf.loadPowers().map((l) => Math.round(l.kW))).toEqual([800, 500]);
     // Each source carries its own island's load plus losses.
     const p2 = -pf.flow("Vsource.mg2").terminals[0]!.kW;
