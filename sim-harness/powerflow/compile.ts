@@ -59,15 +59,20 @@ export function compileTopology(spec: NetworkSpec): Topology {
   const elementIndex = new Map<string, number>();
   let conductorOffset = 0;
 
-  const nodeOf = (bus: string, n: number): number => {
+  const busOf = (bus: string): number => {
+    let bi = busIndex.get(bus);
+    if (bi !== undefined) return bi;
     const b = bus.toLowerCase();
-    let bi = busIndex.get(b);
+    bi = busIndex.get(b);
     if (bi === undefined) {
       bi = buses.length;
       buses.push(b);
       busIndex.set(b, bi);
       busNodes.push([]);
     }
+    return bi;
+  };
+  const nodeOn = (bi: number, n: number): number => {
     if (n === 0) return 0;
     // A bus has a handful of nodes: a scan beats a map per bus.
     const list = busNodes[bi]!;
@@ -92,7 +97,10 @@ export function compileTopology(spec: NetworkSpec): Topology {
     const out = allNodes.subarray(nodesAt, nodesAt + size);
     nodesAt += size;
     let k = 0;
-    for (const t of el.terminals) for (const n of t.nodes) out[k++] = nodeOf(t.bus, n);
+    for (const t of el.terminals) {
+      const bi = busOf(t.bus);
+      for (const n of t.nodes) out[k++] = nodeOn(bi, n);
+    }
     nodesOf[i] = out;
   };
   spec.elements.forEach((el, i) => el.enabled && place(el, i));

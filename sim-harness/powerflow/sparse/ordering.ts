@@ -52,6 +52,7 @@ export function minimumDegreeOrder(g: Graph): Int32Array {
   for (let i = n - 1; i >= 0; i--) insert(i, Math.min(n, nbr[i]!.length));
 
   const perm = new Int32Array(n);
+  const liveBuf: number[] = [];
   let minDeg = 0;
   for (let k = 0; k < n; k++) {
     while (minDeg <= n && head[minDeg]! < 0) minDeg++;
@@ -59,8 +60,9 @@ export function minimumDegreeOrder(g: Graph): Int32Array {
     remove(v);
     eliminated[v] = 1;
     perm[k] = v;
-    // Live neighbours of v.
-    const live: number[] = [];
+    // Live neighbours of v (reusing one buffer).
+    const live = liveBuf;
+    live.length = 0;
     for (const u of nbr[v]!) if (!eliminated[u]) live.push(u);
     // Make them a clique: each keeps its live neighbours plus the others (lists edited in place).
     for (const u of live) {
