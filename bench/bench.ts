@@ -14,7 +14,7 @@ import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { loadBenchFaults } from "../sim-harness/bench/fault-file.js";
 import { shippedFaults } from "../sim-harness/bench/faults/index.js";
-import { netemAvailable, netnsAvailable } from "../sim-harness/bench/netns.js";
+import { netnsAvailable } from "../sim-harness/bench/netns.js";
 import { runBench, type BenchOptions } from "../sim-harness/bench/run.js";
 import type { BenchSummary } from "../sim-harness/bench/summary.js";
 import type { BenchSuite } from "./suites.js";
@@ -71,12 +71,9 @@ export const benchFleet: BenchSuite = {
     if (PARTS.has("ieee123")) await one("ieee123-5mg", { scenario: "ieee123-5mg", clock: "lockstep" });
     if (PARTS.has("faults")) {
       const netns = netnsAvailable();
-      const netem = netns && netemAvailable();
       for (const f of shippedFaults()) {
         const doc = loadBenchFaults(f.file);
-        const loss = doc.events.some((e) => e.action === "packet-loss");
         if (doc.network && !netns) console.log(`| fault ${f.name} | skipped: needs network namespaces (root) | | | | | | | | | | |`);
-        else if (loss && !netem) console.log(`| fault ${f.name} | skipped: the kernel has no netem qdisc | | | | | | | | | | |`);
         else await one(`fault ${f.name}`, { faults: f.file });
       }
     }

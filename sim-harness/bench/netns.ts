@@ -5,8 +5,13 @@
 // the agent finds its broker unreachable at once while the broker's packets
 // to it vanish silently (its keepalive gives up on it and fires its last
 // will). Packet loss uses the kernel's netem qdisc (`tc qdisc netem loss`)
-// on both ends of the bus link, when the kernel has it.
-import { execFileSync } from "node:child_process";
+// on both ends of the bus link; on a kernel without netem the bus link runs
+// through a third namespace where lossy-link.py bridges its two halves frame
+// by frame and drops the asked share of frames, both ways.
+import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { createWriteStream } from "node:fs";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { BlackstartError } from "../../shared/errors.js";
 import { BenchErrors } from "./errors.js";
 
@@ -68,15 +73,36 @@ export function netnsAvailable(): boolean {
   }
 }
 
+const LOSSY_LINK = join(import.meta.dirname, "lossy-link.py");
+
+interface Bridge {
+  proc: ChildProcessWithoutNullStreams;
+  /** Resolves with each acknowledgement line, in order. */
+  acks: ((line: string) => void)[];
+  linkNs: string;
+}
+
+export interface NetworkOptions {
+  /** Bus links through the user-space lossy bridge (no netem in this kernel). */
+  userspaceLoss?: boolean;
+  /** Folder for the bridges' logs. */
+  logDir?: string;
+  /** Keeps names of concurrent runs apart (interface names are at most 15 characters). */
+  tag?: string;
+}
+
 export class BenchNetwork {
   readonly agents = new Map<string, AgentNet>();
   private readonly lossy = new Set<string>();
+  private readonly bridges = new Map<string, Bridge>();
+  private readonly tag: string;
 
-  /** `tag` keeps names of concurrent runs apart (interface names are at most 15 characters). */
-  constructor(private readonly tag = (process.pid % 10000).toString(36)) {}
+  constructor(private readonly o: NetworkOptions = {}) {
+    this.tag = o.tag ?? (process.pid % 10000).toString(36);
+  }
 
   /** Create the namespace and both links of agent k (0-based, < 250). */
-  add(microgrid: string, k: number): AgentNet {
+  async add(microgrid: string, k: number): Promise<AgentNet> {
     const ns = `bs${this.tag}-${microgrid}`.slice(0, 40);
     const base = `b${this.tag}${k}`;
     const a: AgentNet = {
@@ -94,17 +120,53 @@ export class BenchNetwork {
     run("ip", ["netns", "add", ns]);
     this.agents.set(microgrid, a);
     run("ip", ["-n", ns, "link", "set", "lo", "up"]);
-    for (const [host, inNs, hostIp, nsIp] of [
-      [a.devHost, a.devNs, a.devHostIp, a.devNsIp],
-      [a.busHost, a.busNs, a.busHostIp, a.busNsIp],
-    ] as const) {
+    const links: (readonly [string, string, string, string])[] = [[a.devHost, a.devNs, a.devHostIp, a.devNsIp]];
+    if (!this.o.userspaceLoss) links.push([a.busHost, a.busNs, a.busHostIp, a.busNsIp]);
+    for (const [host, inNs, hostIp, nsIp] of links) {
       run("ip", ["link", "add", host, "type", "veth", "peer", "name", inNs, "netns", ns]);
       run("ip", ["addr", "add", `${hostIp}/30`, "dev", host]);
       run("ip", ["link", "set", host, "up"]);
       run("ip", ["-n", ns, "addr", "add", `${nsIp}/30`, "dev", inNs]);
       run("ip", ["-n", ns, "link", "set", inNs, "up"]);
     }
+    if (this.o.userspaceLoss) await this.bridgedBusLink(a, base);
     return a;
+  }
+
+  /** The bus link as two veth pairs meeting in a link namespace, bridged by lossy-link.py. */
+  private async bridgedBusLink(a: AgentNet, base: string): Promise<void> {
+    const linkNs = `${a.ns}-l`;
+    const [la, lb] = [`${base}la`, `${base}lb`];
+    run("ip", ["netns", "add", linkNs]);
+    run("ip", ["link", "add", a.busHost, "type", "veth", "peer", "name", lb, "netns", linkNs]);
+    run("ip", ["-n", linkNs, "link", "add", la, "type", "veth", "peer", "name", a.busNs, "netns", a.ns]);
+    run("ip", ["addr", "add", `${a.busHostIp}/30`, "dev", a.busHost]);
+    run("ip", ["link", "set", a.busHost, "up"]);
+    run("ip", ["-n", a.ns, "addr", "add", `${a.busNsIp}/30`, "dev", a.busNs]);
+    run("ip", ["-n", a.ns, "link", "set", a.busNs, "up"]);
+    for (const dev of [la, lb]) run("ip", ["-n", linkNs, "link", "set", dev, "up", "promisc", "on"]);
+    // Frames leave a veth with their checksums to be filled in and TCP segments merged (offloads):
+    // a bridge in user space must see finished frames of at most the MTU.
+    const off = ["tx", "off", "rx", "off", "tso", "off", "gso", "off", "gro", "off"];
+    run("ip", ["netns", "exec", a.ns, "ethtool", "-K", a.busNs, ...off]);
+    run("ethtool", ["-K", a.busHost, ...off]);
+    for (const dev of [la, lb]) run("ip", ["netns", "exec", linkNs, "ethtool", "-K", dev, ...off]);
+    const proc = spawn("ip", ["netns", "exec", linkNs, "/usr/bin/python3", LOSSY_LINK, la, lb], { stdio: ["pipe", "pipe", "pipe"] });
+    const log = this.o.logDir ? createWriteStream(join(this.o.logDir, `lossy-link-${a.microgrid}.log`), { flags: "a" }) : undefined;
+    const bridge: Bridge = { proc, acks: [], linkNs };
+    this.bridges.set(a.microgrid, bridge);
+    let ready!: () => void;
+    const isReady = new Promise<void>((r) => (ready = r));
+    createInterface({ input: proc.stdout }).on("line", (line) => {
+      log?.write(`${line}\n`);
+      if (line === "ready") ready();
+      else if (line.startsWith("ok ")) bridge.acks.shift()?.(line);
+    });
+    proc.stderr.on("data", (d: Buffer) => log?.write(d));
+    const t = setTimeout(() => ready(), 5000);
+    await isReady;
+    clearTimeout(t);
+    if (proc.exitCode !== null) throw new BlackstartError(BenchErrors.NETWORK, `lossy-link.py for ${a.microgrid} exited (${proc.exitCode}); needs root and /usr/bin/python3`);
   }
 
   private get(microgrid: string): AgentNet {
@@ -114,8 +176,15 @@ export class BenchNetwork {
   }
 
   /** Drop `percent` % of the packets on both ends of the agent's bus link (0 removes the loss). */
-  busLoss(microgrid: string, percent: number): void {
+  async busLoss(microgrid: string, percent: number): Promise<void> {
     const a = this.get(microgrid);
+    const bridge = this.bridges.get(microgrid);
+    if (bridge) {
+      const ack = new Promise<string>((r) => bridge.acks.push(r));
+      bridge.proc.stdin.write(`loss ${percent}\n`);
+      await Promise.race([ack, new Promise((r) => setTimeout(r, 2000))]);
+      return;
+    }
     for (const [dev, ns] of [
       [a.busHost, undefined],
       [a.busNs, a.ns],
@@ -145,6 +214,16 @@ export class BenchNetwork {
 
   /** Remove every namespace and link this run made (deleting a namespace deletes its veth pairs). */
   close(): void {
+    for (const b of this.bridges.values()) {
+      b.proc.stdin.end();
+      b.proc.kill("SIGTERM");
+      try {
+        execFileSync("ip", ["netns", "del", b.linkNs], { stdio: "ignore" });
+      } catch {
+        // already gone
+      }
+    }
+    this.bridges.clear();
     for (const a of this.agents.values()) {
       try {
         execFileSync("ip", ["netns", "del", a.ns], { stdio: "ignore" });

@@ -47,6 +47,17 @@ export interface AgentTickRecord {
   onBus: boolean;
 }
 
+/** One decision of one agent, as it reported it (lockstep: its tick report; realtime: its journal). */
+export interface AgentDecision {
+  t_s: number;
+  microgrid: string;
+  id: string;
+  commands: { element: string; action: string; outcome: string }[];
+  vetoes: { element: string; action: string; rule: string; detail: string }[];
+  hold?: string;
+  reservation?: { kw: number; granted: boolean; reason?: string };
+}
+
 export interface RunEvent {
   t_s: number;
   tick: number;
@@ -59,6 +70,7 @@ export class RunRecord {
   readonly instants: Instant[] = [];
   readonly operations: Operation[] = [];
   readonly agentTicks: AgentTickRecord[] = [];
+  readonly decisions: AgentDecision[] = [];
   readonly events: RunEvent[] = [];
   /** Wall milliseconds each bench tick took (lockstep). */
   readonly tickWallMs: number[] = [];
@@ -116,6 +128,18 @@ export class RunRecord {
 
   agentTick(r: AgentTickRecord): void {
     this.agentTicks.push(r);
+    const d = r.report?.decision;
+    if (d) {
+      this.decisions.push({
+        t_s: r.t_s,
+        microgrid: r.microgrid,
+        id: d.id,
+        commands: d.commands.map((c) => ({ element: c.element, action: c.action, outcome: c.outcome })),
+        vetoes: d.vetoes,
+        ...(d.hold ? { hold: d.hold } : {}),
+        ...(d.reservation ? { reservation: d.reservation } : {}),
+      });
+    }
   }
 
   get last(): Instant | undefined {

@@ -33,6 +33,7 @@ import { benchReportModel } from "./report/bench-model.js";
 import { writeHtmlReport } from "./report/html.js";
 import { benchSummary, type BenchSummary } from "./summary.js";
 import { benchSites } from "./sites.js";
+import { loadJournal, type LoadedJournal } from "../replay/journals.js";
 
 export interface BenchOptions {
   /** Scenario name or file; default: the fault file's, else ieee123-5mg. */
@@ -137,10 +138,10 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     const wantsNet = faults?.network === true;
     if (wantsNet) {
       if (!netnsAvailable()) throw new BlackstartError(BenchErrors.NETWORK, `fault file ${o.faults} needs network namespaces (root, ip, tc); run it as root`);
-      if (faults!.events.some((e) => e.action === "packet-loss") && !netemAvailable())
-        throw new BlackstartError(BenchErrors.NETWORK, `fault file ${o.faults} needs the kernel's netem qdisc for packet loss ('tc qdisc add ... netem' fails: this kernel, ${release()}, lacks sch_netem)`);
-      res.network = new BenchNetwork();
-      s.microgrids.forEach((mg, k) => res.network!.add(mg.id, k));
+      const userspaceLoss = faults!.events.some((e) => e.action === "packet-loss") && !netemAvailable();
+      if (userspaceLoss) log(`bench: this kernel (${release()}) has no netem qdisc: bus links run through the user-space lossy bridge (sim-harness/bench/lossy-link.py)`);
+      res.network = new BenchNetwork({ userspaceLoss, logDir: join(dir, "logs") });
+      for (const [k, mg] of s.microgrids.entries()) await res.network.add(mg.id, k);
     }
     const listenHost = wantsNet ? "0.0.0.0" : "127.0.0.1";
 
@@ -211,6 +212,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     const episode = s.episode.length;
     const minTicks = faults ? ticksNeeded(faults, episode) : episode;
     const maxTicks = o.maxTicks ?? minTicks + episode;
+    const wallAtSimZero = Date.now() - harness.clock.now();
     await actuator.apply({ action: "restore", at_tick: 0 });
     const ticks = lockstep
       ? await runLockstep(res, record, actuator, events, { periodMs, minTicks, maxTicks, progress: o.progress, meter, cap: bound.scenario.limits.generation_cap_kw })
@@ -226,6 +228,8 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     const busStats = { messages: res.observer.messages, dropped: res.observer.dropped, by_kind: { ...res.observer.counts }, connected_at_end: res.observer.connected };
     const brokerUsage = broker.usage();
     await Promise.allSettled(res.agents.map((a) => a.stop()));
+    // Realtime: the agents were not asked tick by tick; what they decided is in their journals.
+    if (!lockstep) decisionsFromJournals(record, res.agents.map((a) => ({ microgrid: a.microgrid, path: join(dir, "journals", `${a.microgrid}.db`) })), wallAtSimZero);
     const voltages = meter.powerflow ? meter.powerflow.voltages() : undefined;
     const wall_s = (performance.now() - wall0) / 1000;
     const checks: Check[] = evaluateChecks({
@@ -287,6 +291,34 @@ function checkFaultsFit(f: BenchFaultFile, bound: BoundScenario, file: string): 
   });
   for (const key of ["dropped", "quota_fallback"] as const) f.expect[key].forEach((m, k) => ids.includes(m) || bad(`expect.${key}[${k}]`, m));
   f.expect.alarms.forEach((a, k) => a.microgrid === undefined || ids.includes(a.microgrid) || bad(`expect.alarms[${k}].microgrid`, a.microgrid));
+}
+
+/** Each journaled decision with its commands' outcomes, timed on the harness clock (realtime runs). */
+function decisionsFromJournals(record: RunRecord, journals: readonly { microgrid: string; path: string }[], wallAtSimZero: number): void {
+  for (const j of journals) {
+    let loaded: LoadedJournal;
+    try {
+      loaded = loadJournal(j.path);
+    } catch (e) {
+      record.event(0, "journal-unreadable", (e as Error).message, j.microgrid);
+      continue;
+    }
+    const byDecision = new Map<string, LoadedJournal["commands"]>();
+    for (const c of loaded.commands) byDecision.set(c.decisionId, [...(byDecision.get(c.decisionId) ?? []), c]);
+    for (const d of loaded.decisions) {
+      const o = (d.outcome ?? {}) as { hold?: string; reservation?: { kw: number; granted: boolean; reason?: string } };
+      record.decisions.push({
+        t_s: Math.max(0, (d.at - wallAtSimZero) / 1000),
+        microgrid: j.microgrid,
+        id: d.id,
+        commands: (byDecision.get(d.id) ?? []).map((c) => ({ element: c.element, action: c.action, outcome: c.outcome })),
+        vetoes: d.verdicts.map((v) => ({ element: v.element, action: v.action, rule: v.rule, detail: v.detail })),
+        ...(o.hold ? { hold: o.hold } : {}),
+        ...(o.reservation ? { reservation: o.reservation } : {}),
+      });
+    }
+  }
+  record.decisions.sort((a, b) => a.t_s - b.t_s);
 }
 
 function resolvePolicyChoice(o: BenchOptions, bound: BoundScenario): ResolvedPolicy | undefined {
@@ -390,17 +422,10 @@ class Actuator implements FaultActuator {
         return;
       case "packet-loss": {
         const which = e.microgrids ?? this.res.agents.map((a) => a.microgrid);
-        for (const mg of which) this.res.network!.busLoss(mg, e.percent);
+        for (const mg of which) await this.res.network!.busLoss(mg, e.percent);
         this.note("packet-loss", `${e.percent} % on the bus links of ${which.join(", ")} for ${e.duration_s} s`);
         const t = setTimeout(() => {
-          for (const mg of which) {
-            try {
-              this.res.network?.busLoss(mg, 0);
-            } catch {
-              // the run may be over
-            }
-          }
-          this.note("packet-loss-end", `bus links of ${which.join(", ")} clean again`);
+          void Promise.allSettled(which.map((mg) => this.res.network?.busLoss(mg, 0))).then(() => this.note("packet-loss-end", `bus links of ${which.join(", ")} clean again`));
         }, e.duration_s * 1000);
         t.unref();
         return;
@@ -461,7 +486,7 @@ async function runRealtime(res: Resources, record: RunRecord, actuator: Actuator
 function progressOf(res: Resources, record: RunRecord, n: number, d: DriveOptions) {
   const last = record.last;
   const vetoes = new Map<string, number>();
-  for (const t of record.agentTicks) vetoes.set(t.microgrid, (vetoes.get(t.microgrid) ?? 0) + (t.report?.decision?.vetoes.length ?? 0));
+  for (const d of record.decisions) vetoes.set(d.microgrid, (vetoes.get(d.microgrid) ?? 0) + d.vetoes.length);
   return {
     tick: n,
     maxTicks: d.maxTicks,

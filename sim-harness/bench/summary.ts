@@ -96,16 +96,13 @@ function pct(a: number, b: number | undefined | null): number | null {
 function agentFigures(mg: string, i: SummaryInput): AgentFigures {
   const ticks = i.record.agentTicks.filter((t) => t.microgrid === mg);
   const reports = ticks.map((t) => t.report).filter((r): r is TickReport => r !== undefined);
+  const decisions = i.record.decisions.filter((d) => d.microgrid === mg);
   const vetoes: Record<string, number> = {};
   const commands: Record<string, number> = {};
   let asked = 0;
   let granted = 0;
   let holds = 0;
-  let decisions = 0;
-  for (const r of reports) {
-    const d = r.decision;
-    if (!d) continue;
-    decisions++;
+  for (const d of decisions) {
     if (d.hold) holds++;
     for (const v of d.vetoes) vetoes[v.rule] = (vetoes[v.rule] ?? 0) + 1;
     for (const c of d.commands) commands[c.outcome] = (commands[c.outcome] ?? 0) + 1;
@@ -128,7 +125,7 @@ function agentFigures(mg: string, i: SummaryInput): AgentFigures {
     leased_kw: round(st?.leases.reduce((t, l) => t + l.kw, 0) ?? 0, 3),
     ticks: ticks.length,
     ticks_failed: ticks.filter((t) => !t.report).length,
-    decisions,
+    decisions: decisions.length,
     holds,
     vetoes,
     commands,

@@ -22,18 +22,13 @@ export function benchReportModel(summary: BenchSummary, record: RunRecord, bound
     { label: "operations", value: String(record.operations.filter((o) => !o.uncommanded).length) },
     { label: "ticks / wall", value: `${summary.ticks} / ${summary.wall_s.toFixed(1)} s` },
   ];
-  const decisions: ReportModel["decisions"] = record.agentTicks
-    .filter((t) => t.report?.decision)
-    .map((t) => {
-      const d = t.report!.decision!;
-      return {
-        t: t.t_s,
-        microgrid: t.microgrid,
-        operations: d.commands.map((c) => `${c.action} ${c.element} (${c.outcome})`),
-        vetoes: d.vetoes,
-        ...(d.hold ? { hold: d.hold } : {}),
-      };
-    });
+  const decisions: ReportModel["decisions"] = record.decisions.map((d) => ({
+    t: d.t_s,
+    microgrid: d.microgrid,
+    operations: d.commands.map((c) => `${c.action} ${c.element} (${c.outcome})`),
+    vetoes: d.vetoes,
+    ...(d.hold ? { hold: d.hold } : {}),
+  }));
   const agentRows = microgrids.map((mg) => {
     const a = summary.agents[mg]!;
     return [
