@@ -1,4 +1,7 @@
-// The lockstep driver. A bench tick n happens at simulated time n x period:
+// The lockstep driver. Tick -1 is a watching tick (every agent reads its
+// devices and publishes its state, so each hears its peers before the
+// restoration, as agents that run continuously in the field do); the
+// restoration's tick n then happens at simulated time (n + 1) x period:
 //   1. the fault events of tick n are applied (kill or restart an agent or the
 //      broker, partition or heal an agent, packet loss, a new restore command);
 //   2. every live agent is asked for its tick at once (POST /tick); they read
@@ -14,7 +17,7 @@
 //      from the tick at once, one whose state does not come is waited for up
 //      to `busWaitMs` and then dropped from the bus wait while its last will
 //      says it is offline;
-//   5. the clock moves to (n+1) x period and the plant is solved once more.
+//   5. the clock moves to (n + 2) x period and the plant is solved once more.
 // Simulated time at tick boundaries does not depend on how fast anything ran.
 import type { TickReport } from "../../agent/runtime/restorer.js";
 import type { DeviceHarness } from "../devices/harness.js";
@@ -131,8 +134,8 @@ export class LockstepDriver {
     }
     for (const mg of lateOnBus) this.record.event(this.harness.clock.now(), "bus-late", `tick ${n}: no state on the bus within ${this.o.busWaitMs} ms${this.observer?.isOffline(mg) ? " (last will: offline)" : ""}`, mg);
 
-    // Move to the next tick boundary (never back).
-    const target = (n + 1) * this.o.periodMs;
+    // Move to the next tick boundary (never back); the watching tick before the restoration (n = -1) takes the first period.
+    const target = (n + 2) * this.o.periodMs;
     this.harness.step(Math.max(0, target - this.harness.clock.now()));
     return { tick: n, asked: live.map((a) => a.microgrid), answered, failed, lateOnBus, wallMs: performance.now() - w0 };
   }

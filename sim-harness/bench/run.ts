@@ -213,6 +213,13 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     const minTicks = faults ? ticksNeeded(faults, episode) : episode;
     const maxTicks = o.maxTicks ?? minTicks + episode;
     const wallAtSimZero = Date.now() - harness.clock.now();
+    // Agents watch before the outage is handled: one tick (lockstep) or two periods (realtime) in which
+    // each publishes its state and hears its peers', so nobody starts from unknown peers.
+    if (lockstep) {
+      record.tick = -1;
+      await new LockstepDriver(harness, res.agents, res.observer, record, actuator, { periodMs, tickTimeoutMs: 120_000, busWaitMs: 20_000 }).tick(-1, []);
+    } else await new Promise((r) => setTimeout(r, 2 * periodMs));
+    record.tick = 0;
     await actuator.apply({ action: "restore", at_tick: 0 });
     const ticks = lockstep
       ? await runLockstep(res, record, actuator, events, { periodMs, minTicks, maxTicks, progress: o.progress, meter, cap: bound.scenario.limits.generation_cap_kw })
