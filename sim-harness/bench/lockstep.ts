@@ -121,9 +121,9 @@ export class LockstepDriver {
     if (this.observer) {
       // Only agents the bus knows as online are waited for: one never seen there runs on its quota alone.
       const waitList = [...answered.entries()].filter(([mg]) => this.observer!.availability.get(mg)?.state === "online");
-      const onBus = () => waitList.every(([mg, r]) => this.observer!.hasTick(mg, r.tick) || this.observer!.isOffline(mg));
-      // A dead broker carries nothing: do not wait on it.
-      if (this.observer.connected) await this.observer.waitFor(onBus, this.o.busWaitMs);
+      // A dead broker carries nothing: do not wait on it (nor go on waiting once it dies).
+      const onBus = () => !this.observer!.connected || waitList.every(([mg, r]) => this.observer!.hasTick(mg, r.tick) || this.observer!.isOffline(mg));
+      await this.observer.waitFor(onBus, this.o.busWaitMs);
       for (const [mg, r] of waitList) if (!this.observer.hasTick(mg, r.tick)) lateOnBus.push(mg);
     }
     const tS = this.harness.clock.now() / 1000;
@@ -132,7 +132,8 @@ export class LockstepDriver {
       this.record.agentTick({ tick: n, microgrid: a.microgrid, t_s: tS, ...(report ? { report } : { error: failed.get(a.microgrid) ?? "no report" }), onBus: !lateOnBus.includes(a.microgrid) });
       if (!report) this.record.event(this.harness.clock.now(), "agent-dropped", `tick ${n}: ${failed.get(a.microgrid)}`, a.microgrid);
     }
-    for (const mg of lateOnBus) this.record.event(this.harness.clock.now(), "bus-late", `tick ${n}: no state on the bus within ${this.o.busWaitMs} ms${this.observer?.isOffline(mg) ? " (last will: offline)" : ""}`, mg);
+    if (this.observer && !this.observer.connected && lateOnBus.length) this.record.event(this.harness.clock.now(), "bus-unreachable", `tick ${n}: the broker cannot be reached: no state awaited`);
+    else for (const mg of lateOnBus) this.record.event(this.harness.clock.now(), "bus-late", `tick ${n}: no state on the bus within ${this.o.busWaitMs} ms${this.observer?.isOffline(mg) ? " (last will: offline)" : ""}`, mg);
 
     // Move to the next tick boundary (never back); the watching tick before the restoration (n = -1) takes the first period.
     const target = (n + 2) * this.o.periodMs;

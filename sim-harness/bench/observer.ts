@@ -109,7 +109,7 @@ export class BusObserver {
     return this.availability.get(microgrid)?.state === "offline";
   }
 
-  /** Resolve when `done()` holds (checked on every message), or false after `timeoutMs`. */
+  /** Resolve when `done()` holds (checked on every message and every 100 ms), or false after `timeoutMs`. */
   waitFor(done: () => boolean, timeoutMs: number): Promise<boolean> {
     if (done()) return Promise.resolve(true);
     return new Promise((resolve) => {
@@ -119,10 +119,12 @@ export class BusObserver {
       };
       const finish = (v: boolean) => {
         clearTimeout(t);
+        clearInterval(poll);
         this.waiters.delete(check);
         resolve(v);
       };
       const t = setTimeout(() => finish(done()), timeoutMs);
+      const poll = setInterval(check, 100);
       this.waiters.add(check);
     });
   }
