@@ -1,5 +1,6 @@
-// The agents of a bench run: one `blackstart agent --config <site>` OS process
-// per microgrid (inside its network namespace when the run has one), reached
+// The agents of a bench run: one agent OS process per microgrid, started as
+// deploy/ starts it in the field (`node --max-semi-space-size=2 bin/run-ts.mjs
+// agent/bin.ts --config <site>`, the same as `blackstart agent`) (inside its network namespace when the run has one), reached
 // over its HTTP port: POST /tick drives an external-clock agent one tick,
 // POST /restore calls for a restoration, GET /state reads what it thinks.
 // Kill and restart act on the real process; CPU and memory are summed over
@@ -8,7 +9,9 @@ import { join } from "node:path";
 import type { TickReport } from "../../agent/runtime/restorer.js";
 import { ChildProc, jsonLine, type ProcSample } from "./processes.js";
 
-export const BIN = join(import.meta.dirname, "../../bin/blackstart.mjs");
+const ROOT = join(import.meta.dirname, "../..");
+/** The agent's command line as deploy/ runs it on a gateway (systemd unit, container): the agent entry alone, a small young generation. */
+export const AGENT_COMMAND = [process.execPath, "--max-semi-space-size=2", join(ROOT, "bin/run-ts.mjs"), join(ROOT, "agent/bin.ts")];
 
 export interface AgentSpec {
   microgrid: string;
@@ -50,7 +53,7 @@ export class AgentHandle {
   async start(readyTimeoutMs = 60_000): Promise<void> {
     if (this.alive) return;
     this.account();
-    const node = [process.execPath, BIN, "agent", "--config", this.spec.siteFile];
+    const node = [...AGENT_COMMAND, "--config", this.spec.siteFile];
     const [command, ...args] = this.spec.netns ? ["ip", "netns", "exec", this.spec.netns.name, ...node] : node;
     const { proc, ready } = await ChildProc.spawn({
       name: `agent ${this.microgrid}`,
