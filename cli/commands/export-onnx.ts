@@ -11,7 +11,8 @@ export function register(program: Command): void {
     .option("-o, --out <dir>", "policy directory (default policies/<scenario>, or policies/<scenario>-plan with --plan)")
     .option("--plan <scenario>", "write the optimum's switching sequence (sim-harness baselines) as a `plan` policy, labelled as such")
     .option("--grid <kind>", "with --plan: powerflow (default) or nominal", "powerflow")
-    .action(async (dir: string | undefined, o: { out?: string; plan?: string; grid: string }) => {
+    .option("--note <text>", "a sentence for the model card and manifest (e.g. how this run was chosen among seeds)")
+    .action(async (dir: string | undefined, o: { out?: string; plan?: string; grid: string; note?: string }) => {
       if (o.plan) {
         const { exportPlan } = await import("../../trainer/export/plan-dir.js");
         const out = resolve(o.out ?? `policies/${o.plan}-plan`);
@@ -30,7 +31,7 @@ export function register(program: Command): void {
       const ckDir = resolveCheckpointDir(resolve(dir));
       const meta = readCheckpoint(ckDir).meta;
       const out = resolve(o.out ?? `policies/${meta.scenario.name}`);
-      const r = await exportPolicy(ckDir, out);
+      const r = await exportPolicy(ckDir, out, o.note ? { note: o.note } : {});
       process.stderr.write(
         `export-onnx: ${r.manifest.agents.length} actors (${r.manifest.algorithm}, scenario ${r.manifest.scenario}) written to ${out}; ` +
           `loaded back through the runner, largest logit difference to the checkpoint ${r.maxLogitError.toExponential(1)}\n`,

@@ -39,7 +39,7 @@ function evalLine(name: string, e: EvalResult | undefined): string {
   return `| ${name} | ${fmt(e.restoredKw)} | ${fmt(e.pctCap, 2)} | ${fmt(e.pctOptimum, 2)} | ${e.capBreaches} of ${e.episodes} (peak ${fmt(e.peakKw)} kW) |`;
 }
 
-export function modelCard(meta: CheckpointMeta, manifest: PolicyManifest): { json: Record<string, unknown>; markdown: string } {
+export function modelCard(meta: CheckpointMeta, manifest: PolicyManifest, note?: string): { json: Record<string, unknown>; markdown: string } {
   const finals = (meta.final_eval ?? {}) as { shield?: EvalResult; no_shield?: EvalResult };
   const p = meta.progress;
   const c = meta.config;
@@ -60,6 +60,7 @@ export function modelCard(meta: CheckpointMeta, manifest: PolicyManifest): { jso
       random_reset_probability: c.random_reset_probability ?? null,
       config: c,
     },
+    ...(note ? { note } : {}),
     evaluation: { deterministic: true, with_shield: finals.shield ?? null, without_shield: finals.no_shield ?? null, optimum: meta.optimum ?? null },
     limits: [
       "Decides from the agent's own switch states only; it does not see faults, voltages or the other microgrids.",
@@ -74,7 +75,7 @@ A learned, decentralized policy: one ONNX actor per microgrid agent
 (${manifest.agents.map((a) => `${a.id}: ${a.elements.length} switches`).join("; ")}), trained with
 ${c.algo.toUpperCase()} in blackstart's environment. Load it with \`shared/policy/runner.ts\`
 (docs/policy.md); \`blackstart scenario eval ${meta.scenario.name} --policy <this directory>\` evaluates it.
-
+${note ? `\n${note}\n` : ""}
 ## Training
 
 - Command: \`${meta.command ?? "(not recorded)"}\`
@@ -103,7 +104,7 @@ ${json.limits.map((l) => `- ${l}`).join("\n")}
 }
 
 /** Write the policy directory for a checkpoint, then load it back and check it. */
-export async function exportPolicy(checkpointDir: string, outDir: string, o: { created?: string } = {}): Promise<ExportResult> {
+export async function exportPolicy(checkpointDir: string, outDir: string, o: { created?: string; note?: string } = {}): Promise<ExportResult> {
   const dir = resolveCheckpointDir(checkpointDir);
   const { meta, actors } = checkpointActors(dir);
   mkdirSync(outDir, { recursive: true });
@@ -136,9 +137,10 @@ export async function exportPolicy(checkpointDir: string, outDir: string, o: { c
       wall_seconds: +meta.progress.wall_seconds.toFixed(1),
       time_to_95_pct_cap: meta.progress.time_to_95 ?? null,
       shield_mask: meta.config.shield_mask,
+      ...(o.note ? { note: o.note } : {}),
     },
   };
-  const card = modelCard(meta, manifest);
+  const card = modelCard(meta, manifest, o.note);
   writeFileSync(join(outDir, "model_card.json"), JSON.stringify(card.json, null, 2) + "\n");
   writeFileSync(join(outDir, "MODEL_CARD.md"), card.markdown);
   writeFileSync(join(outDir, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
