@@ -46,6 +46,7 @@ interface Report {
     wallSeconds: number;
     evalShield: EvalFigures;
     evalNoShield: EvalFigures;
+    evalRandomStarts?: EvalFigures & { episodes: number };
     timeTo95?: { wall_seconds: number; env_steps: number };
     timing: Record<string, number>;
   };
@@ -99,11 +100,19 @@ function meanSd(xs: number[]): string {
   return `${m.toFixed(1)} ± ${sd.toFixed(1)}`;
 }
 
+function randomStarts(res: Report["result"][]): string {
+  const withIt = res.filter((r) => r.evalRandomStarts);
+  if (withIt.length === 0) return "n/a";
+  const breaches = withIt.reduce((a, r) => a + r.evalRandomStarts!.capBreaches, 0);
+  const episodes = withIt.reduce((a, r) => a + r.evalRandomStarts!.episodes, 0);
+  return `${meanSd(withIt.map((r) => r.evalRandomStarts!.pctOptimum))} (${breaches} of ${episodes} episodes)`;
+}
+
 /** Markdown rows: one per (scenario, algorithm/variant) group over its seeds, then the references. */
 export function table(runs: { spec: RunSpec; report: Report }[]): string {
   const out = [
-    "| scenario | policy | runs | % of cap | % of optimum | cap breaches (eval) | % of optimum, no shield | breaches, no shield | wall time to 95 % of cap (s) | env steps to 95 % | total wall time (s) |",
-    "|---|---|---|---|---|---|---|---|---|---|---|",
+    "| scenario | policy | runs | % of cap | % of optimum | cap breaches (eval) | % of optimum, no shield | breaches, no shield | % of optimum from random partial starts (breaches) | wall time to 95 % of cap (s) | env steps to 95 % | total wall time (s) |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|",
   ];
   const groups = new Map<string, { spec: RunSpec; report: Report }[]>();
   for (const r of runs) {
@@ -117,14 +126,14 @@ export function table(runs: { spec: RunSpec; report: Report }[]): string {
     const res = rs.map((r) => r.report.result);
     const reached = res.filter((r) => r.timeTo95);
     out.push(
-      `| ${scenario} | ${label} | ${rs.length} | ${meanSd(res.map((r) => r.evalShield.pctCap))} | ${meanSd(res.map((r) => r.evalShield.pctOptimum))} | ${res.reduce((a, r) => a + r.evalShield.capBreaches, 0)} | ${meanSd(res.map((r) => r.evalNoShield.pctOptimum))} | ${res.reduce((a, r) => a + r.evalNoShield.capBreaches, 0)} | ${reached.length === res.length ? meanSd(reached.map((r) => r.timeTo95!.wall_seconds)) : `${meanSd(reached.map((r) => r.timeTo95!.wall_seconds))} (${reached.length} of ${res.length} reached)`} | ${meanSd(reached.map((r) => r.timeTo95!.env_steps))} | ${meanSd(res.map((r) => r.wallSeconds))} |`,
+      `| ${scenario} | ${label} | ${rs.length} | ${meanSd(res.map((r) => r.evalShield.pctCap))} | ${meanSd(res.map((r) => r.evalShield.pctOptimum))} | ${res.reduce((a, r) => a + r.evalShield.capBreaches, 0)} | ${meanSd(res.map((r) => r.evalNoShield.pctOptimum))} | ${res.reduce((a, r) => a + r.evalNoShield.capBreaches, 0)} | ${randomStarts(res)} | ${reached.length === res.length ? meanSd(reached.map((r) => r.timeTo95!.wall_seconds)) : `${meanSd(reached.map((r) => r.timeTo95!.wall_seconds))} (${reached.length} of ${res.length} reached)`} | ${meanSd(reached.map((r) => r.timeTo95!.env_steps))} | ${meanSd(res.map((r) => r.wallSeconds))} |`,
     );
   }
   for (const [scenario, rep] of scenarios) {
     const ref = rep.references;
-    out.push(`| ${scenario} | greedy | 1 | ${ref.greedy.pctCap?.toFixed(1)} | ${ref.greedy.pctOptimum.toFixed(1)} | ${ref.greedy.capBreaches} | | | | | |`);
-    out.push(`| ${scenario} | random (${ref.random.episodes} episodes) | ${ref.random.episodes} | ${ref.random.pctCap?.toFixed(1)} | ${ref.random.pctOptimum.toFixed(1)} | ${ref.random.capBreaches} | | | | | |`);
-    out.push(`| ${scenario} | optimum (${ref.optimum.restoredKw.toFixed(1)} kW) | 1 | ${ref.optimum.pctCap?.toFixed(1)} | 100.0 | 0 | | | | | |`);
+    out.push(`| ${scenario} | greedy | 1 | ${ref.greedy.pctCap?.toFixed(1)} | ${ref.greedy.pctOptimum.toFixed(1)} | ${ref.greedy.capBreaches} | | | | | | |`);
+    out.push(`| ${scenario} | random (${ref.random.episodes} episodes) | ${ref.random.episodes} | ${ref.random.pctCap?.toFixed(1)} | ${ref.random.pctOptimum.toFixed(1)} | ${ref.random.capBreaches} | | | | | | |`);
+    out.push(`| ${scenario} | optimum (${ref.optimum.restoredKw.toFixed(1)} kW) | 1 | ${ref.optimum.pctCap?.toFixed(1)} | 100.0 | 0 | | | | | | |`);
   }
   return out.join("\n");
 }

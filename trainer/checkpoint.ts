@@ -59,7 +59,7 @@ export const CheckpointMeta = z.object({
   curves: z.array(z.record(z.string(), z.union([z.number(), z.string(), z.null()]))),
   last_eval: z.unknown().optional(),
   /** Deterministic evaluations at the end of the run, with and without the shield's mask. */
-  final_eval: z.object({ shield: z.unknown().optional(), no_shield: z.unknown().optional() }).optional(),
+  final_eval: z.object({ shield: z.unknown().optional(), no_shield: z.unknown().optional(), random_starts: z.unknown().optional() }).optional(),
   /** Observation kind the actors read (the policy manifest's). */
   observation: z.enum(["switch-states", "measured"]).optional(),
   /** The command that started the run (model cards quote it). */

@@ -35,6 +35,10 @@ export interface TrainOptions {
   envSource: EnvSource;
   /** Environment for deterministic evaluation (default: envSource); e.g. without random resets. */
   evalEnvSource?: EnvSource;
+  /** Environment that starts every episode from a random partially-restored state, for the final robustness evaluation. */
+  randomStartEnvSource?: EnvSource;
+  /** Episodes of that evaluation (default 20). */
+  randomStartEpisodes?: number;
   scenario: ScenarioFacts;
   optimum?: Optimum;
   /** Run directory: checkpoint/, curves.csv, curves.html. */
@@ -63,6 +67,8 @@ export interface TrainResult {
   wallSeconds: number;
   evalShield: EvalResult;
   evalNoShield: EvalResult;
+  /** Deterministic, with the shield's mask, from random partially-restored starts (when randomStartEnvSource is given). */
+  evalRandomStarts?: EvalResult;
   timeTo95?: { wall_seconds: number; env_steps: number; iteration: number };
   /** Seconds spent in rollouts, updates, evaluation and checkpoints (this sitting). */
   timing: Record<"rollout" | "update" | "eval" | "checkpoint", number>;
@@ -208,7 +214,7 @@ export class Trainer {
     const t0 = performance.now();
     const wall = () => wallBefore + (performance.now() - t0) / 1000;
     let lastEval: EvalResult | undefined = ck?.meta.last_eval as EvalResult | undefined;
-    let finalEval: { shield: EvalResult; no_shield: EvalResult } | undefined;
+    let finalEval: { shield: EvalResult; no_shield: EvalResult; random_starts?: EvalResult } | undefined;
     const evalOf = (shield: boolean) => {
       const s = performance.now();
       const elements = evalEnv.agents.map((a) => a.elements.length);
@@ -287,9 +293,22 @@ export class Trainer {
       const evalShield = evalOf(true);
       const evalNoShield = evalOf(false);
       lastEval = cfg.shield_mask ? evalShield : evalNoShield;
-      finalEval = { shield: evalShield, no_shield: evalNoShield };
+      let evalRandomStarts: EvalResult | undefined;
+      if (o.randomStartEnvSource) {
+        const s = performance.now();
+        const env = await createEnv(o.randomStartEnvSource, -2);
+        const elements = env.agents.map((a) => a.elements.length);
+        evalRandomStarts = evaluate(env, deterministicActors(learner.actors.map((a) => a.net.params()), elements), {
+          episodes: o.randomStartEpisodes ?? 20,
+          shield: true,
+          seed: cfg.seed,
+          ...(o.optimum ? { optimum: o.optimum } : {}),
+        });
+        timing.eval += (performance.now() - s) / 1000;
+      }
+      finalEval = { shield: evalShield, no_shield: evalNoShield, ...(evalRandomStarts ? { random_starts: evalRandomStarts } : {}) };
       await save();
-      return { dir: o.outDir, iterations: iteration, envSteps, wallSeconds: wall(), evalShield, evalNoShield, ...(timeTo95 ? { timeTo95 } : {}), timing, stopped: this.stopRequested };
+      return { dir: o.outDir, iterations: iteration, envSteps, wallSeconds: wall(), evalShield, evalNoShield, ...(evalRandomStarts ? { evalRandomStarts } : {}), ...(timeTo95 ? { timeTo95 } : {}), timing, stopped: this.stopRequested };
     } finally {
       await runner.close();
       learner.actors.forEach((a) => a.dispose());

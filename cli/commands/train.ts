@@ -112,6 +112,9 @@ function report(r: TrainResult, refs: References, cap: number | undefined): stri
     `evaluation (deterministic, from the scenario's reset${cap ? `, cap ${cap} kW` : ""}):`,
     row("policy, shield mask on", r.evalShield.restoredKw, r.evalShield.pctCap, r.evalShield.pctOptimum, `${r.evalShield.capBreaches}/${r.evalShield.episodes} (peak ${r.evalShield.peakKw.toFixed(1)} kW)`),
     row("policy, no shield", r.evalNoShield.restoredKw, r.evalNoShield.pctCap, r.evalNoShield.pctOptimum, `${r.evalNoShield.capBreaches}/${r.evalNoShield.episodes} (peak ${r.evalNoShield.peakKw.toFixed(1)} kW)`),
+    ...(r.evalRandomStarts
+      ? [row(`policy, ${r.evalRandomStarts.episodes} random partial starts`, r.evalRandomStarts.restoredKw, r.evalRandomStarts.pctCap, r.evalRandomStarts.pctOptimum, `${r.evalRandomStarts.capBreaches}/${r.evalRandomStarts.episodes} (peak ${r.evalRandomStarts.peakKw.toFixed(1)} kW)`)]
+      : []),
     row("greedy", refs.greedy.restoredKw, refs.greedy.pctCap, refs.greedy.pctOptimum, `${refs.greedy.capBreaches}/${refs.greedy.episodes}`),
     row(`random (${refs.random.episodes} episodes)`, refs.random.restoredKw, refs.random.pctCap, refs.random.pctOptimum, `${refs.random.capBreaches}/${refs.random.episodes}`),
     row("optimum", refs.optimum.restoredKw, refs.optimum.pctCap, 100, "0"),
@@ -186,6 +189,7 @@ async function train(flags: TrainFlags, commandLine: string): Promise<void> {
     ...(cfg.random_reset_probability !== undefined ? { randomPartialProbability: cfg.random_reset_probability } : {}),
   };
   const evalOptions: ScenarioEnvOptions = { scenario: bound.file, grid, randomPartialProbability: 0 };
+  const randomStartOptions: ScenarioEnvOptions = { scenario: bound.file, grid, randomPartialProbability: 1 };
   if (preset && !ck) process.stderr.write(`train: preset ${preset.file}: ${JSON.stringify(preset.config)} (--no-preset for HARL's defaults)\n`);
   process.stderr.write(`train: ${cfg.algo} on ${s.name} (${s.microgrids.length} agents, ${bound.switches.length} switches, ${grid} grid), seed ${cfg.seed}, ${cfg.envs} environments, ${cfg.workers} worker(s), shield mask ${cfg.shield_mask ? "on" : "off"}; run directory ${outDir}\n`);
   const probeEnv = createScenarioEnv(evalOptions);
@@ -212,6 +216,7 @@ async function train(flags: TrainFlags, commandLine: string): Promise<void> {
       config: cfg,
       envSource: { module: ENV_MODULE, export: "createScenarioEnv", options: envOptions },
       evalEnvSource: { module: ENV_MODULE, export: "createScenarioEnv", options: evalOptions },
+      randomStartEnvSource: { module: ENV_MODULE, export: "createScenarioEnv", options: randomStartOptions },
       scenario: { name: s.name, hash: bound.hash, file: bound.file, gamma: s.episode.gamma, ...(s.limits.generation_cap_kw !== undefined ? { capKw: s.limits.generation_cap_kw } : {}) },
       optimum: refs.optimum,
       outDir,

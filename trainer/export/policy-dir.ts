@@ -40,7 +40,7 @@ function evalLine(name: string, e: EvalResult | undefined): string {
 }
 
 export function modelCard(meta: CheckpointMeta, manifest: PolicyManifest, note?: string): { json: Record<string, unknown>; markdown: string } {
-  const finals = (meta.final_eval ?? {}) as { shield?: EvalResult; no_shield?: EvalResult };
+  const finals = (meta.final_eval ?? {}) as { shield?: EvalResult; no_shield?: EvalResult; random_starts?: EvalResult };
   const p = meta.progress;
   const c = meta.config;
   const json = {
@@ -61,7 +61,7 @@ export function modelCard(meta: CheckpointMeta, manifest: PolicyManifest, note?:
       config: c,
     },
     ...(note ? { note } : {}),
-    evaluation: { deterministic: true, with_shield: finals.shield ?? null, without_shield: finals.no_shield ?? null, optimum: meta.optimum ?? null },
+    evaluation: { deterministic: true, with_shield: finals.shield ?? null, without_shield: finals.no_shield ?? null, random_partial_starts: finals.random_starts ?? null, optimum: meta.optimum ?? null },
     limits: [
       "Decides from the agent's own switch states only; it does not see faults, voltages or the other microgrids.",
       "Trained on one outage scenario and its load weights: a changed feeder or scenario changes the hash and the runner refuses the policy.",
@@ -90,7 +90,7 @@ ${note ? `\n${note}\n` : ""}
 |---|---|---|---|---|
 ${evalLine("with the shield's mask", finals.shield)}
 ${evalLine("without the shield", finals.no_shield)}
-
+${finals.random_starts ? `${evalLine(`with the shield, from ${finals.random_starts.episodes} random partially-restored starts (means)`, finals.random_starts)}\n` : ""}
 Optimum: ${meta.optimum ? `${fmt(meta.optimum.weightedRestored)} weighted, ${fmt(meta.optimum.restoredKw)} kW (${meta.optimum.source})` : "not given"}.
 
 Operations per step with the shield:
