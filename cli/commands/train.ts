@@ -3,6 +3,7 @@
 // the optimum and the greedy baseline. Ctrl-C checkpoints and stops; `--resume`
 // continues in a later sitting.
 import { mkdirSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import cliProgress from "cli-progress";
@@ -11,7 +12,6 @@ import { BlackstartError } from "../../shared/errors.js";
 import { Algorithm, TrainConfig, type TrainConfigInput } from "../../trainer/config.js";
 import { TrainerErrors } from "../../trainer/errors.js";
 import { loadConfigFile, loadPreset } from "../../trainer/presets.js";
-import { availableParallelism } from "node:os";
 import type { ScenarioEnvOptions } from "../../trainer/env/scenario-env.js";
 import type { EvalResult } from "../../trainer/eval.js";
 import type { References } from "../../trainer/references.js";
