@@ -4,7 +4,7 @@
 // microgrid as separate OS processes, a restoration called for, driven in
 // lockstep (or left to run in real time), faults applied as their file says,
 // then every check, the JSON summary and the HTML report.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { release } from "node:os";
 import { join, resolve } from "node:path";
 import { stringify } from "yaml";
@@ -102,6 +102,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
   const s = bound.scenario;
   if (faults) checkFaultsFit(faults, bound, o.faults!);
   const dir = resolve(o.reportDir ?? defaultDir(s.name));
+  clearPreviousRun(dir);
   for (const sub of ["sites", "journals", "logs", "pki"]) mkdirSync(join(dir, sub), { recursive: true });
   const clock = o.clock ?? faults?.clock ?? "lockstep";
   const lockstep = clock === "lockstep";
@@ -283,6 +284,16 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
   } finally {
     o.signal?.removeEventListener("abort", abort);
     await res.close();
+  }
+}
+
+/**
+ * A report folder used before: what a run writes there goes, so that no agent reopens an old journal
+ * (its ledger would carry over) and no broker replays old retained states. Other files are left alone.
+ */
+function clearPreviousRun(dir: string): void {
+  for (const name of ["journals", "logs", "sites", "policy", "mosquitto", "summary.json", "report.html", "broker-retained.db", "broker-retained.db-wal", "broker-retained.db-shm"]) {
+    rmSync(join(dir, name), { recursive: true, force: true });
   }
 }
 
