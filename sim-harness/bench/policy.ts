@@ -7,7 +7,7 @@ import { join, resolve } from "node:path";
 import { loadDocument } from "../../shared/documents.js";
 import { BlackstartError } from "../../shared/errors.js";
 import { PolicyManifest } from "../../shared/policy/manifest.js";
-import type { PlanDocument } from "../../shared/policy/plan.js";
+import { planManifest, type PlanDocument } from "../../shared/policy/plan.js";
 import type { BoundScenario } from "../scenarios/bind.js";
 import { BenchErrors } from "./errors.js";
 
@@ -56,22 +56,11 @@ export function givenPolicy(dir: string): ResolvedPolicy {
   return { dir: abs, kind: m.kind, label: describe(m), origin: "given" };
 }
 
-/** Write a `plan` policy directory for the scenario from a plan document (the optimum's sequence). */
+/** Write a `plan` policy directory for the scenario from a plan document (the optimum's sequence), as export-onnx --plan does. */
 export function writePlanPolicy(dir: string, bound: BoundScenario, plan: PlanDocument, training: Record<string, unknown> = {}): ResolvedPolicy {
   mkdirSync(dir, { recursive: true });
-  const s = bound.scenario;
-  const manifest: PolicyManifest = {
-    format: "blackstart-policy/1",
-    kind: "plan",
-    scenario: s.name,
-    scenario_hash: bound.hash,
-    algorithm: "plan",
-    observation: { kind: "switch-states" },
-    actions_per_element: 3,
-    agents: s.microgrids.map((m) => ({ id: m.id, elements: m.switches, observation_size: m.switches.length, input_name: "obs", output_name: "logits" })),
-    created: new Date().toISOString(),
-    training: { note: "not trained: a plan replaying the optimum's switching sequence (bench fallback until a trained policy ships)", ...training },
-  };
+  const base = planManifest(plan, bound.scenario.microgrids.map((m) => ({ id: m.id, elements: m.switches })));
+  const manifest: PolicyManifest = { ...base, training: { ...base.training, note: "not trained: made by the bench from the optimum, no policy ships for this scenario", ...training } };
   writeFileSync(join(dir, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
   writeFileSync(join(dir, "plan.json"), `${JSON.stringify(plan, null, 2)}\n`);
   return { dir, kind: "plan", label: describe(manifest), origin: "optimum-plan" };

@@ -20,8 +20,11 @@ function copyJournals(): string[] {
   return readdirSync(to).filter((f) => f.endsWith(".db")).map((f) => join(to, f));
 }
 
+let policyDir = "";
 beforeAll(async () => {
-  await runBench({ scenario: "ieee123-5mg", clock: "lockstep", reportDir: run, plant: "powerflow", optimum: false, policy: undefined });
+  // The policy shipped for ieee123-5mg (learned: ONNX actors, so replay meets float noise too).
+  const r = await runBench({ scenario: "ieee123-5mg", clock: "lockstep", reportDir: run, plant: "powerflow", optimum: false });
+  policyDir = r.summary.policy_dir;
 }, 240_000);
 
 describe("replay of a bench run", () => {
@@ -44,7 +47,7 @@ describe("replay of a bench run", () => {
     actions[0] = actions[0] === 0 ? 2 : 0;
     db.prepare("UPDATE decisions SET actions = ? WHERE id = ?").run(JSON.stringify(actions), row.id);
     db.close();
-    const r = await runReplay({ journals: copies, policy: join(run, "policy"), reportDir: join(run, "replay-tampered") });
+    const r = await runReplay({ journals: copies, policy: policyDir, reportDir: join(run, "replay-tampered") });
     expect(r.summary.divergences).toHaveLength(1);
     expect(r.summary.divergences[0]).toMatchObject({ microgrid: "mg3", decision: row.id, kinds: ["action"] });
     expect(r.summary.passed).toBe(false);
@@ -55,7 +58,7 @@ describe("replay of a bench run", () => {
     renameSync(join(run, "sites"), join(run, "sites-elsewhere"));
     try {
       await expect(runReplay({ journals: copies })).rejects.toThrow(/--policy/);
-      const r = await runReplay({ journals: copies, policy: join(run, "policy"), reportDir: join(run, "replay-copied") });
+      const r = await runReplay({ journals: copies, policy: policyDir, reportDir: join(run, "replay-copied") });
       expect(r.summary.divergences).toEqual([]);
     } finally {
       renameSync(join(run, "sites-elsewhere"), join(run, "sites"));
@@ -72,7 +75,7 @@ describe("replay of a bench run", () => {
     db.pragma("user_version = 1");
     db.close();
     const before = statSync(v1).mtimeMs;
-    const r = await runReplay({ journals: copies, policy: join(run, "policy"), reportDir: join(run, "replay-v1") });
+    const r = await runReplay({ journals: copies, policy: policyDir, reportDir: join(run, "replay-v1") });
     expect(r.summary.journals.find((j) => j.microgrid === "mg2")?.written_schema_version).toBe(1);
     expect(r.summary.divergences).toEqual([]);
     expect(statSync(v1).mtimeMs).toBe(before);
