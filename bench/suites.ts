@@ -15,5 +15,6 @@ import { envBench } from "./env.js";
 import { busSuite } from "./bus.js";
 import { journalSuite } from "./journal.js";
 import { benchFleet } from "./bench.js";
+import { cliSuite } from "./cli.js";
 
-export const suites: BenchSuite[] = [agentBench, dssParse, devices, policyBench, trainingBench, powerflow, envBench, busSuite, journalSuite, benchFleet];
+export const suites: BenchSuite[] = [agentBench, dssParse, devices, policyBench, trainingBench, powerflow, envBench, busSuite, journalSuite, benchFleet, cliSuite];

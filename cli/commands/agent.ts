@@ -1,11 +1,9 @@
 // `blackstart agent --config site.yaml`: the edge agent, one process per
 // microgrid. `--check` validates the site file, its profiles and its policy
 // and prints what the agent would run, without touching a device.
+// Implementations load inside the actions (`await import`), so that
+// `blackstart --help` and the light commands never load the agent.
 import type { Command } from "commander";
-import { loadSite } from "../../agent/config/load.js";
-import { startAgent } from "../../agent/main.js";
-import { loadSiteProfiles } from "../../agent/transports/factory.js";
-import { loadPolicy } from "../../shared/policy/runner.js";
 
 export function register(program: Command): void {
   const agent = program
@@ -19,6 +17,11 @@ export function register(program: Command): void {
         return;
       }
       if (o.check) {
+        const [{ loadSite }, { loadSiteProfiles }, { loadPolicy }] = await Promise.all([
+          import("../../agent/config/load.js"),
+          import("../../agent/transports/factory.js"),
+          import("../../shared/policy/runner.js"),
+        ]);
         const site = loadSite(o.config);
         const profiles = loadSiteProfiles(site);
         const policy = await loadPolicy(site.policy.dir);
@@ -37,6 +40,7 @@ export function register(program: Command): void {
         await policy.close();
         return;
       }
+      const { startAgent } = await import("../../agent/main.js");
       const running = await startAgent(o.config);
       let signals = 0;
       const onSignal = (sig: NodeJS.Signals) => {

@@ -8,9 +8,9 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import { BlackstartError, Errors } from "../../shared/errors.js";
 import { FAULTS_DIR } from "../../sim-harness/bench/faults/index.js";
-import { stderrProgress } from "../../sim-harness/bench/progress.js";
-import { runBench, type BenchResult } from "../../sim-harness/bench/run.js";
+import type { BenchResult } from "../../sim-harness/bench/run.js";
 import type { BenchSummary } from "../../sim-harness/bench/summary.js";
+// The bench (simulators, power flow, broker) loads inside the action: `blackstart --help` stays light.
 
 interface BenchCliOptions {
   scenario?: string;
@@ -62,6 +62,7 @@ export async function benchAction(o: BenchCliOptions): Promise<void> {
   if (!["auto", "powerflow", "nominal"].includes(o.plant)) throw new BlackstartError(Errors.INVALID_DOCUMENT, `--plant must be auto, powerflow or nominal, got '${o.plant}'`, { field: "--plant" });
   const target = Number(o.target);
   if (!(target > 0 && target <= 100)) throw new BlackstartError(Errors.INVALID_DOCUMENT, `--target must be a percentage in (0, 100], got '${o.target}'`, { field: "--target" });
+  const [{ runBench }, { stderrProgress }] = await Promise.all([import("../../sim-harness/bench/run.js"), import("../../sim-harness/bench/progress.js")]);
   const ac = new AbortController();
   const onSignal = () => ac.abort();
   process.once("SIGINT", onSignal);

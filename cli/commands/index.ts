@@ -1,5 +1,8 @@
 // Every subcommand of `blackstart`, in the order `--help` lists them.
 // Each module exports `register(program)`; add one line per command.
+// A module imports only commander, types and light modules at the top: its
+// implementation loads inside its action (`await import`), so `--help` and
+// light commands (journal) never load the power flow, tfjs or node-opcua.
 import type { Command } from "commander";
 import { register as journal } from "./journal.js";
 import { register as scenario } from "./scenario.js";

@@ -3,7 +3,10 @@
 // without changing it.
 import type { Command } from "commander";
 import { BlackstartError } from "../../shared/errors.js";
-import { exportJournal, JournalErrors, openJournalForReading, SCHEMA_VERSION, TABLES, type ExportFormat } from "../../agent/journal/index.js";
+import { JournalErrors } from "../../agent/journal/errors.js";
+import type { ExportFormat } from "../../agent/journal/export.js";
+import { SCHEMA_VERSION, TABLES } from "../../agent/journal/schema.js";
+// The reader (better-sqlite3) loads inside the actions; the schema module holds only names and SQL.
 
 function time(value: string, flag: string): number {
   const t = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
@@ -23,6 +26,7 @@ export function register(program: Command): void {
     .option("--since <time>", "only rows at or after this time (ISO 8601 or ms)")
     .option("--until <time>", "only rows before this time (ISO 8601 or ms)")
     .action(async (db: string, o: { format: string; table?: string[]; out?: string; since?: string; until?: string }) => {
+      const { exportJournal } = await import("../../agent/journal/export.js");
       const summary = await exportJournal(db, {
         format: o.format as ExportFormat,
         ...(o.table ? { tables: o.table.flatMap((t) => t.split(",")) } : {}),
@@ -39,7 +43,8 @@ export function register(program: Command): void {
     .command("info <db>")
     .description("Schema version, identity, row counts, commands not resolved and active alarms.")
     .option("--json", "print JSON")
-    .action((db: string, o: { json?: boolean }) => {
+    .action(async (db: string, o: { json?: boolean }) => {
+      const { openJournalForReading } = await import("../../agent/journal/read.js");
       const r = openJournalForReading(db);
       try {
         const meta = Object.fromEntries((r.db.prepare("SELECT key, value FROM meta").all() as { key: string; value: string }[]).map((x) => [x.key, x.value]));
@@ -67,7 +72,8 @@ export function register(program: Command): void {
   journal
     .command("check <db>")
     .description("Run SQLite's integrity check on a journal (exit 3 when damaged).")
-    .action((db: string) => {
+    .action(async (db: string) => {
+      const { openJournalForReading } = await import("../../agent/journal/read.js");
       const r = openJournalForReading(db);
       try {
         const out = (r.db.pragma("integrity_check") as { integrity_check: string }[]).map((x) => x.integrity_check);

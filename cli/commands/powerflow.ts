@@ -4,8 +4,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
-import { loadFeeder } from "../../sim-harness/powerflow/opendss/feeder.js";
-import { summaryJson, summaryText, voltageRange, voltagesCsv } from "../../sim-harness/powerflow/summary.js";
 
 export function register(program: Command): void {
   program
@@ -15,7 +13,12 @@ export function register(program: Command): void {
     .option("-c, --command <dss>", "OpenDSS command applied after compile, before the final solve (repeatable)", collect, [] as string[])
     .option("-o, --out <dir>", "write voltages.csv (reference format) and summary.json into this folder")
     .option("--json", "print one JSON object instead of the readable summary")
-    .action((master: string, opts: { command: string[]; out?: string; json?: boolean }) => {
+    .action(async (master: string, opts: { command: string[]; out?: string; json?: boolean }) => {
+      // The power flow loads only when this command runs.
+      const [{ loadFeeder }, { summaryJson, summaryText, voltageRange, voltagesCsv }] = await Promise.all([
+        import("../../sim-harness/powerflow/opendss/feeder.js"),
+        import("../../sim-harness/powerflow/summary.js"),
+      ]);
       const feeder = loadFeeder(resolve(master), { commands: opts.command, solve: true });
       const solve = feeder.result!;
       const json = summaryJson(feeder.pf, solve, feeder.parseMs, solve.solveMs);

@@ -4,7 +4,6 @@
 // write the HTML report. Exit code 0 only with zero divergences. See docs/replay.md.
 import type { Command } from "commander";
 import { BlackstartError, Errors } from "../../shared/errors.js";
-import { runReplay } from "../../sim-harness/replay/run.js";
 
 export function register(program: Command): void {
   program
@@ -18,6 +17,7 @@ export function register(program: Command): void {
     .option("--json", "print the JSON summary on stdout")
     .action(async (journals: string[], o: { policy?: string; scenario?: string; report?: string; plant: string; json?: boolean }) => {
       if (!["auto", "powerflow", "nominal"].includes(o.plant)) throw new BlackstartError(Errors.INVALID_DOCUMENT, `--plant must be auto, powerflow or nominal, got '${o.plant}'`, { field: "--plant" });
+      const { runReplay } = await import("../../sim-harness/replay/run.js");
       const r = await runReplay({
         journals,
         ...(o.policy ? { policy: o.policy } : {}),

@@ -3,16 +3,25 @@
 // Human output is a table; `--json` prints one object (docs/scenario.md).
 import { existsSync, statSync } from "node:fs";
 import type { Command } from "commander";
-import { SingleBar } from "cli-progress";
+import type { SingleBar } from "cli-progress";
 import { BlackstartError, Errors } from "../../shared/errors.js";
-import { runEpisode, type EpisodeResult } from "../../sim-harness/baselines/evaluate.js";
-import { findOptimum } from "../../sim-harness/baselines/optimum.js";
-import { DirectoryPolicy, GreedyPolicy, RandomPolicy, SequencePolicy, type EnvPolicy } from "../../sim-harness/baselines/policies.js";
-import { evalReport, optimumReport, type ScenarioReport } from "../../sim-harness/baselines/report.js";
-import { createEnvFromBound, type GridKind } from "../../sim-harness/env/create.js";
+import type { EpisodeResult } from "../../sim-harness/baselines/evaluate.js";
+import type { EnvPolicy, SequencePolicy } from "../../sim-harness/baselines/policies.js";
+import type { ScenarioReport } from "../../sim-harness/baselines/report.js";
+import type { GridKind } from "../../sim-harness/env/create.js";
 import type { RestorationEnv } from "../../sim-harness/env/env.js";
-import { bindScenarioFile } from "../../sim-harness/scenarios/bind.js";
-import { listScenarios } from "../../sim-harness/scenarios/load.js";
+// The environment, the power flow and the MILP load inside the actions: `blackstart --help` stays light.
+const baselines = async () => {
+  const [evaluate, optimum, policies, report, create, bind] = await Promise.all([
+    import("../../sim-harness/baselines/evaluate.js"),
+    import("../../sim-harness/baselines/optimum.js"),
+    import("../../sim-harness/baselines/policies.js"),
+    import("../../sim-harness/baselines/report.js"),
+    import("../../sim-harness/env/create.js"),
+    import("../../sim-harness/scenarios/bind.js"),
+  ]);
+  return { ...evaluate, ...optimum, ...policies, ...report, ...create, ...bind };
+};
 
 function gridOf(value: string | undefined): GridKind {
   if (value === undefined || value === "powerflow" || value === "nominal") return value ?? "powerflow";
@@ -53,6 +62,7 @@ function sequenceLines(r: ScenarioReport): string[] {
 }
 
 async function policyFor(name: string, env: RestorationEnv, optimumSteps?: () => Promise<{ steps: SequencePolicy }>): Promise<EnvPolicy> {
+  const { DirectoryPolicy, GreedyPolicy, RandomPolicy } = await import("../../sim-harness/baselines/policies.js");
   if (name === "greedy") return new GreedyPolicy();
   if (name === "random") return new RandomPolicy();
   if (name === "optimum") return (await optimumSteps!()).steps;
@@ -60,8 +70,9 @@ async function policyFor(name: string, env: RestorationEnv, optimumSteps?: () =>
   throw new BlackstartError(Errors.UNKNOWN_NAME, `unknown policy '${name}': greedy, random, optimum, or a policy directory`, { field: "--policy" });
 }
 
-function progressBar(total: number, label: string): SingleBar | undefined {
+async function progressBar(total: number, label: string): Promise<SingleBar | undefined> {
   if (!process.stderr.isTTY) return undefined;
+  const { SingleBar } = await import("cli-progress");
   const bar = new SingleBar({ format: `${label} [{bar}] {value}/{total} episodes`, stream: process.stderr, hideCursor: true });
   bar.start(total, 0);
   return bar;
@@ -74,7 +85,8 @@ export function register(program: Command): void {
     .command("list")
     .description("The shipped scenarios.")
     .option("--json", "print JSON")
-    .action((o: { json?: boolean }) => {
+    .action(async (o: { json?: boolean }) => {
+      const { listScenarios } = await import("../../sim-harness/scenarios/load.js");
       const all = listScenarios();
       if (o.json) {
         process.stdout.write(`${JSON.stringify(all.map(({ file: _f, ...rest }) => rest), null, 2)}\n`);
@@ -87,7 +99,8 @@ export function register(program: Command): void {
     .command("sections <scenario>")
     .description("The section graph the agent's shield uses (sections between switches, their loads and sources).")
     .option("--json", "print the section graph (shared/scenario/sections.ts) as JSON")
-    .action((name: string, o: { json?: boolean }) => {
+    .action(async (name: string, o: { json?: boolean }) => {
+      const { bindScenarioFile } = await import("../../sim-harness/scenarios/bind.js");
       const bound = bindScenarioFile(name);
       const g = bound.sections;
       if (o.json) {
@@ -117,6 +130,7 @@ export function register(program: Command): void {
     .option("--grid <kind>", "powerflow (default) or nominal")
     .option("--plan <file>", "also write the sequence as a plan document (shared/policy/plan.ts)")
     .action(async (name: string, o: { json?: boolean; grid?: string; plan?: string }) => {
+      const { bindScenarioFile, createEnvFromBound, findOptimum, optimumReport } = await baselines();
       const bound = bindScenarioFile(name);
       const env = createEnvFromBound(bound, { grid: gridOf(o.grid) });
       const r = await findOptimum(env, { progress: (l) => process.stderr.write(`${l}\n`) });
@@ -150,6 +164,7 @@ export function register(program: Command): void {
     .action(async (name: string, o: { policy: string; episodes?: string; seed?: string; grid?: string; optimum: boolean; json?: boolean }) => {
       const episodes = intOf(o.episodes, "--episodes", 10, 1);
       const seed = intOf(o.seed, "--seed", 0);
+      const { bindScenarioFile, createEnvFromBound, findOptimum, evalReport, runEpisode, SequencePolicy, DirectoryPolicy } = await baselines();
       const bound = bindScenarioFile(name);
       const grid = gridOf(o.grid);
       // A directory policy decides the observation kind; build the env accordingly.
@@ -160,7 +175,7 @@ export function register(program: Command): void {
       if (policy.observation !== env.observation) env = createEnvFromBound(bound, { grid, observation: policy.observation });
       if (policy instanceof DirectoryPolicy) policy.bind(env);
       const opt = o.optimum ? await getOptimum() : undefined;
-      const bar = progressBar(episodes, `eval ${policy.name}`);
+      const bar = await progressBar(episodes, `eval ${policy.name}`);
       const results: EpisodeResult[] = [];
       try {
         for (let e = 0; e < episodes; e++) {

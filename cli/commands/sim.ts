@@ -6,11 +6,11 @@
 import { createInterface } from "node:readline";
 import type { Command } from "commander";
 import { BlackstartError, Errors } from "../../shared/errors.js";
-import { bindScenarioFile } from "../../sim-harness/scenarios/bind.js";
-import { loadFaultFile, parseFaultArg, type Fault } from "../../sim-harness/devices/faults.js";
-import { DeviceHarness, type Endpoint } from "../../sim-harness/devices/harness.js";
-import { openPlant, planFromScenario, type PlantKind } from "../../sim-harness/devices/scenario.js";
+import type { Fault } from "../../sim-harness/devices/faults.js";
+import type { Endpoint } from "../../sim-harness/devices/harness.js";
+import type { PlantKind } from "../../sim-harness/devices/scenario.js";
 import type { Plant } from "../../sim-harness/devices/plant.js";
+// The simulators (node-opcua, the power flow) load inside the action: other commands never pay for them.
 
 interface SimOptions {
   scenario: string;
@@ -60,6 +60,12 @@ async function runSim(opts: SimOptions): Promise<void> {
   if (!["auto", "powerflow", "nominal"].includes(opts.plant)) throw new BlackstartError(Errors.INVALID_DOCUMENT, `--plant must be auto, powerflow or nominal, got '${opts.plant}'`, { field: "--plant" });
   if (opts.modbusPorts && !["per-device", "shared"].includes(opts.modbusPorts))
     throw new BlackstartError(Errors.INVALID_DOCUMENT, `--modbus-ports must be per-device or shared, got '${opts.modbusPorts}'`, { field: "--modbus-ports" });
+  const [{ bindScenarioFile }, { loadFaultFile, parseFaultArg }, { DeviceHarness }, { openPlant, planFromScenario }] = await Promise.all([
+    import("../../sim-harness/scenarios/bind.js"),
+    import("../../sim-harness/devices/faults.js"),
+    import("../../sim-harness/devices/harness.js"),
+    import("../../sim-harness/devices/scenario.js"),
+  ]);
   const faults: Fault[] = [...(opts.faults ? loadFaultFile(opts.faults) : []), ...opts.fault.map(parseFaultArg)];
 
   err(`sim: binding scenario ${opts.scenario}`);

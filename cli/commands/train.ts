@@ -6,12 +6,11 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import cliProgress from "cli-progress";
+import type cliProgress from "cli-progress";
 import type { Command } from "commander";
 import { BlackstartError } from "../../shared/errors.js";
-import { Algorithm, TrainConfig, type TrainConfigInput } from "../../trainer/config.js";
+import type { TrainConfigInput } from "../../trainer/config.js";
 import { TrainerErrors } from "../../trainer/errors.js";
-import { loadConfigFile, loadPreset } from "../../trainer/presets.js";
 import type { ScenarioEnvOptions } from "../../trainer/env/scenario-env.js";
 import type { EvalResult } from "../../trainer/eval.js";
 import type { References } from "../../trainer/references.js";
@@ -57,17 +56,17 @@ function pct(x: number | undefined | null): string {
 }
 
 /** Progress: a bar on a terminal, a line every 10 s otherwise (logs, CI). */
-function progressView(total: number, algo: string, refs: References) {
+function progressView(cli: typeof cliProgress, total: number, algo: string, refs: References) {
   const tty = process.stderr.isTTY === true;
   const bar = tty
-    ? new cliProgress.SingleBar(
+    ? new cli.SingleBar(
         {
           format: `train ${algo} |{bar}| {value}/{total} steps | return {ret} | cap {cap}% | optimum {opt}% | breaches {br} | eval {ev}% | {sps} steps/s | eta {eta_formatted}`,
           stream: process.stderr,
           hideCursor: true,
           etaBuffer: 20,
         },
-        cliProgress.Presets.shades_classic,
+        cli.Presets.shades_classic,
       )
     : undefined;
   let lastLine = 0;
@@ -147,11 +146,14 @@ export function register(program: Command): void {
 }
 
 async function train(flags: TrainFlags, commandLine: string): Promise<void> {
-  const [{ createScenarioEnv, boundScenario }, { references }, { Trainer }, { readCheckpoint }] = await Promise.all([
+  const [{ createScenarioEnv, boundScenario }, { references }, { Trainer }, { readCheckpoint }, { Algorithm, TrainConfig }, { loadConfigFile, loadPreset }, { default: cli }] = await Promise.all([
     import("../../trainer/env/scenario-env.js"),
     import("../../trainer/references.js"),
     import("../../trainer/train.js"),
     import("../../trainer/checkpoint.js"),
+    import("../../trainer/config.js"),
+    import("../../trainer/presets.js"),
+    import("cli-progress"),
   ]);
   const resumeDir = flags.resume ? resolve(flags.resume) : undefined;
   const ck = resumeDir ? readCheckpoint(resolve(resumeDir, "checkpoint")).meta : undefined;
@@ -208,7 +210,7 @@ async function train(flags: TrainFlags, commandLine: string): Promise<void> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   const perIteration = (cfg.rollout_length || s.episode.length) * cfg.envs;
-  const view = progressView(Math.ceil(cfg.total_steps / perIteration) * perIteration, cfg.algo, refs);
+  const view = progressView(cli, Math.ceil(cfg.total_steps / perIteration) * perIteration, cfg.algo, refs);
   view.start(ck?.progress.env_steps ?? 0);
   let result: TrainResult;
   try {
