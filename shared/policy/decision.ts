@@ -2,7 +2,7 @@
 // switch, and the operations ranked so a caller (the edge agent's shield,
 // which allows one operation at a time per switch) can take the best one it
 // allows. Pure: no runtime, no I/O.
-import { ACTIONS_PER_SWITCH, SWITCH_ACTIONS, SwitchAction, type SwitchActionIndex } from "../encoding/actions.js";
+import { ACTIONS_PER_SWITCH, SWITCH_ACTIONS, SwitchAction, type SwitchActionIndex, type SwitchState } from "../encoding/actions.js";
 import { BlackstartError } from "../errors.js";
 import { PolicyErrors } from "./errors.js";
 
@@ -30,7 +30,7 @@ export interface Decision {
   /** `onnx` = a learned policy; `plan` = a replay of the optimum's switching sequence, not a learned policy. */
   kind: "onnx" | "plan";
   agent: string;
-  /** Chosen action per element (close 0 / open 1 / no-op 2): the most likely among the allowed ones and no-op. */
+  /** Chosen action per element (close 0 / open 1 / no-op 2): the most likely among the allowed ones and no-op (no-op on ties). */
   actions: Int32Array;
   /** Raw scores, `[3k + a]` for element k, action a (plans: 0 for the planned action, -20 for the others). */
   logits: Float32Array;
@@ -83,29 +83,48 @@ export function checkObservation(obs: ArrayLike<number>, size: number, agent: st
   }
 }
 
-/** Build a decision from logits: masked argmax per element, operations ranked by log-probability. */
+/** A switch's present position, when the caller knows it (null: unknown). */
+export type KnownPosition = SwitchState | null | undefined;
+
+/**
+ * Build a decision from logits: masked argmax per element, operations ranked
+ * by log-probability. An operation is chosen only when the policy prefers it
+ * strictly to holding: no-op wins ties (a plan gives every action but its
+ * planned one the same score, so a masked planned close left `open` and no-op
+ * tied). With `states`, the action that would leave a switch where it is
+ * (open on an open switch, close on a closed one) counts as holding: its
+ * score competes as no-op's, and it is never proposed as an operation.
+ */
 export function decide(
   kind: Decision["kind"],
   agent: string,
   elements: readonly string[],
   logits: Float32Array,
   mask?: ActionMask,
+  states?: readonly KnownPosition[],
 ): Decision {
   const n = elements.length;
   if (logits.length !== n * ACTIONS_PER_SWITCH) {
     throw new BlackstartError(PolicyErrors.INVALID, `policy for agent '${agent}' produced ${logits.length} logits, expected ${n * ACTIONS_PER_SWITCH}`);
   }
+  if (states !== undefined && states.length !== n) {
+    throw new BlackstartError(PolicyErrors.INPUT, `switch states for agent '${agent}' have ${states.length} entries, expected ${n}`);
+  }
   const logProbs = headLogSoftmax(logits);
   const actions = new Int32Array(n);
   const operations: ProposedOperation[] = [];
   for (let k = 0; k < n; k++) {
+    const o = k * ACTIONS_PER_SWITCH;
+    // No-op is always allowed: holding position is the shield's safe state.
+    const allowed = (a: number) => mask === undefined || a === SwitchAction.noop || Boolean(mask[o + a]);
+    const stay = states?.[k] === "open" ? SwitchAction.open : states?.[k] === "closed" ? SwitchAction.close : -1;
     let best: number = SwitchAction.noop;
-    let bestScore = -Infinity;
-    for (let a = 0; a < ACTIONS_PER_SWITCH; a++) {
-      // No-op is always allowed: holding position is the shield's safe state.
-      if (mask !== undefined && a !== SwitchAction.noop && !mask[k * ACTIONS_PER_SWITCH + a]) continue;
-      // Ties go to the lower index, as argmax does in the trainer.
-      const s = logits[k * ACTIONS_PER_SWITCH + a]!;
+    let bestScore = logits[o + SwitchAction.noop]!;
+    if (stay >= 0 && allowed(stay)) bestScore = Math.max(bestScore, logits[o + stay]!);
+    for (const a of [SwitchAction.close, SwitchAction.open]) {
+      if (a === stay || !allowed(a)) continue;
+      // Strictly better only: holding wins ties; between close and open the lower index, as argmax does.
+      const s = logits[o + a]!;
       if (s > bestScore) {
         bestScore = s;
         best = a;
