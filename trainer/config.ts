@@ -65,6 +65,8 @@ export const TrainConfig = z
     linear_lr_decay: z.boolean().default(false),
     /** Train with the run-time safety shield's action mask on (as deployed), or with the paper's penalties only. */
     shield_mask: z.boolean().default(true),
+    /** Reward units taken off per switching operation during training (0 = the paper's reward; trainer/rollout/collector.ts). */
+    operation_cost: z.number().nonnegative().default(0),
     /** Probability of starting an episode from a random partially-restored state (overrides the scenario's reset). */
     random_reset_probability: z.number().min(0).max(1).optional(),
     /** Iterations between deterministic evaluations (0 = only at the end). */

@@ -30,6 +30,8 @@ export interface EvalResult {
   /** Highest restored kW seen at any step of any episode (the cap must hold at every step). */
   peakKw: number;
   operations: number;
+  /** Operations per episode that undo an earlier operation of the same switch in that episode (toggling). */
+  reversals: number;
   violations: number;
   nonconverged: number;
   /** The last episode's operations, step by step (for model cards and reports). */
@@ -58,7 +60,7 @@ export function randomActions(elements: readonly number[], rng: Rng): ActionSour
 
 export function evaluate(env: MultiAgentEnv, act: ActionSource, o: { episodes: number; shield: boolean; seed: number; optimum?: Optimum }): EvalResult {
   const seeds = new Rng(o.seed, 999);
-  const sum = { restoredKw: 0, weighted: 0, ret: 0, breaches: 0, ops: 0, violations: 0, nonconverged: 0 };
+  const sum = { restoredKw: 0, weighted: 0, ret: 0, breaches: 0, ops: 0, reversals: 0, violations: 0, nonconverged: 0 };
   let peak = 0;
   let cap: number | undefined;
   let trace: string[][] = [];
@@ -66,6 +68,7 @@ export function evaluate(env: MultiAgentEnv, act: ActionSource, o: { episodes: n
     let r = env.reset(seeds.nextU32());
     let breached = false;
     trace = [];
+    const operated = new Map<string, string>();
     peak = Math.max(peak, r.info.restored_kw);
     for (let t = 0; t < env.episodeLength; t++) {
       const res = env.step(act(r.obs, o.shield ? availability(env) : undefined));
@@ -76,6 +79,11 @@ export function evaluate(env: MultiAgentEnv, act: ActionSource, o: { episodes: n
       breached ||= res.info.cap_breached;
       peak = Math.max(peak, res.info.restored_kw);
       trace.push(res.info.operations);
+      for (const op of res.info.operations) {
+        const [action, element] = op.split(" ") as [string, string];
+        if (operated.has(element) && operated.get(element) !== action) sum.reversals++;
+        operated.set(element, action);
+      }
       r = res;
       if (res.done) break;
     }
@@ -98,6 +106,7 @@ export function evaluate(env: MultiAgentEnv, act: ActionSource, o: { episodes: n
     capBreaches: sum.breaches,
     peakKw: peak,
     operations: sum.ops / n,
+    reversals: sum.reversals / n,
     violations: sum.violations / n,
     nonconverged: sum.nonconverged / n,
     trace,

@@ -32,6 +32,7 @@ interface TrainFlags {
   shield: boolean;
   randomResets?: string;
   entropy?: string;
+  operationCost?: string;
   config?: string;
   evalEvery?: string;
   preset: boolean;
@@ -102,17 +103,18 @@ function progressView(cli: typeof cliProgress, total: number, algo: string, refs
 }
 
 function report(r: TrainResult, refs: References, cap: number | undefined): string {
-  const row = (name: string, kw: number, capPct: number | undefined, opt: number | undefined, breaches: string) =>
-    `  ${name.padEnd(26)} ${kw.toFixed(1).padStart(9)} kW  ${pct(capPct)}% of cap  ${pct(opt)}% of optimum  breaches ${breaches}`;
+  const row = (name: string, kw: number, capPct: number | undefined, opt: number | undefined, breaches: string, e?: EvalResult) =>
+    `  ${name.padEnd(26)} ${kw.toFixed(1).padStart(9)} kW  ${pct(capPct)}% of cap  ${pct(opt)}% of optimum  breaches ${breaches}` +
+    (e ? `  operations ${e.operations.toFixed(1)} (undone ${e.reversals.toFixed(1)})  violations ${e.violations.toFixed(1)}` : "");
   const lines = [
     `training: ${r.iterations} iterations, ${r.envSteps} environment steps, ${r.wallSeconds.toFixed(1)} s${r.stopped ? " (stopped; resume with --resume)" : ""}`,
     `  time: rollouts ${r.timing.rollout.toFixed(1)} s, updates ${r.timing.update.toFixed(1)} s, evaluation ${r.timing.eval.toFixed(1)} s, checkpoints ${r.timing.checkpoint.toFixed(1)} s (this sitting)`,
     `  95 % of the cap without a breach first reached: ${r.timeTo95 ? `${r.timeTo95.wall_seconds} s, ${r.timeTo95.env_steps} steps` : "not reached"}`,
     `evaluation (deterministic, from the scenario's reset${cap ? `, cap ${cap} kW` : ""}):`,
-    row("policy, shield mask on", r.evalShield.restoredKw, r.evalShield.pctCap, r.evalShield.pctOptimum, `${r.evalShield.capBreaches}/${r.evalShield.episodes} (peak ${r.evalShield.peakKw.toFixed(1)} kW)`),
-    row("policy, no shield", r.evalNoShield.restoredKw, r.evalNoShield.pctCap, r.evalNoShield.pctOptimum, `${r.evalNoShield.capBreaches}/${r.evalNoShield.episodes} (peak ${r.evalNoShield.peakKw.toFixed(1)} kW)`),
+    row("policy, shield mask on", r.evalShield.restoredKw, r.evalShield.pctCap, r.evalShield.pctOptimum, `${r.evalShield.capBreaches}/${r.evalShield.episodes} (peak ${r.evalShield.peakKw.toFixed(1)} kW)`, r.evalShield),
+    row("policy, no shield", r.evalNoShield.restoredKw, r.evalNoShield.pctCap, r.evalNoShield.pctOptimum, `${r.evalNoShield.capBreaches}/${r.evalNoShield.episodes} (peak ${r.evalNoShield.peakKw.toFixed(1)} kW)`, r.evalNoShield),
     ...(r.evalRandomStarts
-      ? [row(`policy, ${r.evalRandomStarts.episodes} random partial starts`, r.evalRandomStarts.restoredKw, r.evalRandomStarts.pctCap, r.evalRandomStarts.pctOptimum, `${r.evalRandomStarts.capBreaches}/${r.evalRandomStarts.episodes} (peak ${r.evalRandomStarts.peakKw.toFixed(1)} kW)`)]
+      ? [row(`policy, ${r.evalRandomStarts.episodes} random partial starts`, r.evalRandomStarts.restoredKw, r.evalRandomStarts.pctCap, r.evalRandomStarts.pctOptimum, `${r.evalRandomStarts.capBreaches}/${r.evalRandomStarts.episodes} (peak ${r.evalRandomStarts.peakKw.toFixed(1)} kW)`, r.evalRandomStarts)]
       : []),
     row("greedy", refs.greedy.restoredKw, refs.greedy.pctCap, refs.greedy.pctOptimum, `${refs.greedy.capBreaches}/${refs.greedy.episodes}`),
     row(`random (${refs.random.episodes} episodes)`, refs.random.restoredKw, refs.random.pctCap, refs.random.pctOptimum, `${refs.random.capBreaches}/${refs.random.episodes}`),
@@ -137,6 +139,7 @@ export function register(program: Command): void {
     .option("--no-shield", "train with the paper's penalties only, without the run-time shield's action mask")
     .option("--random-resets <p>", "probability of starting an episode from a random partially-restored state")
     .option("--entropy <coef>", "entropy bonus coefficient")
+    .option("--operation-cost <c>", "reward units taken off per switching operation in training (0: the paper's reward)")
     .option("--eval-every <n>", "iterations between deterministic evaluations (default 10)")
     .option("--config <file>", "YAML/JSON file of training options (trainer/config.ts), overridden by the flags")
     .option("--no-preset", "ignore the scenario's preset (trainer/presets/<scenario>.yaml): HARL's defaults plus --config and flags")
@@ -179,6 +182,7 @@ async function train(flags: TrainFlags, commandLine: string): Promise<void> {
     ...(flags.shield === false ? { shield_mask: false } : {}),
     ...(flags.randomResets !== undefined ? { random_reset_probability: num(flags.randomResets, "--random-resets", 0, 1) } : {}),
     ...(flags.entropy !== undefined ? { entropy_coef: num(flags.entropy, "--entropy", 0, 10) } : {}),
+    ...(flags.operationCost !== undefined ? { operation_cost: num(flags.operationCost, "--operation-cost", 0, 1e9) } : {}),
     ...(flags.evalEvery !== undefined ? { eval_every: int(flags.evalEvery, "--eval-every") } : {}),
   };
   const cfg = TrainConfig.parse(ck ? { ...ck.config, total_steps: config.total_steps ?? ck.config.total_steps } : config);

@@ -35,8 +35,8 @@ function fmt(x: number | undefined | null, digits = 1): string {
 }
 
 function evalLine(name: string, e: EvalResult | undefined): string {
-  if (!e) return `| ${name} | n/a | n/a | n/a | n/a |`;
-  return `| ${name} | ${fmt(e.restoredKw)} | ${fmt(e.pctCap, 2)} | ${fmt(e.pctOptimum, 2)} | ${e.capBreaches} of ${e.episodes} (peak ${fmt(e.peakKw)} kW) |`;
+  if (!e) return `| ${name} | n/a | n/a | n/a | n/a | n/a |`;
+  return `| ${name} | ${fmt(e.restoredKw)} | ${fmt(e.pctCap, 2)} | ${fmt(e.pctOptimum, 2)} | ${e.capBreaches} of ${e.episodes} (peak ${fmt(e.peakKw)} kW) | ${fmt(e.operations)} (${fmt(e.reversals ?? NaN)} undone) |`;
 }
 
 export function modelCard(meta: CheckpointMeta, manifest: PolicyManifest, note?: string): { json: Record<string, unknown>; markdown: string } {
@@ -81,13 +81,13 @@ ${note ? `\n${note}\n` : ""}
 - Command: \`${meta.command ?? "(not recorded)"}\`
 - Seed ${c.seed}; ${p.iteration} iterations, ${p.env_steps} environment steps, ${fmt(p.wall_seconds)} s wall time over ${p.sittings} sitting(s)
 - First reached 95 % of the cap without a breach: ${p.time_to_95 ? `${p.time_to_95.wall_seconds} s, ${p.time_to_95.env_steps} steps` : "not reached"}
-- Shield mask during training: ${c.shield_mask ? "on (as deployed)" : "off (the paper's penalties only)"}; random partial resets: ${c.random_reset_probability ?? "scenario default"}
+- Shield mask during training: ${c.shield_mask ? "on (as deployed)" : "off (the paper's penalties only)"}; random partial resets: ${c.random_reset_probability ?? "scenario default"}; operation cost: ${c.operation_cost ?? 0}
 - Network: hidden ${c.model.hidden.join("x")} ${c.model.activation}${c.model.hidden_layer_norm ? " with LayerNorm after each hidden layer" : ""}; lr ${c.lr}, ${c.ppo_epochs} PPO epochs, clip ${c.clip}, entropy ${c.entropy_coef}, gamma ${c.gamma ?? meta.scenario.gamma}, GAE lambda ${c.gae_lambda}
 
 ## Evaluation (deterministic, from the scenario's reset, restored load from the environment's solve)
 
-| run | restored kW | % of cap${meta.scenario.cap_kw ? ` (${meta.scenario.cap_kw} kW)` : ""} | % of optimum (weighted) | cap breaches |
-|---|---|---|---|---|
+| run | restored kW | % of cap${meta.scenario.cap_kw ? ` (${meta.scenario.cap_kw} kW)` : ""} | % of optimum (weighted) | cap breaches | operations per episode |
+|---|---|---|---|---|---|
 ${evalLine("with the shield's mask", finals.shield)}
 ${evalLine("without the shield", finals.no_shield)}
 ${finals.random_starts ? `${evalLine(`with the shield, from ${finals.random_starts.episodes} random partially-restored starts (means)`, finals.random_starts)}\n` : ""}

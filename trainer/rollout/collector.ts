@@ -55,17 +55,34 @@ function finish(env: number, run: Running, info: StepInfo, complete: boolean): E
   };
 }
 
+/** How rollouts are collected. */
+export interface CollectOptions {
+  /** Sample only among the actions the environment's shield allows (as deployed). */
+  shieldMask: boolean;
+  /**
+   * Reward units taken off the team reward per switching operation applied.
+   * The paper has none; without it, switches whose operation changes nothing
+   * (a dead or empty section) get no signal to stay put and learned policies
+   * may toggle them every step. In the field every operation wears a relay.
+   */
+  operationCost: number;
+}
+
 export class Collector {
   private readonly rngs: Rng[];
+  private readonly shieldMask: boolean;
+  private readonly operationCost: number;
 
   constructor(
     private readonly envs: MultiAgentEnv[],
     /** Global index of each environment (for its random stream and statistics). */
     private readonly indices: number[],
     seed: number,
-    private readonly shieldMask: boolean,
+    options: CollectOptions,
   ) {
     this.rngs = indices.map((i) => new Rng(seed, 1000 + i));
+    this.shieldMask = options.shieldMask;
+    this.operationCost = options.operationCost;
   }
 
   get rngStates(): [number, number, number, number][] {
@@ -122,9 +139,10 @@ export class Collector {
       this.envs.forEach((env, e) => {
         const row = t * E + e;
         const res = env.step(chosen[e]!);
-        res.rewards.forEach((rw, i) => (rewards[i]![row] = rw));
-        teamRewards[row] = res.teamReward;
-        account(running[e]!, res.teamReward, res.info);
+        const cost = this.operationCost * res.info.operations.length;
+        res.rewards.forEach((rw, i) => (rewards[i]![row] = rw - cost));
+        teamRewards[row] = res.teamReward - cost;
+        account(running[e]!, res.teamReward - cost, res.info);
         if (res.done) {
           dones[row] = 1;
           episodes.push(finish(this.indices[e]!, running[e]!, res.info, true));

@@ -5,7 +5,7 @@
 import { Worker } from "node:worker_threads";
 import type { MlpParams } from "../model/mlp.js";
 import { createEnv, type EnvSource } from "../env/source.js";
-import { Collector, mergeRollouts } from "./collector.js";
+import { Collector, mergeRollouts, type CollectOptions } from "./collector.js";
 import type { Rollout } from "./types.js";
 
 export type RngState = [number, number, number, number];
@@ -20,10 +20,10 @@ export interface RolloutRunner {
 export class InlineRunner implements RolloutRunner {
   private constructor(private readonly collector: Collector) {}
 
-  static async create(source: EnvSource, envs: number, seed: number, shieldMask: boolean): Promise<InlineRunner> {
+  static async create(source: EnvSource, envs: number, seed: number, options: CollectOptions): Promise<InlineRunner> {
     const indices = Array.from({ length: envs }, (_, i) => i);
     const list = await Promise.all(indices.map((i) => createEnv(source, i)));
-    return new InlineRunner(new Collector(list, indices, seed, shieldMask));
+    return new InlineRunner(new Collector(list, indices, seed, options));
   }
 
   async collect(actors: readonly MlpParams[], T: number): Promise<Rollout> {
@@ -88,14 +88,14 @@ export class WorkerRunner implements RolloutRunner {
     private readonly sizes: number[],
   ) {}
 
-  static async create(source: EnvSource, envs: number, seed: number, shieldMask: boolean, count: number): Promise<WorkerRunner> {
+  static async create(source: EnvSource, envs: number, seed: number, options: CollectOptions, count: number): Promise<WorkerRunner> {
     const n = Math.max(1, Math.min(count, envs));
     const sizes = Array.from({ length: n }, (_, w) => Math.floor(envs / n) + (w < envs % n ? 1 : 0));
     let start = 0;
     const workers = sizes.map((size) => {
       const indices = Array.from({ length: size }, (_, i) => start + i);
       start += size;
-      return new RolloutWorker({ source, indices, seed, shieldMask });
+      return new RolloutWorker({ source, indices, seed, options });
     });
     const runner = new WorkerRunner(workers, sizes);
     try {
@@ -132,6 +132,6 @@ export class WorkerRunner implements RolloutRunner {
   }
 }
 
-export async function createRunner(source: EnvSource, envs: number, seed: number, shieldMask: boolean, workers: number): Promise<RolloutRunner> {
-  return workers > 0 ? WorkerRunner.create(source, envs, seed, shieldMask, workers) : InlineRunner.create(source, envs, seed, shieldMask);
+export async function createRunner(source: EnvSource, envs: number, seed: number, options: CollectOptions, workers: number): Promise<RolloutRunner> {
+  return workers > 0 ? WorkerRunner.create(source, envs, seed, options, workers) : InlineRunner.create(source, envs, seed, options);
 }

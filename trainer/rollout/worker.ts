@@ -2,10 +2,10 @@
 // answers `collect` requests with the rollout of its environment range.
 import { parentPort, workerData } from "node:worker_threads";
 import { createEnv, type EnvSource } from "../env/source.js";
-import { Collector } from "./collector.js";
+import { Collector, type CollectOptions } from "./collector.js";
 import type { Rollout } from "./types.js";
 
-const data = workerData as { source: EnvSource; indices: number[]; seed: number; shieldMask: boolean };
+const data = workerData as { source: EnvSource; indices: number[]; seed: number; options: CollectOptions };
 const port = parentPort!;
 
 function buffersOf(r: Rollout): ArrayBuffer[] {
@@ -16,7 +16,7 @@ function buffersOf(r: Rollout): ArrayBuffer[] {
 let collector: Collector | undefined;
 const ready = (async () => {
   const envs = await Promise.all(data.indices.map((i) => createEnv(data.source, i)));
-  collector = new Collector(envs, data.indices, data.seed, data.shieldMask);
+  collector = new Collector(envs, data.indices, data.seed, data.options);
 })();
 
 port.on("message", async (msg: { type: string; actors?: never; T?: number; states?: [number, number, number, number][] }) => {
