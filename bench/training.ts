@@ -33,6 +33,8 @@ export interface RunSpec {
 
 interface EvalFigures {
   restoredKw: number;
+  operations?: number;
+  reversals?: number;
   pctCap: number;
   pctOptimum: number;
   capBreaches: number;
@@ -100,6 +102,12 @@ function meanSd(xs: number[]): string {
   return `${m.toFixed(1)} ± ${sd.toFixed(1)}`;
 }
 
+function operations(res: Report["result"][]): string {
+  const ops = res.map((r) => r.evalShield.operations).filter((x): x is number => x !== undefined);
+  const rev = res.map((r) => r.evalShield.reversals).filter((x): x is number => x !== undefined);
+  return ops.length ? `${meanSd(ops)} (${rev.length ? meanSd(rev) : "n/a"})` : "n/a";
+}
+
 function randomStarts(res: Report["result"][]): string {
   const withIt = res.filter((r) => r.evalRandomStarts);
   if (withIt.length === 0) return "n/a";
@@ -111,8 +119,8 @@ function randomStarts(res: Report["result"][]): string {
 /** Markdown rows: one per (scenario, algorithm/variant) group over its seeds, then the references. */
 export function table(runs: { spec: RunSpec; report: Report }[]): string {
   const out = [
-    "| scenario | policy | runs | % of cap | % of optimum | cap breaches (eval) | % of optimum, no shield | breaches, no shield | % of optimum from random partial starts (breaches) | wall time to 95 % of cap (s) | env steps to 95 % | total wall time (s) |",
-    "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    "| scenario | policy | runs | % of cap | % of optimum | cap breaches (eval) | % of optimum, no shield | breaches, no shield | % of optimum from random partial starts (breaches) | operations per episode (undone) | wall time to 95 % of cap (s) | env steps to 95 % | total wall time (s) |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
   ];
   const groups = new Map<string, { spec: RunSpec; report: Report }[]>();
   for (const r of runs) {
@@ -126,14 +134,14 @@ export function table(runs: { spec: RunSpec; report: Report }[]): string {
     const res = rs.map((r) => r.report.result);
     const reached = res.filter((r) => r.timeTo95);
     out.push(
-      `| ${scenario} | ${label} | ${rs.length} | ${meanSd(res.map((r) => r.evalShield.pctCap))} | ${meanSd(res.map((r) => r.evalShield.pctOptimum))} | ${res.reduce((a, r) => a + r.evalShield.capBreaches, 0)} | ${meanSd(res.map((r) => r.evalNoShield.pctOptimum))} | ${res.reduce((a, r) => a + r.evalNoShield.capBreaches, 0)} | ${randomStarts(res)} | ${reached.length === res.length ? meanSd(reached.map((r) => r.timeTo95!.wall_seconds)) : `${meanSd(reached.map((r) => r.timeTo95!.wall_seconds))} (${reached.length} of ${res.length} reached)`} | ${meanSd(reached.map((r) => r.timeTo95!.env_steps))} | ${meanSd(res.map((r) => r.wallSeconds))} |`,
+      `| ${scenario} | ${label} | ${rs.length} | ${meanSd(res.map((r) => r.evalShield.pctCap))} | ${meanSd(res.map((r) => r.evalShield.pctOptimum))} | ${res.reduce((a, r) => a + r.evalShield.capBreaches, 0)} | ${meanSd(res.map((r) => r.evalNoShield.pctOptimum))} | ${res.reduce((a, r) => a + r.evalNoShield.capBreaches, 0)} | ${randomStarts(res)} | ${operations(res)} | ${reached.length === res.length ? meanSd(reached.map((r) => r.timeTo95!.wall_seconds)) : `${meanSd(reached.map((r) => r.timeTo95!.wall_seconds))} (${reached.length} of ${res.length} reached)`} | ${meanSd(reached.map((r) => r.timeTo95!.env_steps))} | ${meanSd(res.map((r) => r.wallSeconds))} |`,
     );
   }
   for (const [scenario, rep] of scenarios) {
     const ref = rep.references;
-    out.push(`| ${scenario} | greedy | 1 | ${ref.greedy.pctCap?.toFixed(1)} | ${ref.greedy.pctOptimum.toFixed(1)} | ${ref.greedy.capBreaches} | | | | | | |`);
-    out.push(`| ${scenario} | random (${ref.random.episodes} episodes) | ${ref.random.episodes} | ${ref.random.pctCap?.toFixed(1)} | ${ref.random.pctOptimum.toFixed(1)} | ${ref.random.capBreaches} | | | | | | |`);
-    out.push(`| ${scenario} | optimum (${ref.optimum.restoredKw.toFixed(1)} kW) | 1 | ${ref.optimum.pctCap?.toFixed(1)} | 100.0 | 0 | | | | | | |`);
+    out.push(`| ${scenario} | greedy | 1 | ${ref.greedy.pctCap?.toFixed(1)} | ${ref.greedy.pctOptimum.toFixed(1)} | ${ref.greedy.capBreaches} | | | | | | | |`);
+    out.push(`| ${scenario} | random (${ref.random.episodes} episodes) | ${ref.random.episodes} | ${ref.random.pctCap?.toFixed(1)} | ${ref.random.pctOptimum.toFixed(1)} | ${ref.random.capBreaches} | | | | | | | |`);
+    out.push(`| ${scenario} | optimum (${ref.optimum.restoredKw.toFixed(1)} kW) | 1 | ${ref.optimum.pctCap?.toFixed(1)} | 100.0 | 0 | | | | | | | |`);
   }
   return out.join("\n");
 }
