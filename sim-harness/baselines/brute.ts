@@ -1,10 +1,12 @@
 // Brute force over every switch combination of a small restoration model,
-// evaluated directly (islands by union-find, limits checked by hand), to test
-// the MILP against. Only for models with a handful of switches.
+// evaluated directly (islands by union-find, limits checked by hand: one
+// grid-forming section per island, the shield's pick-up rule, the cap, the
+// units' ratings), to test the MILP against. Only for models with a handful
+// of switches.
 import { BlackstartError } from "../../shared/errors.js";
 import { ScenarioErrors } from "../scenarios/errors.js";
 import { formulate, readPlan, type Plan } from "./milp.js";
-import { objectiveOf, type RestorationModel } from "./model.js";
+import { objectiveOf, pickupLimitKw, type RestorationModel } from "./model.js";
 
 export const BRUTE_FORCE_MAX_SWITCHES = 16;
 
@@ -45,6 +47,25 @@ export function evaluateConfiguration(m: RestorationModel, closed: ArrayLike<num
     if (sw.locked || !energized[sw.a] || !energized[sw.b]) return fail;
   }
   for (let i = 0; i < n; i++) if (energized[i] && m.sections[i]!.faulted) return fail;
+  if (!m.liveMerges || m.pickupRule) {
+    // Per island: its grid-forming sections (at most one without live merges) and its nominal load.
+    const roots = new Map<number, number>();
+    const nominal = new Map<number, number>();
+    const limit = new Map<number, number>();
+    m.sections.forEach((s, i) => {
+      if (!energized[i]) return;
+      const r = find(i);
+      nominal.set(r, (nominal.get(r) ?? 0) + s.nominalKw);
+      if (s.forming.length > 0 && !s.faulted) {
+        roots.set(r, (roots.get(r) ?? 0) + 1);
+        limit.set(r, (limit.get(r) ?? 0) + pickupLimitKw(s));
+      }
+    });
+    for (const [r, count] of roots) {
+      if (!m.liveMerges && count > 1) return fail;
+      if (m.pickupRule && nominal.get(r)! > limit.get(r)! + 1e-9) return fail;
+    }
+  }
   if (m.capKw !== undefined) {
     let kw = 0;
     m.sections.forEach((s, i) => (kw += energized[i] ? s.kw : 0));

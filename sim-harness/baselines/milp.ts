@@ -8,6 +8,10 @@
 //     section reaches a grid-forming unit;
 //   - radial (no mesh allowed): one master per island and
 //     sum(y) + sum(master) = sum(x), which makes each island a tree;
+//   - no close with both sides live (the shield's dead-bus rule): each island
+//     holds one grid-forming section (every such section a master);
+//   - physics, the shield's pick-up rule: each island's nominal load within
+//     its grid-forming units' ratings (grid-following units not counted);
 //   - the cap: sum(kW x) <= cap;
 //   - physics: kW flows through closed switches within their limits, each
 //     grid-forming unit delivers between its minimum and its rating, and each
@@ -20,7 +24,7 @@
 import { BlackstartError } from "../../shared/errors.js";
 import { ScenarioErrors } from "../scenarios/errors.js";
 import { Milp, type Term } from "./lp.js";
-import type { RestorationModel } from "./model.js";
+import { pickupLimitKw, type RestorationModel } from "./model.js";
 
 export interface Plan {
   energized: Uint8Array;
@@ -93,6 +97,54 @@ export function formulate(m: RestorationModel, cuts: readonly Cut[] = [], fixed?
   if (m.radial) {
     const terms: Term[] = [...y.map((v) => ({ v, c: 1 })), ...master.filter((v): v is number => v !== undefined).map((v) => ({ v, c: 1 })), ...x.map((v) => ({ v, c: -1 }))];
     milp.row("tree", terms, "=", 0);
+  }
+
+  // No close with both sides live (no synchronism check): each island holds one
+  // grid-forming section. Radial: every such section is its own island's master,
+  // so the tree row leaves one per island. Meshed: each energized section takes
+  // the label of one such section, equal across closed switches.
+  if (!m.liveMerges) {
+    const roots = m.sections.flatMap((_, i) => (rootable[i] ? [i] : []));
+    if (m.radial) for (const i of roots) milp.fix(master[i]!, 1);
+    else if (roots.length > 1) {
+      const label = m.sections.map((s) => (s.faulted ? [] : roots.map(() => milp.binary("z"))));
+      m.sections.forEach((s, i) => {
+        if (!s.faulted) milp.row("zl", [...label[i]!.map((v) => ({ v, c: 1 })), { v: x[i]!, c: -1 }], "=", 0);
+      });
+      roots.forEach((r, j) => milp.fix(label[r]![j]!, 1));
+      m.switches.forEach((sw, k) => {
+        if (sw.locked || sw.a === sw.b || m.sections[sw.a]!.faulted || m.sections[sw.b]!.faulted) return;
+        roots.forEach((_, j) => {
+          const za = label[sw.a]![j]!;
+          const zb = label[sw.b]![j]!;
+          milp.row("zs", [{ v: za, c: 1 }, { v: zb, c: -1 }, { v: y[k]!, c: 1 }], "<=", 1);
+          milp.row("zs", [{ v: zb, c: 1 }, { v: za, c: -1 }, { v: y[k]!, c: 1 }], "<=", 1);
+        });
+      });
+    }
+  }
+
+  // The shield's pick-up rule: nominal kW flows from each grid-forming section
+  // over closed switches; what a section sends out is at most its units'
+  // rating (grid-following units not counted; a section already heavier than
+  // its rating may stand alone but pick nothing up).
+  if (m.pickupRule) {
+    const bigN = m.sections.reduce((t, s) => t + Math.abs(s.nominalKw), 0) + 1;
+    const q = m.switches.map((_, k) => {
+      const v = milp.continuous("q", -bigN, bigN);
+      milp.row("qu", [{ v, c: 1 }, { v: y[k]!, c: -bigN }], "<=", 0);
+      milp.row("ql", [{ v, c: 1 }, { v: y[k]!, c: bigN }], ">=", 0);
+      return v;
+    });
+    m.sections.forEach((s, i) => {
+      const terms: Term[] = [{ v: x[i]!, c: -s.nominalKw }];
+      if (rootable[i]) terms.push({ v: milp.continuous("u", 0, Math.min(bigN, pickupLimitKw(s))), c: 1 });
+      m.switches.forEach((sw, k) => {
+        if (sw.b === i) terms.push({ v: q[k]!, c: 1 });
+        if (sw.a === i) terms.push({ v: q[k]!, c: -1 });
+      });
+      milp.row("qb", terms, "=", 0);
+    });
   }
 
   if (m.capKw !== undefined) {

@@ -16,6 +16,8 @@ export interface ModelUnit {
 
 export interface ModelSection {
   kw: number;
+  /** Nominal kW (the section graph's): what the shield counts a pick-up with. */
+  nominalKw: number;
   weighted: number;
   faulted: boolean;
   /** Grid-forming units: the section is energized from the start. */
@@ -43,11 +45,34 @@ export interface RestorationModel {
   radial: boolean;
   /** Physics: each island's load within its units' ratings (paper: only the cap). */
   islandRatings: boolean;
+  /**
+   * Two live islands may be joined (a close with both sides live). False in
+   * this version: the shield closes only onto a dead section (no synchronism
+   * check), so every island holds at most one section with grid-forming units.
+   */
+  liveMerges: boolean;
+  /**
+   * The shield's pick-up rule (physics): each island's nominal load within its
+   * grid-forming units' ratings, grid-following units not counted.
+   */
+  pickupRule: boolean;
   /** Island demand is the section kW times this (covers losses in the rating check). */
   lossFactor: number;
   /** Objective: sum weighted + epsKw * kW - epsSwitch * closed switches. */
   epsKw: number;
   epsSwitch: number;
+}
+
+/**
+ * Most nominal kW an island grown from this grid-forming section may carry
+ * under the shield's pick-up rule: its units' rating (a section already
+ * heavier than that stands alone and picks nothing up).
+ */
+export function pickupLimitKw(s: ModelSection): number {
+  return Math.max(
+    s.forming.reduce((t, u) => t + u.maxKw, 0),
+    s.nominalKw,
+  );
 }
 
 /** Objective of an energized set and closed switches, as the MILP scores it. */
@@ -79,6 +104,7 @@ export function buildModel(scenario: Scenario, graph: SectionGraph, options: Mod
     mode: scenario.mode,
     sections: graph.sections.map((s, i) => ({
       kw: options.sectionKw?.[i] ?? s.load_kw,
+      nominalKw: s.load_kw,
       weighted: options.sectionWeighted?.[i] ?? s.weighted_kw,
       faulted: s.faulted,
       forming: s.faulted
@@ -102,6 +128,8 @@ export function buildModel(scenario: Scenario, graph: SectionGraph, options: Mod
     capKw: scenario.limits.generation_cap_kw,
     radial: !scenario.limits.allow_mesh,
     islandRatings: scenario.mode === "physics",
+    liveMerges: false,
+    pickupRule: scenario.mode === "physics",
     lossFactor: options.lossFactor ?? 1,
     epsKw: 1e-6,
     epsSwitch: 1e-7,

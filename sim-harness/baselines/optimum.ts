@@ -4,7 +4,9 @@
 // check, and no-good cuts for plans the power flow rejects (cap exceeded;
 // physics: any violation), until the MILP returns a plan the power flow has
 // already accepted with its own measured kW. Then a switching sequence that
-// reaches it (sequence.ts), replayed through the environment step by step.
+// reaches it (sequence.ts), replayed through the environment step by step
+// with every step passed through the agents' own shields (shield-audit.ts):
+// the optimum is a plan the field can execute.
 import { BlackstartError } from "../../shared/errors.js";
 import type { PlanDocument } from "../../shared/policy/plan.js";
 import { ScenarioErrors } from "../scenarios/errors.js";
@@ -13,6 +15,7 @@ import { runEpisode, type EpisodeResult } from "./evaluate.js";
 import { solveModel, type Cut, type Formulation, type Plan } from "./milp.js";
 import { buildModel, type RestorationModel } from "./model.js";
 import { SequencePolicy } from "./policies.js";
+import { ShieldAudit } from "./shield-audit.js";
 import { buildSequence, type SequenceStep } from "./sequence.js";
 import { LinDistFlow } from "./lindistflow.js";
 import { PowerFlowGrid } from "../env/powerflow-grid.js";
@@ -48,6 +51,13 @@ export interface OptimumResult {
   replay: EpisodeResult;
   /** Steps of the replay that breached the cap or had a violation (should be none). */
   breachesOnTheWay: number;
+  /**
+   * Load (kW, nominal) each agent's closes pick up along the sequence, by agent
+   * id, as its shield counts it: what its ledger commits against its quota and
+   * the reservations it holds. Every step of the sequence passed the agents'
+   * shields (a plan with a veto is cut).
+   */
+  pickupKw: ReadonlyMap<string, number>;
   iterations: OptimumIteration[];
   /** Wall time of the whole search (MILPs and power flow checks), and of the MILPs alone (ms). */
   solveMs: number;
@@ -119,14 +129,23 @@ export async function findOptimum(envIn: RestorationEnv, options: OptimumOptions
         options.progress?.(`optimum: iteration ${it + 1}: ${e.detail}`);
         continue;
       }
-      const replay = await runEpisode(env, new SequencePolicy(seq.steps), 0);
-      const bad = replay.final.cap_breached || (s.mode === "physics" && replay.final.violations.length > 0);
+      // Replayed through the environment with every step passed through the agents' own shields.
+      const audit = new ShieldAudit(new SequencePolicy(seq.steps));
+      const replay = await runEpisode(env, audit, 0);
+      const bad =
+        audit.vetoes.length > 0
+          ? `the shield vetoes ${audit.vetoes.map((v) => `${v.action} ${v.element} (${v.rule}, step ${v.step})`).join(", ")}`
+          : replay.final.cap_breached || (s.mode === "physics" && replay.final.violations.length > 0)
+            ? "replayed sequence ends with a violation"
+            : undefined;
       if (bad) {
-        // Taps carried along the path moved the result past a limit: exclude this plan and go on.
+        // Taps carried along the path moved the result past a limit, or the field could not
+        // execute a step: exclude this plan and go on.
         good.delete(planKey);
         cuts.push({ on: "switches", set: r.plan.closed });
         iterations[iterations.length - 1]!.accepted = false;
-        iterations[iterations.length - 1]!.reason = "replayed sequence ends with a violation";
+        iterations[iterations.length - 1]!.reason = bad;
+        options.progress?.(`optimum: iteration ${it + 1}: ${bad}`);
         continue;
       }
       const breachesOnTheWay = s.mode === "physics" ? replay.violationSteps : replay.capBreaches;
@@ -137,6 +156,7 @@ export async function findOptimum(envIn: RestorationEnv, options: OptimumOptions
         fitsEpisode: seq.fitsEpisode,
         replay,
         breachesOnTheWay,
+        pickupKw: audit.pickupKw,
         iterations,
         solveMs: performance.now() - t0,
         milpMs,

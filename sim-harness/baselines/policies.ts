@@ -38,12 +38,14 @@ export class RandomPolicy implements EnvPolicy {
 
 /**
  * Greedy sequential switching: each step, agent after agent, each agent closes
- * the one switch that picks up the most weighted load while keeping the cap,
- * its island's rating and radiality (checked on the section graph with the
- * kW the last solve measured, nominal for dead sections), as seen after the
- * agents before it. In physics mode each candidate is also solved by the power
- * flow (on a copy) and taken only without a violation. It never opens a switch
- * and never merges islands on purpose.
+ * the one switch that picks up the most weighted load among the closes its
+ * deployed shield allows on the state at the start of the step (as agents in
+ * the field decide together), which also keep the cap, its island's rating
+ * and radiality as seen after the agents before it (checked on the section
+ * graph with the kW the last solve measured, nominal for dead sections; never
+ * onto a live island). In physics mode each candidate is also solved by the
+ * power flow (on a copy) and taken only without a violation. It never opens a
+ * switch.
  */
 export class GreedyPolicy implements EnvPolicy {
   readonly name = "greedy";
@@ -63,11 +65,23 @@ export class GreedyPolicy implements EnvPolicy {
     const sectionKw = env.sectionKwEstimate();
     const sectionWeighted = env.sectionWeightedEstimate();
     const physics = env.bound.scenario.mode === "physics";
-    return env.agentSwitches.map((sw) => {
+    const shield = env.shieldActionMask();
+    // Each close picks up a part dead at the start of the step, a different one per close:
+    // what each agent's shield counts is then what its close energizes.
+    const pre = env.energy;
+    const deadPart = (k: number): number => {
+      const a = pre.islandOf(pre.ends[2 * k]!);
+      const b = pre.islandOf(pre.ends[2 * k + 1]!);
+      const isl = pre.islands();
+      return isl[a]!.energized === isl[b]!.energized ? -1 : isl[a]!.energized ? b : a;
+    };
+    const used = new Set<number>();
+    return env.agentSwitches.map((sw, i) => {
       const out = new Int32Array(sw.length).fill(NOOP);
       const candidates: { j: number; gain: number }[] = [];
       sw.forEach((k, j) => {
-        if (scratch.closed[k] || !env.closeKeepsLimitsOn(scratch, k, restored, sectionKw)) return;
+        if (scratch.closed[k] || !shield[i]![3 * j] || deadPart(k) < 0 || used.has(deadPart(k))) return;
+        if (!env.closeKeepsLimitsOn(scratch, k, restored, sectionKw)) return;
         const gainKw = scratch.pickupKw(k, sectionKw);
         if (gainKw > 0) candidates.push({ j, gain: scratch.pickupKw(k, sectionWeighted) + 1e-6 * gainKw });
       });
@@ -81,6 +95,7 @@ export class GreedyPolicy implements EnvPolicy {
         }
         restored += scratch.pickupKw(k, sectionKw);
         scratch.set(k, true);
+        used.add(deadPart(k));
         out[c.j] = 0;
         break;
       }

@@ -42,6 +42,8 @@ export interface OptimumReport extends ScenarioReport {
   check_kw: number;
   fits_episode: boolean;
   breaches_on_the_way: number;
+  /** Per agent: the load its closes pick up along the sequence (nominal kW, as its shield and ledger count it) beside its static quota. */
+  agents: { id: string; quota_kw: number; pickup_kw: number }[];
   iterations: OptimumResult["iterations"];
   plan: ReturnType<typeof planDocument>;
 }
@@ -111,6 +113,7 @@ export function optimumReport(env: RestorationEnv, r: OptimumResult): OptimumRep
     check_kw: round(r.check.restored, 3),
     fits_episode: r.fitsEpisode,
     breaches_on_the_way: r.breachesOnTheWay,
+    agents: env.bound.scenario.microgrids.map((mg) => ({ id: mg.id, quota_kw: mg.quota_kw, pickup_kw: round(r.pickupKw.get(mg.id) ?? 0, 3) })),
     iterations: r.iterations,
     plan: planDocument(env, r),
   };

@@ -3,8 +3,11 @@
 // operate each of its switches once per step), such that every state on the
 // way, after each single operation, meets the model's rules: opens first
 // where they are safe, then closes outward from the energized islands, each
-// only when the load it picks up (or the merge it makes) stays within the cap
-// and the islands' ratings.
+// only when the load it picks up stays within the cap, the islands' ratings
+// and the shield's pick-up rule, and never with both sides live (the model
+// has one grid-forming section per island). With every island of the target
+// grown from one grid-forming section, any order of its closes is such a
+// path; optimum.ts also passes each step through the agents' own shields.
 import { BlackstartError } from "../../shared/errors.js";
 import type { PlanOperation } from "../../shared/policy/plan.js";
 import { ScenarioErrors } from "../scenarios/errors.js";
@@ -62,16 +65,25 @@ export function buildSequence(
       steps.push({ operations: ops });
       continue;
     }
-    // Closes, one at a time while any is safe: merges of two live islands first (they
-    // pool capacity), then the pick-up that leaves its island the most headroom.
+    // Closes, one at a time while any is safe, each onto a section dead at the start of the
+    // step, and each onto a different dead part: agents decide together on the state at the
+    // start of a step, and each agent's shield counts (and its ledger commits) the load its
+    // close picks up as it sees it then. A close between two dead sections waits for the step
+    // in which one side is live (it would energize nothing, and the load energized through
+    // it later would be committed by nobody). Live merges only where the model allows them
+    // (first: they pool capacity); then the pick-up that leaves its island the most headroom.
+    const live = evaluateConfiguration(m, state).energized;
+    const part = components(m, state);
+    const usedParts = new Set<number>();
     for (;;) {
       let best = -1;
       let bestScore = -Infinity;
       for (const k of pending()) {
         if (state[k] === 1 || touched.has(k)) continue;
         const sw = m.switches[k]!;
-        const before = evaluateConfiguration(m, state).energized;
-        const merge = before[sw.a] === 1 && before[sw.b] === 1;
+        const merge = live[sw.a] === 1 && live[sw.b] === 1;
+        if (merge ? !m.liveMerges : live[sw.a] === live[sw.b]) continue;
+        if (!merge && usedParts.has(part[live[sw.a] ? sw.b : sw.a]!)) continue;
         state[k] = 1;
         const ok = feasible();
         const score = ok ? (merge ? 1e12 : 0) + islandHeadroom(m, state, sw.a) : -Infinity;
@@ -82,6 +94,8 @@ export function buildSequence(
         }
       }
       if (best < 0) break;
+      const sw = m.switches[best]!;
+      if (live[sw.a] !== live[sw.b]) usedParts.add(part[live[sw.a] ? sw.b : sw.a]!);
       state[best] = 1;
       touched.add(best);
       ops.push({ agent: identity[best]!.agent, element: identity[best]!.element, action: "close" });
@@ -99,10 +113,9 @@ export function buildSequence(
   return { steps, fitsEpisode: steps.length <= episodeLength };
 }
 
-/** Rating left in the island holding section `s` (units' maxima + grid-following - demand). */
-function islandHeadroom(m: RestorationModel, closed: ArrayLike<number>, s: number): number {
-  const n = m.sections.length;
-  const parent = Int32Array.from({ length: n }, (_, i) => i);
+/** Island (root section) of every section under these switch states. */
+function components(m: RestorationModel, closed: ArrayLike<number>): Int32Array {
+  const parent = Int32Array.from({ length: m.sections.length }, (_, i) => i);
   const find = (i: number): number => {
     while (parent[i] !== i) i = parent[i] = parent[parent[i]!]!;
     return i;
@@ -110,10 +123,15 @@ function islandHeadroom(m: RestorationModel, closed: ArrayLike<number>, s: numbe
   m.switches.forEach((sw, k) => {
     if (closed[k]) parent[find(sw.a)] = find(sw.b);
   });
-  const root = find(s);
+  return parent.map((_, i) => find(i));
+}
+
+/** Rating left in the island holding section `s` (units' maxima + grid-following - demand). */
+function islandHeadroom(m: RestorationModel, closed: ArrayLike<number>, s: number): number {
+  const part = components(m, closed);
   let room = 0;
   m.sections.forEach((sec, i) => {
-    if (find(i) !== root) return;
+    if (part[i] !== part[s]) return;
     room += sec.injectionKw - sec.kw * m.lossFactor;
     for (const u of sec.forming) room += Number.isFinite(u.maxKw) ? u.maxKw : 1e9;
   });

@@ -17,7 +17,7 @@ import { BlackstartError } from "../../shared/errors.js";
 import type { BoundScenario } from "../scenarios/bind.js";
 import { ScenarioErrors } from "../scenarios/errors.js";
 import { Rng } from "../scenarios/rng.js";
-import { DEFAULT_LIMITS, evaluate, indexGraph, type GraphIndex, type SwitchReading } from "../../shared/shield/index.js";
+import { DEFAULT_LIMITS, evaluate, indexGraph, type GraphIndex, type ShieldInput, type SwitchReading } from "../../shared/shield/index.js";
 import { Assessor, violationPenalty, type Assessment } from "./assess.js";
 import { EnergizationGraph } from "./energization.js";
 import type { Grid, GridResult } from "./grid.js";
@@ -40,10 +40,9 @@ export interface EnvOptions {
   violations?: "when-needed" | "every-step";
   /**
    * What `actionMask()` allows: `limits` (default: the cap, island ratings and
-   * radiality on the section graph with measured kW; merges of live islands
-   * allowed) or `shield`: the edge agent's own rules (shared/shield `evaluate`)
-   * on readings made from the environment's state, as deployed (no close with
-   * both sides live: no merges without a synchronism check).
+   * radiality on the section graph with measured kW, never a close with both
+   * sides live) or `shield`: the edge agent's own rules (shared/shield
+   * `evaluate`) on readings made from the environment's state, as deployed.
    */
   mask?: "limits" | "shield";
   /**
@@ -238,7 +237,7 @@ export class RestorationEnv implements MultiAgentEnv {
   }
 
   actionMask(): Uint8Array[] {
-    if (this.options.mask === "shield") return this.shieldMask();
+    if (this.options.mask === "shield") return this.shieldActionMask();
     const g = this.energy;
     const est = this.sectionKwEstimate();
     return this.agentSwitches.map((sw) => {
@@ -252,11 +251,26 @@ export class RestorationEnv implements MultiAgentEnv {
     });
   }
 
-  private shieldIndex: GraphIndex | undefined;
+  private shieldIx: GraphIndex | undefined;
 
-  /** The edge agent's shield on readings made from this state (fresh, measured, no pending command). */
-  private shieldMask(): Uint8Array[] {
-    this.shieldIndex ??= indexGraph(this.bound.sections);
+  /** The section graph indexed for the shield (once per environment). */
+  get shieldIndex(): GraphIndex {
+    return (this.shieldIx ??= indexGraph(this.bound.sections));
+  }
+
+  /** The edge agent's shield mask on this state, whatever the `mask` option (the greedy baseline asks it too). */
+  shieldActionMask(): Uint8Array[] {
+    return this.shieldInputs().map((input) => evaluate(this.shieldIndex, input).mask);
+  }
+
+  /**
+   * Each agent's shield input made from this state, as its devices would report
+   * it: fresh readings, terminal voltages from the last solve, no pending
+   * command, every peer fresh; the cap as the generation left to share (a lease
+   * from the fleet), no cap as unlimited (physics islands are checked by the
+   * shield's own rule).
+   */
+  shieldInputs(): ShieldInput[] {
     const g = this.energy;
     const capLeft = this.capKw !== undefined ? Math.max(0, this.capKw - this.now.restored) : 1e12;
     const reading = (k: number): SwitchReading => {
@@ -275,39 +289,44 @@ export class RestorationEnv implements MultiAgentEnv {
       };
     };
     const states = (sw: readonly number[]) => Object.fromEntries(sw.map((k) => [this.bound.switches[k]!.ref, g.closed[k] ? ("closed" as const) : ("open" as const)]));
-    return this.agents.map((agent, i) =>
-      evaluate(this.shieldIndex!, {
-        now_ms: 0,
-        microgrid: agent.id,
-        switches: this.agentSwitches[i]!.map(reading),
-        peers: this.agents.flatMap((p, j) => (j === i ? [] : [{ microgrid: p.id, fresh: true, switches: states(this.agentSwitches[j]!) }])),
-        // The cap is the generation left to share (a lease from the fleet); physics islands are checked by the shield's own rule.
-        generation: { quota_kw: 0, committed_kw: 0, leases: [{ id: "cap", kw: capLeft, remaining_ms: 1e9 }], bus_up: true },
-        limits: DEFAULT_LIMITS,
-      }).mask,
-    );
+    return this.agents.map((agent, i) => ({
+      now_ms: 0,
+      microgrid: agent.id,
+      switches: this.agentSwitches[i]!.map(reading),
+      peers: this.agents.flatMap((p, j) => (j === i ? [] : [{ microgrid: p.id, fresh: true, switches: states(this.agentSwitches[j]!) }])),
+      generation: { quota_kw: 0, committed_kw: 0, leases: [{ id: "cap", kw: capLeft, remaining_ms: 1e9 }], bus_up: true },
+      limits: DEFAULT_LIMITS,
+    }));
   }
 
   /**
    * Whether closing switch k keeps the cap, the islands' ratings and radiality
    * (on the section graph with the given section kW), on any energization
-   * graph of this scenario: the greedy policy plans on a scratch copy.
+   * graph of this scenario: the greedy policy plans on a scratch copy. As the
+   * deployed shield: never with both sides live (no synchronism check: no
+   * merge of two islands, no loop inside one) and, in physics mode, the
+   * island's nominal load within its grid-forming units' rating.
    */
   closeKeepsLimitsOn(g: EnergizationGraph, k: number, restoredKw: number, sectionKw: ArrayLike<number>): boolean {
     if (g.locked[k]) return false;
     const a = g.islandOf(g.ends[2 * k]!);
     const b = g.islandOf(g.ends[2 * k + 1]!);
+    const ia = g.islands()[a]!;
+    const ib = g.islands()[b]!;
+    if (ia.energized && ib.energized) return false;
     if (a === b) return this.bound.scenario.limits.allow_mesh;
     const pickup = g.pickupKw(k, sectionKw);
     if (this.capKw !== undefined && restoredKw + pickup > this.capKw) return false;
-    const ia = g.islands()[a]!;
-    const ib = g.islands()[b]!;
     if (ia.energized || ib.energized) {
+      const live = ia.energized ? ia : ib;
       let load = 0;
-      for (const s of ia.sections) load += sectionKw[s]!;
-      for (const s of ib.sections) load += sectionKw[s]!;
-      const rating = (ia.energized ? ia.ratingKw : 0) + (ib.energized ? ib.ratingKw : 0);
-      if (load > rating) return false;
+      let nominal = 0;
+      for (const s of [...ia.sections, ...ib.sections]) {
+        load += sectionKw[s]!;
+        nominal += g.sectionLoadKw[s]!;
+      }
+      if (load > live.ratingKw) return false;
+      if (this.bound.scenario.mode === "physics" && g.pickupKw(k) > 0 && nominal > live.ratingKw + 1e-6) return false;
     }
     return true;
   }

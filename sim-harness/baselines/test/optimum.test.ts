@@ -11,11 +11,12 @@ import { loadScenario } from "../../scenarios/load.js";
 import { shippedText, writeScenario } from "../../scenarios/test/helpers.js";
 import { bruteForce, evaluateConfiguration } from "../brute.js";
 import { runEpisode, summarise } from "../evaluate.js";
-import { solveModel } from "../milp.js";
+import { formulate, solveModel } from "../milp.js";
 import { buildModel, type RestorationModel } from "../model.js";
 import { findOptimum } from "../optimum.js";
 import { GreedyPolicy, RandomPolicy, SequencePolicy } from "../policies.js";
 import { buildSequence } from "../sequence.js";
+import { ShieldAudit } from "../shield-audit.js";
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), "fixtures");
 
@@ -92,13 +93,38 @@ describe("optimum == brute force on enumerable cases", () => {
 
   it("ieee13 islanded, physics mode: ratings, radiality through the tie, switch limits", async () => {
     const m = model(join(FIXTURES, "ieee13-physics.yaml"));
-    await milpEqualsBruteForce(m);
+    const r = await milpEqualsBruteForce(m);
+    // The field's rules bind here: without them (live merges, PV counted for pick-ups) both agree on more.
+    const relaxed = await milpEqualsBruteForce({ ...m, liveMerges: true, pickupRule: false });
+    expect(relaxed.milp).toBeGreaterThan(r.milp + 1000);
+    await milpEqualsBruteForce({ ...m, liveMerges: true });
+    await milpEqualsBruteForce({ ...m, pickupRule: false });
     // Limits on the switches that let the islands share (the interval check on trees vs the MILP's flows).
     const limited = { ...m, switches: m.switches.map((sw, k) => (k === 4 || k === 8 ? { ...sw, limitKw: 400 } : sw)) };
     await milpEqualsBruteForce(limited);
     // Smaller units: the merge through the tie becomes necessary or impossible.
     const small = { ...m, sections: m.sections.map((s) => ({ ...s, forming: s.forming.map((u) => ({ ...u, maxKw: u.maxKw * 0.85 })) })) };
     await milpEqualsBruteForce(small);
+  });
+
+  it("two grid-forming sections under a cap (paper terms): no live merge, radial and meshed", async () => {
+    // The ieee13 islanded case scored the paper's way (cap only): each island still needs its own source.
+    const m = model(join(FIXTURES, "ieee13-physics.yaml"));
+    const paper: RestorationModel = { ...m, mode: "paper", islandRatings: false, pickupRule: false, capKw: 2600 };
+    const bound = bindScenarioFile(join(FIXTURES, "ieee13-physics.yaml"));
+    const fix = (...refs: string[]) => Uint8Array.from(bound.switches, (sw) => (refs.includes(sw.ref) ? 1 : 0));
+    for (const radial of [true, false]) {
+      const mm = { ...paper, radial };
+      await milpEqualsBruteForce(mm);
+      // Without ratings a merge gains nothing, so the optimum is the same with merges allowed;
+      // a merged configuration is what the rows forbid (the MILP with it pinned is infeasible).
+      await milpEqualsBruteForce({ ...mm, liveMerges: true });
+      const merged = radial ? fix("Line.632670", "Line.670671", "Line.671692") : fix("Line.632670", "Line.670671", "Line.671692", "Line.tie680675");
+      expect(evaluateConfiguration(mm, merged).feasible).toBe(false);
+      expect(evaluateConfiguration({ ...mm, liveMerges: true }, merged).feasible).toBe(true);
+      expect((await formulate(mm, [], merged).milp.solve()).status).toBe("Infeasible");
+      expect((await formulate({ ...mm, liveMerges: true }, [], merged).milp.solve()).status).toBe("Optimal");
+    }
   });
 
   it("a reduced 123 in paper mode (15 switches)", async () => {
@@ -112,6 +138,8 @@ describe("optimum == brute force on enumerable cases", () => {
     const r = await milpEqualsBruteForce(m);
     expect(r.configurations).toBe(2 ** 14);
     await milpEqualsBruteForce({ ...m, switches: m.switches.map((sw, k) => (k === 8 ? { ...sw, limitKw: 150 } : sw)) });
+    const relaxed = await milpEqualsBruteForce({ ...m, liveMerges: true, pickupRule: false });
+    expect(relaxed.milp).toBeGreaterThan(r.milp);
   });
 });
 
@@ -131,7 +159,7 @@ describe("optimum search, switching sequence and baselines", () => {
     expect(again.final.restored_kw).toBeCloseTo(o.replay.final.restored_kw, 9);
   });
 
-  it("keeps every intermediate state within limits, merging islands only when both can carry the load", async () => {
+  it("keeps every intermediate state within limits, closes only onto dead sections, and passes the agents' shields", async () => {
     const bound = bindScenarioFile(reduced123Physics());
     const env = createEnvFromBound(bound, { grid: "nominal" });
     const o = await findOptimum(env);
@@ -145,23 +173,56 @@ describe("optimum search, switching sequence and baselines", () => {
       }
     }
     expect(o.replay.violationSteps).toBe(0);
+    // One grid-forming unit per island at the end.
+    expect(o.replay.final.islands.map((i) => i.source).sort()).toEqual(["b2", "d1"]);
+    const audit = new ShieldAudit(new SequencePolicy(o.sequence));
+    await runEpisode(env, audit, 0);
+    expect(audit.vetoes).toEqual([]);
+    // Every kW the sequence energizes is counted by the shield of the agent whose close picked it
+    // up (no close between two dead sections: what they join would be committed by nobody).
+    const nominal = (closed: ArrayLike<number>) => {
+      const e = evaluateConfiguration(m, closed).energized;
+      return m.sections.reduce((t, sec, i) => t + (e[i] ? sec.nominalKw : 0), 0);
+    };
+    const counted = [...audit.pickupKw.values()].reduce((a, b) => a + b, 0);
+    expect(counted).toBeGreaterThan(0);
+    expect(counted).toBeCloseTo(nominal(o.plan.closed) - nominal(env.initialStates()), 6);
   });
 
-  it("refuses a target only reachable by breaching a limit on the way, and finds the best reachable one", async () => {
-    // ieee13 islanded: energizing 671 (1155 kW) from either unit alone overloads it, so the
-    // islands cannot merge through it although the merged island could carry everything.
+  it("the shield audit reports what the deployed shield vetoes", async () => {
+    const env = createEnv("ieee123-merge", { grid: "nominal" });
+    // North closes Sw2 onto the center's live island: both sides live.
+    const audit = new ShieldAudit(
+      new SequencePolicy([
+        {
+          operations: [
+            { agent: "north", element: "Line.sw2", action: "close" },
+            { agent: "north", element: "Line.l1", action: "close" },
+          ],
+        },
+      ]),
+    );
+    await runEpisode(env, audit, 0);
+    expect(audit.vetoes).toEqual([expect.objectContaining({ step: 1, agent: "north", element: "Line.sw2", action: "close", rule: "dead-bus" })]);
+    expect(audit.pickupKw.get("north")).toBeCloseTo(20, 6);
+  });
+
+  it("refuses a target only reachable through a close with both sides live, and plans one source per island", async () => {
+    // ieee13 islanded: with live merges the two units would share one island through
+    // 670671 (the optimum of the relaxed model); the field cannot close onto a live island.
     const bound = bindScenarioFile(join(FIXTURES, "ieee13-physics.yaml"));
     const env = createEnvFromBound(bound, { grid: "nominal" });
     const m = buildModel(bound.scenario, bound.sections, { lossFactor: 1.03 });
-    const target = (await solveModel(m)).plan.closed;
-    expect(evaluateConfiguration(m, target).feasible).toBe(true);
+    const target = (await solveModel({ ...m, liveMerges: true, pickupRule: false })).plan.closed;
     expect(target[bound.switches.findIndex((s) => s.ref === "Line.670671")]).toBe(1);
+    expect(evaluateConfiguration(m, target).feasible).toBe(false);
     expect(() => buildSequence(m, bound.switches.map((s) => ({ element: s.ref, agent: "x" })), env.initialStates(), target, 10)).toThrow(
-      /no safe switching sequence reaches the optimum: Line\.670671, .* cannot be operated/,
+      /no safe switching sequence reaches the optimum: .*Line\.670671.* cannot be operated/,
     );
     const o = await findOptimum(env);
-    expect(o.iterations.some((it) => /no safe switching sequence/.test(it.reason))).toBe(true);
+    expect(o.iterations.every((it) => !/no safe switching sequence|shield vetoes/.test(it.reason))).toBe(true);
     expect(o.breachesOnTheWay).toBe(0);
+    expect(o.replay.final.islands.map((i) => i.source).sort()).toEqual(["ge", "gw"]);
     expect(o.replay.final.restored_kw).toBeLessThan(2368);
   });
 

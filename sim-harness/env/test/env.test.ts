@@ -132,18 +132,39 @@ describe("per-agent rewards", () => {
 });
 
 describe("action masks", () => {
-  it("limits mask allows merging live islands; the deployed shield's does not (no synchronism check)", () => {
+  it("neither mask closes with both sides live (no synchronism check); both allow a pick-up onto a dead section", () => {
     const limits = createEnv("ieee123-merge", { grid: "nominal" });
     const shield = createEnv("ieee123-merge", { grid: "nominal", mask: "shield" });
     limits.reset(0);
     shield.reset(0);
     const k = limits.agents[0]!.elements.indexOf("Line.sw2"); // north (d1) to center (d3): both live
-    expect(limits.actionMask()[0]![3 * k]).toBe(1);
+    expect(limits.actionMask()[0]![3 * k]).toBe(0);
     expect(shield.actionMask()[0]![3 * k]).toBe(0);
-    // A pick-up onto a dead section is allowed by both.
     const j = limits.agents[0]!.elements.indexOf("Line.l1");
     expect(limits.actionMask()[0]![3 * j]).toBe(1);
     expect(shield.actionMask()[0]![3 * j]).toBe(1);
+  });
+
+  it.each(["ieee123-fault-lateral", "ieee123-merge", "ieee123-5mg"])("%s: the limits mask allows no close the deployed shield refuses, and the same pick-ups", (name) => {
+    // From random partially-restored starts (themselves built by the limits rule), on nominal kW.
+    const env = createEnv(name, { grid: "nominal", randomPartialProbability: 1 });
+    let pickups = 0;
+    for (let seed = 0; seed < 30; seed++) {
+      env.reset(seed);
+      const limits = env.actionMask();
+      const shield = env.shieldActionMask();
+      env.agentSwitches.forEach((sw, i) =>
+        sw.forEach((k, j) => {
+          if (limits[i]![3 * j]) expect(shield[i]![3 * j], `${name} seed ${seed} close ${env.agents[i]!.elements[j]}`).toBe(1);
+          // A real pick-up (one side live): both masks decide the same.
+          if (env.energy.pickupKw(k) > 0) {
+            pickups++;
+            expect(limits[i]![3 * j], `${name} seed ${seed} close ${env.agents[i]!.elements[j]}`).toBe(shield[i]![3 * j]);
+          }
+        }),
+      );
+    }
+    expect(pickups).toBeGreaterThan(30);
   });
 });
 

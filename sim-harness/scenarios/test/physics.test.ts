@@ -1,7 +1,7 @@
 // The shipped physics scenarios on the power flow: each starts from a clean
 // islanded state, and on 123 the optimum and greedy end without a violation,
-// the merge scenario merges through its tie, and the voltage band binds before
-// the generation does. (The 8500 optimum runs in the bench, not here: ~10 s.)
+// one grid-forming unit per island, the merge scenario picks the south up
+// through its tie, and the voltage band binds before the generation does. (The 8500 optimum runs in the bench, not here: ~10 s.)
 import { describe, expect, it } from "vitest";
 import { findOptimum } from "../../baselines/optimum.js";
 import { runEpisode } from "../../baselines/evaluate.js";
@@ -39,6 +39,9 @@ describe("shipped physics scenarios", () => {
     const o = await findOptimum(env);
     expect(o.replay.final.violations).toEqual([]);
     expect(o.breachesOnTheWay).toBe(0);
+    // What the field can execute: one grid-forming unit per island (no tie closed between live islands).
+    expect(o.replay.final.islands.map((i) => i.source).sort()).toEqual(["b2", "b4", "d1", "d3", "d5"]);
+    for (const tie of ["Line.sw2", "Line.sw3", "Line.sw4", "Line.sw5"]) expect(o.replay.switchStates[tie]).toBe("open");
     const g = await runEpisode(env, new GreedyPolicy(), 0);
     expect(g.final.violations).toEqual([]);
     expect(g.violationSteps).toBe(0);
@@ -47,13 +50,20 @@ describe("shipped physics scenarios", () => {
     expect(o.replay.switchStates["Line.l25"]).toBe("open");
   });
 
-  it("ieee123-merge: the optimum serves the south through the tie, merged with the west", async () => {
+  it("ieee123-merge: the south, without a grid-forming unit, is served from the west's battery through the tie", async () => {
     const env = createEnv("ieee123-merge");
     const o = await findOptimum(env);
     expect(o.replay.final.violations).toEqual([]);
-    expect(o.replay.switchStates["Line.sw7"]).toBe("closed");
-    const merged = o.replay.final.islands.find((i) => i.source.split("+").includes("d5"));
-    expect(merged?.source.split("+")).toEqual(expect.arrayContaining(["b2", "d5"]));
+    // West picks up its 151 lateral, the south closes the tie onto its own dead bus and picks up its laterals.
+    for (const el of ["Line.l45", "Line.sw7", "Line.l100", "Line.l104", "Line.l107"]) expect(o.replay.switchStates[el]).toBe("closed");
+    expect(o.replay.final.islands.map((i) => i.source).sort()).toEqual(["b2", "b4", "d1", "d3"]);
+    const west = o.replay.final.islands.find((i) => i.source === "b2")!;
+    expect(west.load_kw).toBeGreaterThan(800);
+    // The tie is closed by the south onto a dead section, after the west's pick-up made its other side live.
+    const step = (el: string) => o.sequence.findIndex((st) => st.operations.some((op) => op.element === el));
+    expect(step("Line.sw7")).toBeGreaterThan(step("Line.l45"));
+    expect(step("Line.l100")).toBeGreaterThan(step("Line.sw7"));
+    expect(o.pickupKw.get("south")).toBeCloseTo(320, 6);
   });
 
   it("ieee123-voltage: the voltage band binds before the rating", async () => {
