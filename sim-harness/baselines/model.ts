@@ -3,7 +3,7 @@
 // model. Section kW are estimates (nominal, or measured by a power flow);
 // optimum.ts re-checks plans by the full power flow and refines them.
 import type { SectionGraph } from "../../shared/scenario/sections.js";
-import type { Scenario } from "../../shared/scenario/schema.js";
+import type { DerUnit, Scenario } from "../../shared/scenario/schema.js";
 
 export interface ModelUnit {
   id: string;
@@ -97,6 +97,15 @@ export interface ModelOptions {
   sectionInjectionKw?: ArrayLike<number>;
 }
 
+/**
+ * Least a grid-forming unit may deliver (kW): a machine must not be driven
+ * backwards (a diesel's reverse-power relay trips it), a battery may absorb up
+ * to its charge rating.
+ */
+export function unitMinKw(u: Pick<DerUnit, "kind" | "kw" | "charge_kw">): number {
+  return u.kind === "battery" ? -(u.charge_kw ?? u.kw) : 0;
+}
+
 export function buildModel(scenario: Scenario, graph: SectionGraph, options: ModelOptions = {}): RestorationModel {
   const index = new Map(graph.sections.map((s, i) => [s.id, i]));
   const units = new Map(scenario.microgrids.flatMap((mg) => mg.units.map((u) => [u.id, u] as const)));
@@ -113,8 +122,7 @@ export function buildModel(scenario: Scenario, graph: SectionGraph, options: Mod
             .filter((src) => src.grid_forming)
             .map((src) => {
               const u = units.get(src.id);
-              const minKw = u?.kind === "battery" ? -(u.charge_kw ?? u.kw) : 0;
-              return { id: src.id, element: src.element, maxKw: src.kw ?? Infinity, minKw };
+              return { id: src.id, element: src.element, maxKw: src.kw ?? Infinity, minKw: u ? unitMinKw(u) : 0 };
             }),
       injectionKw: s.faulted ? 0 : (options.sectionInjectionKw?.[i] ?? s.sources.filter((src) => !src.grid_forming).reduce((t, src) => t + (src.kw ?? 0), 0)),
     })),

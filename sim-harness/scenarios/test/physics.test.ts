@@ -3,7 +3,7 @@
 // one grid-forming unit per island, the merge scenario picks the south up
 // through its tie, and the voltage band binds before the generation does. (The 8500 optimum runs in the bench, not here: ~10 s.)
 import { describe, expect, it } from "vitest";
-import { findOptimum } from "../../baselines/optimum.js";
+import { findOptimum, unitsBelowMinimum } from "../../baselines/optimum.js";
 import { runEpisode } from "../../baselines/evaluate.js";
 import { GreedyPolicy } from "../../baselines/policies.js";
 import { createEnv, createEnvFromBound } from "../../env/create.js";
@@ -48,6 +48,17 @@ describe("shipped physics scenarios", () => {
     expect(o.replay.final.weighted_restored).toBeGreaterThanOrEqual(g.final.weighted_restored);
     // The faulted lateral stays dead: its switch never closes.
     expect(o.replay.switchStates["Line.l25"]).toBe("open");
+  });
+
+  it("ieee123-fault-lateral: PV runs at full output, so small islands drive their diesel backwards; the optimum's never", async () => {
+    const env = createEnv("ieee123-fault-lateral");
+    const r = env.reset(0);
+    // d1's section: 60 kW of load, PV1 at 142 kW; d5's: no load beside PV5. The batteries
+    // (b2, also below zero) may absorb up to their charge rating.
+    expect(unitsBelowMinimum(env, r.info)).toEqual([expect.stringMatching(/^d1 at -\d/), expect.stringMatching(/^d3 at -\d/), expect.stringMatching(/^d5 at -\d/)]);
+    expect(r.info.islands.find((i) => i.source === "b2")!.generation_kw).toBeLessThan(0);
+    const o = await findOptimum(env);
+    expect(unitsBelowMinimum(env, o.replay.final)).toEqual([]);
   });
 
   it("ieee123-merge: the south, without a grid-forming unit, is served from the west's battery through the tie", async () => {
