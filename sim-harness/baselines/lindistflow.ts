@@ -236,6 +236,16 @@ export class LinDistFlow {
     });
   }
 
+  /** Whether any correction has been learnt. */
+  get corrected(): boolean {
+    return this.offset.some((o) => o !== 0);
+  }
+
+  /** Drop every learnt correction (back to the plain linear model). */
+  forget(): void {
+    this.offset.fill(0);
+  }
+
   /** Thermal limit factor (scenario thermal_pct / 100). */
   get thermal(): number {
     return this.thermalFactor;

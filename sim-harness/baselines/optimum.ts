@@ -129,10 +129,23 @@ export async function findOptimum(envIn: RestorationEnv, options: OptimumOptions
   for (let it = 0; it < maxIt; it++) {
     const model = buildModel(s, graph, { sectionKw: estKw, sectionWeighted: estW, sectionInjectionKw: estInj, lossFactor });
     const scale = Float64Array.from(graph.sections, (x, i) => (x.load_kw > 0 ? estKw[i]! / x.load_kw : 1));
-    const r = await solveModel(model, cuts, (f) => {
-      ldf?.extend(f, model, scale);
-      options.extend?.(f, model);
-    });
+    const solve = () =>
+      solveModel(model, cuts, (f) => {
+        ldf?.extend(f, model, scale);
+        options.extend?.(f, model);
+      });
+    let r: Awaited<ReturnType<typeof solve>>;
+    try {
+      r = await solve();
+    } catch (e) {
+      if (!(e instanceof BlackstartError) || !ldf?.corrected) throw e;
+      // The voltage corrections hold for the configurations they were learnt from; with every
+      // unit holding its set point they can leave no plan at all (not even the reset, which
+      // the power flow accepts): drop them, the checks and cuts lead on.
+      options.progress?.(`optimum: iteration ${it + 1}: the learnt voltage corrections leave no plan; dropped`);
+      ldf.forget();
+      r = await solve();
+    }
     milpMs += r.ms;
     size = r.size;
     const planKey = key(r.plan.closed);
