@@ -152,10 +152,17 @@ export async function startAgent(siteFile: string, options: StartOptions = {}): 
         served_kw: restorer.servedKw(),
         quota_kw: site.quotaKw,
         unresolved_commands: restorer.unresolvedCount(),
+        held: restorer.trips.holds(),
         devices: Object.fromEntries(devices.map((d) => [d.id, { transport: d.transport, profile: d.profile.id, ...d.status() }])),
         last_tick: restorer.lastReport() ?? null,
       }),
       command: (cmd) => restorer.request({ ...cmd, by: "http" }),
+      release: (element, reason) => {
+        const r = restorer.releasable(element);
+        if ("error" in r) return { status: r.error === "unknown" ? 404 : 409, body: { error: r.detail } };
+        restorer.request({ command: "release", by: "http", element: r.element, ...(reason ? { reason } : {}) });
+        return { status: 202, body: { accepted: "release", element: r.element, hold: r.hold, note: "takes effect at the next tick" } };
+      },
       tick,
     },
     { host: c.http.host, port: c.http.port, ...(site.secrets.httpToken ? { token: site.secrets.httpToken.reveal() } : {}) },

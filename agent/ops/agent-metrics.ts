@@ -30,6 +30,7 @@ export function agentMetrics(microgrid: string, samplers: MetricsSamplers) {
     vetoes: r.counter("blackstart_vetoes_total", "Operations the policy proposed that the shield vetoed, by rule.", ["rule"]),
     commands: r.counter("blackstart_commands_total", "Commands by outcome (confirmed, failed, unknown).", ["outcome"]),
     alarms: r.counter("blackstart_alarms_total", "Alarms raised, by kind.", ["kind"]),
+    switchHeld: r.gauge("blackstart_switch_held", "1 while a switch is held after an uncommanded change of position (kind uncommanded-open or uncommanded-close), until an operator releases it; 0 after.", ["element", "kind"]),
     reservations: r.counter("blackstart_reservations_total", "Generation reservations asked, by result (granted, refused).", ["result"]),
     sessionActive: r.gauge("blackstart_session_active", "1 while a restoration session runs."),
     sessions: r.counter("blackstart_sessions_total", "Restoration sessions started, by trigger.", ["trigger"]),

@@ -1,5 +1,5 @@
 // The agent's HTTP face: health (live/ready with reasons), Prometheus
-// metrics, the current state, operator commands (restore, abort) and, with
+// metrics, the current state, operator commands (restore, abort, release) and, with
 // the external clock, one tick per POST /tick (the bench's lockstep driver).
 // Reads are open; commands need the bearer token when the site sets one.
 import { timingSafeEqual } from "node:crypto";
@@ -19,6 +19,8 @@ export interface HttpHandlers {
   metrics(): string;
   state(): unknown;
   command(c: { command: "restore" | "abort"; reason?: string }): void;
+  /** Release a switch held after an uncommanded change of position: 202, or 404 (no such switch) / 409 (not held). */
+  release(element: string, reason?: string): { status: number; body: unknown };
   tick(): Promise<unknown>;
 }
 
@@ -126,7 +128,7 @@ export class AgentHttp {
         case "/state":
           return send(res, 200, this.handlers.state());
       }
-      return send(res, 404, { error: `no ${path}`, endpoints: ["GET /healthz", "GET /healthz/live", "GET /healthz/ready", "GET /metrics", "GET /state", "POST /restore", "POST /abort", "POST /tick"] });
+      return send(res, 404, { error: `no ${path}`, endpoints: ["GET /healthz", "GET /healthz/live", "GET /healthz/ready", "GET /metrics", "GET /state", "POST /restore", "POST /abort", "POST /release", "POST /tick"] });
     }
     if (method !== "POST") return send(res, 405, { error: `${method} not allowed` });
     if (!authorized(req, this.o.token)) {
@@ -140,6 +142,11 @@ export class AgentHttp {
       case "/abort":
         this.handlers.command({ command: path === "/restore" ? "restore" : "abort", ...(reason ? { reason } : {}) });
         return send(res, 202, { accepted: path.slice(1), note: "takes effect at the next tick" });
+      case "/release": {
+        if (typeof body.element !== "string" || !body.element) return send(res, 400, { error: "give the switch to release: {\"element\": \"Line.L61\", \"reason\": \"...\"}" });
+        const r = this.handlers.release(body.element, reason);
+        return send(res, r.status, r.body);
+      }
       case "/tick":
         try {
           return send(res, 200, await this.handlers.tick());

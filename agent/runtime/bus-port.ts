@@ -20,6 +20,7 @@ export function busPort(bus: PeerBus): BusPort {
         served_kw: s.served_kw,
         health: s.health,
       }),
+    alarm: (kind, severity, detail) => bus.publishAlarm(kind, severity, detail),
     onCommand(handler) {
       bus.onCommand((c) => {
         // `status` is answered by the retained state; restore and abort reach the sessions.

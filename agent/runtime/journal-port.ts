@@ -52,7 +52,9 @@ export function journalPort(j: Journal, graph: unknown): JournalPort {
       const row = j.db.prepare("SELECT detail FROM events WHERE kind = ? ORDER BY id DESC LIMIT 1").get(kind) as { detail: string } | undefined;
       return row ? (JSON.parse(row.detail) as Record<string, unknown>) : undefined;
     },
-    alarm: (kind, detail) => void j.alarm(kind, detail),
+    alarm: (kind, detail) => j.alarm(kind, detail),
+    clearAlarm: (id) => j.clearAlarm(id),
+    activeAlarms: () => j.activeAlarms(),
     event(kind, detail) {
       if (kind === "ledger") j.db.transaction(() => setMeta.run("ledger", JSON.stringify(detail))).immediate();
       j.event(kind, detail);

@@ -8,10 +8,13 @@ import type { LeaseHeld, PeerSwitches, Verdict } from "../../shared/shield/index
 // ------------------------------------------------------------------ bus
 
 export interface OperatorCommand {
-  command: "restore" | "abort";
+  /** `release`: let go of a switch held after an uncommanded change of position (docs/agent.md). */
+  command: "restore" | "abort" | "release";
   /** Who asked (`http`, `bus:<client>`), for the journal. */
   by: string;
   reason?: string;
+  /** `release`: the element (`Line.L61`). */
+  element?: string;
 }
 
 /**
@@ -49,6 +52,8 @@ export interface BusPort {
   /** Ask every live peer for `kw` more generation; resolves within the acknowledgement timeout. */
   reserve(kw: number, reason: string): Promise<ReservationResult>;
   publishState(state: AgentStatePayload): Promise<void>;
+  /** Raise an alarm on the bus (`<base>/<mg>/alarm`, kept in the outbox until delivered). */
+  alarm(kind: string, severity: "info" | "warning" | "critical", detail: Record<string, unknown>): void;
   onCommand(handler: (c: OperatorCommand) => void): void;
   /** Publish `offline` and disconnect. */
   close(): Promise<void>;
@@ -102,7 +107,12 @@ export interface JournalPort {
   unresolved(): CommandRecord[];
   /** The detail of the latest event of a kind (the ledger, after a restart). */
   lastEvent(kind: string): Readonly<Record<string, unknown>> | undefined;
-  alarm(kind: string, detail: Readonly<Record<string, unknown>>): void;
+  /** Raise an alarm (durable); returns its id. */
+  alarm(kind: string, detail: Readonly<Record<string, unknown>>): number;
+  /** Mark an alarm cleared (durable). */
+  clearAlarm(id: number): void;
+  /** Alarms not cleared, oldest first. */
+  activeAlarms(): { id: number; at: number; kind: string; detail: Record<string, unknown> }[];
   event(kind: string, detail: Readonly<Record<string, unknown>>): void;
   /** Database plus WAL size (bytes). */
   sizeBytes(): number;

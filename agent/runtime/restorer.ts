@@ -6,7 +6,7 @@
 import type { AgentPolicy } from "../../shared/policy/runner.js";
 import { encodeSwitchState, SWITCH_ACTIONS } from "../../shared/encoding/actions.js";
 import { canonicalElement } from "../../shared/names.js";
-import { DEFAULT_LIMITS, evaluate, indexGraph, type AdmittedOperation, type GraphIndex, type ShieldInput, type ShieldLimits, type ShieldResult, type Verdict } from "../../shared/shield/index.js";
+import { DEFAULT_LIMITS, deenergizedBy, evaluate, indexGraph, pickedUpBy, type AdmittedOperation, type GraphIndex, type ShieldInput, type ShieldLimits, type ShieldResult, type Verdict } from "../../shared/shield/index.js";
 import type { Site } from "../config/load.js";
 import type { AgentMetrics } from "../ops/agent-metrics.js";
 import type { FieldDevice } from "../transports/device.js";
@@ -18,6 +18,7 @@ import { DevicePoller } from "./poller.js";
 import type { AgentStatePayload, BusPort, CommandRecord, JournalPort, OperatorCommand } from "./ports.js";
 import { SessionControl, type Session, type SessionChange } from "./session.js";
 import { budget, buildShieldInput, type SwitchContext } from "./shield-input.js";
+import { HOLD_KINDS, PositionWatch, type HoldKind, type SwitchHold } from "./trips.js";
 import { pccView, switchView, unitView, type DeviceState, type PccView, type SwitchView, type UnitView } from "./views.js";
 
 export interface Log {
@@ -57,6 +58,8 @@ export interface TickReport {
   devices: Record<string, { ok: boolean; error?: string }>;
   switches: Record<string, string>;
   decision?: TickDecision;
+  /** Switches held after an uncommanded change of position (element -> kind), until an operator releases them. */
+  held?: Record<string, HoldKind>;
   served_kw: number;
   ms: { poll: number; decide?: number; command?: number; total: number };
 }
@@ -84,6 +87,10 @@ export class Restorer {
   /** External clock: commands written whose new position later polls must show (by command id). */
   private readonly awaiting = new Map<string, { op: AdmittedOperation; device: string; since: number; deadlineTick: number }>();
   private readonly lastKnown = new Map<string, "open" | "closed">();
+  /** Uncommanded changes of position and the switches held for them (trips.ts). */
+  readonly trips = new PositionWatch();
+  /** Operator releases of held switches, applied at the next tick. */
+  private readonly releases: OperatorCommand[] = [];
   private readonly failingDevices = new Set<string>();
   /** Each element as the section graph (the scenario) spells it, in policy order: the name in views, journal and reports. */
   private readonly names: readonly string[];
@@ -114,6 +121,7 @@ export class Restorer {
     this.sessions = new SessionControl({ length: c.session.episode_length, autoStart: c.session.auto_start, confirmMs: c.pcc?.confirm_ms ?? 0 });
     const saved = d.journal.lastEvent("ledger");
     this.ledger = new Ledger((saved?.committed as Record<string, number> | undefined) ?? {});
+    this.restoreHolds();
   }
 
   /** The last tick's report (HTTP /state). */
@@ -137,7 +145,21 @@ export class Restorer {
 
   request(c: OperatorCommand): void {
     this.d.journal.event("operator-command", { ...c });
-    this.sessions.request(c);
+    if (c.command === "release") this.releases.push(c);
+    else this.sessions.request(c);
+  }
+
+  /**
+   * Can `element` be released now? Its name as the site spells it and its
+   * hold, or why not (not an element of this site, not held). The release
+   * itself is a `request` and takes effect at the next tick.
+   */
+  releasable(element: string): { element: string; hold: SwitchHold } | { error: "unknown" | "not-held"; detail: string } {
+    const name = this.names.find((n) => canonicalElement(n) === canonicalElement(element));
+    if (!name) return { error: "unknown", detail: `${element} is not a switch of microgrid ${this.d.site.config.microgrid} (${this.names.join(", ")})` };
+    const hold = this.trips.holdOf(name);
+    if (!hold) return { error: "not-held", detail: `${name} is not held` };
+    return { element: name, hold };
   }
 
   /**
@@ -179,6 +201,8 @@ export class Restorer {
 
     this.checkAwaiting(tick, switches);
     await this.settleUnknown(switches);
+    this.applyReleases(tick);
+    this.watchPositions(tick, now, switches);
 
     const changes = this.sessions.update(now, pcc);
     for (const ch of changes) this.onSessionChange(ch);
@@ -207,6 +231,7 @@ export class Restorer {
       devices: Object.fromEntries([...states.values()].map((st) => [st.id, st.error ? { ok: false, error: `${st.error.kind}: ${st.error.message}` } : { ok: true }])),
       switches: Object.fromEntries(this.positionsNow(switches)),
       ...(decision ? { decision } : {}),
+      ...(this.trips.holds().length ? { held: Object.fromEntries(this.trips.holds().map((h) => [h.element, h.kind])) } : {}),
       served_kw: this.ledger.committedKw(),
       ms: { poll: now - t0, ...(decideMs !== undefined ? { decide: decideMs } : {}), ...(commandMs !== undefined ? { command: commandMs } : {}), total: 0 },
     };
@@ -233,7 +258,7 @@ export class Restorer {
     let result = evaluate(this.ix, input);
     // What the policy wants, unmasked: a vetoed wish is journaled with its rule.
     const wish = await policy.decide(obs);
-    let { chosen, admission, verdicts } = dispose(this.ix, this.names, wish, input, result);
+    let { wished, chosen, admission, verdicts } = dispose(this.ix, this.names, wish, input, result);
     let reservation: TickDecision["reservation"];
     const shortfall = this.shortfall(verdicts, result);
     if (shortfall > 0 && bus?.up()) {
@@ -245,7 +270,7 @@ export class Restorer {
       if (res.granted) {
         input = this.shieldInput(clock.now(), switches);
         result = evaluate(this.ix, input);
-        ({ chosen, admission, verdicts } = dispose(this.ix, this.names, wish, input, result));
+        ({ wished, chosen, admission, verdicts } = dispose(this.ix, this.names, wish, input, result));
       }
     }
     let admitted = admission.admitted;
@@ -269,7 +294,7 @@ export class Restorer {
       actions: Array.from(actions),
       shieldInput: input,
       outcome: {
-        wished: wish.operations.map((o) => `${o.name} ${o.element}`),
+        wished: wished.operations.map((o) => `${o.name} ${o.element}`),
         chosen: chosen.operations.map((o) => `${o.name} ${o.element}`),
         admitted: admitted.map((o) => ({ element: o.element, action: o.action, pickup_kw: o.pickup_kw })),
         ...(hold ? { hold } : {}),
@@ -327,6 +352,8 @@ export class Restorer {
         for (const op of list) {
           this.inFlight.set(op.element, decisionId);
           this.lastOperation.set(op.element, this.d.clock.now());
+          // Registered before the write: the move it makes is not an uncommanded change.
+          this.trips.commanded(op.element, op.action === "close" ? "closed" : "open");
           try {
             const defer = this.d.site.config.clock === "external";
             const r = await this.commander.execute(decisionId, op.element, device, op.action, op.action === "close" ? op.pickup_kw : 0, defer);
@@ -354,7 +381,11 @@ export class Restorer {
       log.info({ command: r.id, element: r.element, action: r.action, ms: Math.round(r.ms), pickup_kw: op.pickup_kw }, "command confirmed");
       return;
     }
-    if (r.outcome === "failed") this.failedInSession.set(r.element, r.id);
+    if (r.outcome === "failed") {
+      this.failedInSession.set(r.element, r.id);
+      // It did not move when told: if it moves later, that is not this command's doing.
+      this.trips.settled(r.element);
+    }
     const kind = r.outcome === "failed" ? "command-failed" : "command-unknown";
     metrics.alarms.inc({ kind });
     journal.alarm(kind, { command: r.id, element: r.element, device: r.device, action: r.action, ...r.detail });
@@ -443,6 +474,7 @@ export class Restorer {
       return;
     }
     this.unknown.delete(rec.id);
+    if (outcome === "failed") this.trips.settled(rec.element);
     if (outcome === "confirmed") {
       if (rec.action === "close") this.ledger.closed(rec.element, rec.pickupKw);
       else this.ledger.opened(rec.element);
@@ -473,6 +505,7 @@ export class Restorer {
       pending: pendingOf(v.element),
       lastOperationMs: this.lastOperation.get(v.element) ?? null,
       selectBeforeOperate: this.devices.get(v.device)?.commandKind("close") === "select-before-operate",
+      hold: this.trips.holdOf(v.element),
     }));
     const up = bus?.up() ?? false;
     return buildShieldInput({
@@ -484,6 +517,7 @@ export class Restorer {
       // A close written but not yet seen to take effect counts as committed already.
       generation: budget(site.quotaKw, this.ledger.committedKw() + this.awaitingPickupKw(), up && bus ? bus.leases() : [], up),
       limits: this.limits,
+      faultedSections: this.trips.suspectSections(),
     });
   }
 
@@ -526,6 +560,128 @@ export class Restorer {
     }
   }
 
+  // ------------------------------------------------------------ uncommanded changes
+
+  /**
+   * A switch that moved without a command of this agent: an alarm (journal and
+   * bus), and the switch held until an operator releases it. Opened: it counts
+   * as tripped and the sections it left without supply as faulted; its pick-up
+   * stays committed in the ledger (re-energizing it after a patrol must still
+   * fit). Closed: held (no operation), and the load it picked up committed.
+   */
+  private watchPositions(tick: number, now: number, switches: readonly SwitchView[]): void {
+    const changes = this.trips.observe(switches);
+    if (changes.length === 0) return;
+    const { journal, metrics, log, bus, site } = this.d;
+    const input = this.graphInput(now, switches);
+    const session = this.sessions.current?.id ?? null;
+    for (const ch of changes) {
+      const k = this.names.indexOf(ch.element);
+      const sections = ch.kind === "uncommanded-open" ? deenergizedBy(this.ix, input, k) : [];
+      let pickup: number | undefined;
+      if (ch.kind === "uncommanded-close") {
+        pickup = Math.round(pickedUpBy(this.ix, input, k) * 1000) / 1000;
+        this.ledger.opened(ch.element);
+        this.ledger.closed(ch.element, pickup);
+        journal.event("ledger", { committed: this.ledger.toJSON(), committed_kw: this.ledger.committedKw(), by: `${ch.kind} ${ch.element}` });
+      }
+      const hold: Omit<SwitchHold, "alarms"> = {
+        element: ch.element,
+        device: ch.device,
+        kind: ch.kind,
+        from: ch.from,
+        to: ch.to,
+        tick,
+        at_ms: now,
+        session,
+        sections,
+        ...(pickup !== undefined ? { pickup_kw: pickup } : {}),
+      };
+      const detail = {
+        ...hold,
+        microgrid: site.config.microgrid,
+        lockout: ch.view.lockout,
+        fault_indicator: ch.view.fault,
+        current_a: ch.view.currentA ?? null,
+        committed_kw: this.ledger.committedKw(),
+      };
+      const id = journal.alarm(ch.kind, detail);
+      this.trips.hold({ ...hold, alarms: [id] });
+      metrics.alarms.inc({ kind: ch.kind });
+      metrics.switchHeld.set(1, { element: ch.element, kind: ch.kind });
+      bus?.alarm(ch.kind, "critical", detail);
+      log.error(
+        detail,
+        ch.kind === "uncommanded-open"
+          ? `${ch.element} opened without a command: counted tripped, ${sections.length ? `sections ${sections.join(", ")} counted faulted, ` : ""}held until an operator releases it`
+          : `${ch.element} closed without a command: held (no operation), ${pickup} kW committed, until an operator releases it`,
+      );
+    }
+  }
+
+  /** The shield's input for questions on the graph alone (what a trip left dead, what a close picked up): no budget asked of the bus. */
+  private graphInput(now: number, switches: readonly SwitchView[]): ShieldInput {
+    const bus = this.d.bus;
+    return buildShieldInput({
+      now,
+      microgrid: this.d.site.config.microgrid,
+      switches,
+      context: switches.map(() => ({ pending: null, lastOperationMs: null, selectBeforeOperate: false })),
+      peers: bus ? bus.peers() : [],
+      generation: budget(0, 0, [], false),
+      limits: this.limits,
+    });
+  }
+
+  /** Operator releases queued since the last tick: the hold goes, its alarms are cleared. */
+  private applyReleases(tick: number): void {
+    const { journal, metrics, log } = this.d;
+    for (const c of this.releases.splice(0)) {
+      const r = this.releasable(c.element ?? "");
+      if ("error" in r) {
+        journal.event("release-ignored", { element: c.element ?? null, by: c.by, reason: c.reason ?? null, why: r.detail });
+        log.warn({ element: c.element, by: c.by, why: r.detail }, "release ignored");
+        continue;
+      }
+      this.trips.release(r.element);
+      for (const id of r.hold.alarms) journal.clearAlarm(id);
+      // Still open: its load is no longer served (a new close of it commits its pick-up again).
+      if (this.lastKnown.get(r.element) === "open") {
+        this.ledger.opened(r.element);
+        journal.event("ledger", { committed: this.ledger.toJSON(), committed_kw: this.ledger.committedKw(), by: `release ${r.element}` });
+      }
+      metrics.switchHeld.set(0, { element: r.element, kind: r.hold.kind });
+      journal.event("switch-released", { element: r.element, kind: r.hold.kind, tick, by: c.by, reason: c.reason ?? null, alarms: r.hold.alarms, sections: r.hold.sections });
+      log.warn({ element: r.element, kind: r.hold.kind, by: c.by, reason: c.reason }, "held switch released by an operator");
+    }
+  }
+
+  /** Holds survive a restart: every uncommanded-change alarm not cleared holds its switch again. */
+  private restoreHolds(): void {
+    const { journal, metrics, log } = this.d;
+    for (const a of journal.activeAlarms()) {
+      if (!(HOLD_KINDS as readonly string[]).includes(a.kind)) continue;
+      const d = a.detail as Partial<SwitchHold>;
+      const element = this.names.find((n) => canonicalElement(n) === canonicalElement(String(d.element ?? "")));
+      if (!element) continue;
+      const h = this.trips.hold({
+        element,
+        device: String(d.device ?? ""),
+        kind: a.kind as HoldKind,
+        from: d.from === "closed" ? "closed" : "open",
+        to: d.to === "closed" ? "closed" : "open",
+        tick: Number(d.tick ?? 0),
+        at_ms: Number(d.at_ms ?? 0),
+        session: typeof d.session === "string" ? d.session : null,
+        sections: Array.isArray(d.sections) ? d.sections.map(String) : [],
+        ...(typeof d.pickup_kw === "number" ? { pickup_kw: d.pickup_kw } : {}),
+        alarms: [a.id],
+      });
+      metrics.switchHeld.set(1, { element, kind: h.kind });
+      log.warn({ element, kind: h.kind, alarm: a.id }, "switch still held from before the restart (alarm not cleared): release it once it is safe");
+    }
+  }
+
   private onSessionChange(ch: SessionChange): void {
     const { journal, log, metrics, policy } = this.d;
     if (ch.kind === "started") {
@@ -551,7 +707,7 @@ export class Restorer {
       served_kw: this.ledger.committedKw(),
       quota_kw: this.d.site.quotaKw,
       committed_kw: this.ledger.committedKw(),
-      health: this.unknown.size > 0 ? "holding" : switches.some((v) => v.stale) ? "degraded" : "ok",
+      health: this.unknown.size > 0 ? "holding" : switches.some((v) => v.stale) || this.trips.holds().length > 0 ? "degraded" : "ok",
     };
     try {
       await bus.publishState(state);

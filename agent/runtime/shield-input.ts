@@ -2,6 +2,7 @@
 // what the devices said, what the agent is doing, what the peers published.
 // Pure, so a decision's input can be journaled whole and replayed.
 import type { GenerationBudget, LeaseHeld, PeerSwitches, ShieldInput, ShieldLimits, SwitchReading } from "../../shared/shield/index.js";
+import { holdReading, type SwitchHold } from "./trips.js";
 import type { SwitchView } from "./views.js";
 
 export interface SwitchContext {
@@ -10,6 +11,8 @@ export interface SwitchContext {
   /** Agent clock (ms) of its last operation written in this run. */
   lastOperationMs: number | null;
   selectBeforeOperate: boolean;
+  /** The agent holds this switch after an uncommanded change of position (trips.ts). */
+  hold?: SwitchHold | undefined;
 }
 
 /**
@@ -17,7 +20,9 @@ export interface SwitchContext {
  * contacts (intermediate: neither; bad: both); a read that failed this tick
  * makes them unreadable, so the switch holds even while its last reading is
  * young. Fault passage indicators count as tripped (closing would re-energize
- * a fault); an active close interlock counts as locked out.
+ * a fault), and so does an uncommanded open the agent holds; an uncommanded
+ * close it holds is `hold` (no operation at all); an active close interlock
+ * counts as locked out.
  */
 export function switchReading(v: SwitchView, c: SwitchContext): SwitchReading {
   const known = v.position !== "unknown" && !v.readFailed;
@@ -28,6 +33,7 @@ export function switchReading(v: SwitchView, c: SwitchContext): SwitchReading {
     read_at_ms: v.readAt ?? null,
     tripped: v.fault,
     locked_out: v.lockout || v.interlock,
+    ...holdReading(c.hold),
     pending: c.pending,
     last_operation_ms: c.lastOperationMs,
     select_before_operate: c.selectBeforeOperate,
@@ -45,6 +51,8 @@ export function buildShieldInput(args: {
   peers: readonly PeerSwitches[];
   generation: GenerationBudget;
   limits: ShieldLimits;
+  /** Sections counted faulted now besides the graph's own (left without supply by an uncommanded open). */
+  faultedSections?: readonly string[];
 }): ShieldInput {
   return {
     now_ms: args.now,
@@ -53,6 +61,7 @@ export function buildShieldInput(args: {
     peers: args.peers,
     generation: args.generation,
     limits: args.limits,
+    ...(args.faultedSections?.length ? { faulted_sections: [...args.faultedSections] } : {}),
   };
 }
 

@@ -15,6 +15,7 @@ export const RULE_IDS = [
   "faulted",
   "dead-bus",
   "generation",
+  "held",
 ] as const;
 export type RuleId = (typeof RULE_IDS)[number];
 
@@ -36,8 +37,12 @@ export interface SwitchReading {
   read_at_ms: number | null;
   /** Largest phase current through the switch (A), when the device measures it. */
   current_a?: number | null;
-  /** The protection has tripped this switch (it must not be reclosed by the agent). */
+  /** The protection has tripped this switch, or it opened without a command (it must not be reclosed by the agent). */
   tripped?: boolean;
+  /** Why it counts as tripped, when the agent knows more than the protection's flags (journaled in the veto). */
+  tripped_detail?: string;
+  /** The agent holds this switch until an operator releases it (it closed without a command): no operation at all. */
+  hold?: { kind: string; detail: string; since_ms: number | null } | null;
   /** Lockout: the protection gave up reclosing, or an operator locked it. */
   locked_out?: boolean;
   /** Voltage at terminal 1 and terminal 2 (pu of nominal), when the device measures it. */

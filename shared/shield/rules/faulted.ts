@@ -13,7 +13,9 @@ export const faultedRule: ShieldRule = {
     const r = ctx.input.switches[k]!;
     const sw = ctx.own[k]!;
     if (r.locked_out) return { rule: "faulted", detail: `${r.element}: locked out`, values: { locked_out: true } };
-    if (r.tripped) return { rule: "faulted", detail: `${r.element}: tripped by its protection`, values: { tripped: true } };
+    if (r.tripped) {
+      return { rule: "faulted", detail: `${r.element}: ${r.tripped_detail ?? "tripped by its protection"}`, values: { tripped: true, ...(r.tripped_detail ? { tripped_detail: r.tripped_detail } : {}) } };
+    }
     if (ctx.ix.lockedOpen[sw]) {
       return { rule: "faulted", detail: `${r.element}: held open by the outage (bounds a faulted section)`, values: { locked_open: true } };
     }

@@ -2,6 +2,7 @@
 import { deadBusRule } from "./dead-bus.js";
 import { faultedRule } from "./faulted.js";
 import { generationRule } from "./generation.js";
+import { heldRule } from "./held.js";
 import { minIntervalRule } from "./min-interval.js";
 import { oneOperationRule } from "./one-operation.js";
 import { positionRule } from "./position.js";
@@ -10,6 +11,7 @@ import { selectBeforeOperateRule } from "./select-before-operate.js";
 
 export const RULES: readonly ShieldRule[] = [
   positionRule,
+  heldRule,
   oneOperationRule,
   minIntervalRule,
   selectBeforeOperateRule,
