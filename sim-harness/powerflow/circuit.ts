@@ -19,6 +19,7 @@ import type {
   TransformerSpec,
   VsourceSpec,
 } from "./network.js";
+import { carveF64 } from "./chunks.js";
 import { SingularMatrixError, SparseLU } from "./sparse/lu.js";
 import { applyOpenConductors, CMatrix } from "./yprim/cmatrix.js";
 import { GenerationModel, generatorModel, pvModel, pvOutput, storageModel } from "./yprim/generator.js";
@@ -97,7 +98,12 @@ export class Circuit {
       this.options = { ...copyFrom.options };
       this.enabled = copyFrom.enabled.slice();
       this.closed = copyFrom.closed.slice();
-      this.taps = copyFrom.taps.map((t) => t?.slice());
+      this.taps = copyFrom.taps.map((t) => {
+        if (!t) return undefined;
+        const copy = carveF64(t.length);
+        copy.set(t);
+        return copy;
+      });
       this.capStates = copyFrom.capStates.map((t) => t?.slice());
       this.outputs = copyFrom.outputs.map((o) => (o ? [o[0], o[1]] : undefined));
       this.irradiance = copyFrom.irradiance.slice();
@@ -143,7 +149,11 @@ export class Circuit {
         const s = e.spec;
         this.enabled[e.index] = s.enabled ? 1 : 0;
         s.closed?.forEach((t, ti) => t.forEach((c, ci) => (this.closed[e.conductorOffset + ti * e.conductors + ci] = c ? 1 : 0)));
-        if (s.kind === "transformer") this.taps[e.index] = Float64Array.from(s.windings.map((w) => w.tap));
+        if (s.kind === "transformer") {
+          const taps = carveF64(s.windings.length);
+          s.windings.forEach((w, k) => (taps[k] = w.tap));
+          this.taps[e.index] = taps;
+        }
         if (s.kind === "capacitor") this.capStates[e.index] = Int8Array.from(s.states);
         this.dirty.add(e.index);
       }
@@ -286,9 +296,7 @@ export class Circuit {
         y = lineYprim(s);
         break;
       case "transformer": {
-        const taps = this.taps[e.index]!;
-        const spec: TransformerSpec = { ...s, windings: s.windings.map((w, k) => ({ ...w, tap: taps[k]! })) };
-        const t = transformerYprim(spec, 1);
+        const t = transformerYprim(s, 1, this.taps[e.index]!);
         y = t.y;
         this.shuntPart[e.index] = t.yShunt;
         break;
@@ -439,6 +447,26 @@ export class Circuit {
 
   private rowMark: Uint8Array | undefined;
 
+  /**
+   * Yprims and energized nodes up to date, the matrix left alone: what calcvoltagebases needs.
+   * Before the first solve nothing more is done (that solve assembles and factors everything);
+   * afterwards this is `prepare()`.
+   */
+  prepareElements(): void {
+    if (this.initialized) {
+      this.prepare();
+      return;
+    }
+    for (const i of this.dirty) this.yprim[i] = this.computeYprim(this.topo.elements[i]!);
+    this.dirty.clear();
+    if (this.topologyDirty) {
+      const { energized, island } = this.computeEnergized();
+      this.energized.set(energized);
+      this.island.set(island);
+      this.topologyDirty = false;
+    }
+  }
+
   /** Bring Yprims, topology, matrix and factorization up to date. Returns nodes that became energized. */
   prepare(): number[] {
     const N = this.topo.nodeCount;
@@ -462,9 +490,9 @@ export class Circuit {
       if (e.spec.kind === "vsource") sourcesChanged = true;
     }
     const newlyEnergized: number[] = [];
-    // Connectivity changes only with switching and enabling (which set topologyDirty); tap and
-    // capacitor-step changes only change values.
-    if (this.topologyDirty || !this.initialized) {
+    // Connectivity changes only with switching and enabling (which set topologyDirty, as do a new
+    // circuit and resetSolution); tap and capacitor-step changes only change values.
+    if (this.topologyDirty) {
       const { energized, island } = this.computeEnergized();
       const changed: number[] = [];
       for (let n = 1; n <= N; n++) {

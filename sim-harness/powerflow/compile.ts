@@ -6,7 +6,7 @@
 // switched on or off, so opening, closing, enabling and tap moves only
 // change values: no re-analysis after the first compile.
 import { BlackstartError, Errors } from "../../shared/errors.js";
-import type { ElementSpec, NetworkSpec } from "./network.js";
+import type { ElementSpec, NetworkSpec, TerminalSpec } from "./network.js";
 import { SparseLU } from "./sparse/lu.js";
 
 export interface CompiledElement {
@@ -49,15 +49,16 @@ export function elementKey(name: string): string {
   return name.toLowerCase();
 }
 
+const NO_POSITIONS = new Int32Array(0);
+
 export function compileTopology(spec: NetworkSpec): Topology {
   const buses: string[] = [];
   const busIndex = new Map<string, number>();
   const busNodes: number[][] = [];
   const nodeBus: number[] = [-1];
   const nodeNumber: number[] = [0];
-  const elements: CompiledElement[] = [];
-  const elementIndex = new Map<string, number>();
-  let conductorOffset = 0;
+  const specs = spec.elements;
+  const nEl = specs.length;
 
   const busOf = (bus: string): number => {
     let bi = busIndex.get(bus);
@@ -72,53 +73,71 @@ export function compileTopology(spec: NetworkSpec): Topology {
     }
     return bi;
   };
-  const nodeOn = (bi: number, n: number): number => {
-    if (n === 0) return 0;
-    // A bus has a handful of nodes: a scan beats a map per bus.
-    const list = busNodes[bi]!;
-    for (const node of list) if (nodeNumber[node] === n) return node;
-    const node = nodeBus.length;
-    nodeBus.push(bi);
-    nodeNumber.push(n);
-    list.push(node);
-    return node;
-  };
+
+  // Spec objects differ in shape from one kind to the next: read their common fields once.
+  const terminalsOf = new Array<TerminalSpec[]>(nEl);
+  const sizes = new Int32Array(nEl + 1);
+  for (let i = 0; i < nEl; i++) {
+    const terms = specs[i]!.terminals;
+    terminalsOf[i] = terms;
+    let size = 0;
+    for (let t = 0; t < terms.length; t++) size += terms[t]!.nodes.length;
+    sizes[i + 1] = sizes[i]! + size;
+  }
+  const allNodes = new Int32Array(sizes[nEl]!);
 
   // OpenDSS builds its bus list from enabled elements only, in definition order; nodes that only
   // disabled elements use come after them, so enabling one later needs no recompile.
-  const nodesOf = new Array<Int32Array>(spec.elements.length);
-  let totalNodes = 0;
-  for (const el of spec.elements) for (const t of el.terminals) totalNodes += t.nodes.length;
-  const allNodes = new Int32Array(totalNodes);
-  let nodesAt = 0;
-  const place = (el: ElementSpec, i: number) => {
-    let size = 0;
-    for (const t of el.terminals) size += t.nodes.length;
-    const out = allNodes.subarray(nodesAt, nodesAt + size);
-    nodesAt += size;
-    let k = 0;
-    for (const t of el.terminals) {
-      const bi = busOf(t.bus);
-      for (const n of t.nodes) out[k++] = nodeOn(bi, n);
+  for (let pass = 0; pass < 2; pass++)
+    for (let i = 0; i < nEl; i++) {
+      if (specs[i]!.enabled !== (pass === 0)) continue;
+      const terms = terminalsOf[i]!;
+      let k = sizes[i]!;
+      for (let t = 0; t < terms.length; t++) {
+        const term = terms[t]!;
+        const bi = busOf(term.bus);
+        const list = busNodes[bi]!;
+        const tn = term.nodes;
+        for (let j = 0; j < tn.length; j++) {
+          const n = tn[j]!;
+          let node = 0;
+          if (n !== 0) {
+            // A bus has a handful of nodes: a scan beats a map per bus.
+            node = -1;
+            for (let q = 0; q < list.length; q++)
+              if (nodeNumber[list[q]!] === n) {
+                node = list[q]!;
+                break;
+              }
+            if (node < 0) {
+              node = nodeBus.length;
+              nodeBus.push(bi);
+              nodeNumber.push(n);
+              list.push(node);
+            }
+          }
+          allNodes[k++] = node;
+        }
+      }
     }
-    nodesOf[i] = out;
-  };
-  spec.elements.forEach((el, i) => el.enabled && place(el, i));
-  spec.elements.forEach((el, i) => !el.enabled && place(el, i));
-  for (const [i, el] of spec.elements.entries()) {
+
+  const elements = new Array<CompiledElement>(nEl);
+  const elementIndex = new Map<string, number>();
+  let conductorOffset = 0;
+  for (let i = 0; i < nEl; i++) {
+    const el = specs[i]!;
     const key = elementKey(el.name);
     if (elementIndex.has(key))
       throw new BlackstartError(Errors.INTERNAL, `element ${el.name} appears twice in the compiled network`);
-    const terminals = el.terminals.length;
-    const conductors = el.terminals[0]?.nodes.length ?? 0;
-    el.terminals.forEach((t, ti) => {
-      if (t.nodes.length !== conductors)
-        throw new BlackstartError(Errors.INTERNAL, `${el.name}: terminal ${ti + 1} has ${t.nodes.length} conductors, terminal 1 has ${conductors}`);
-    });
-    const nodes = nodesOf[i]!;
-    const index = elements.length;
-    elementIndex.set(key, index);
-    elements.push({ index, spec: el, key, nodes, conductors, terminals, conductorOffset, positions: new Int32Array(0) });
+    const terms = terminalsOf[i]!;
+    const terminals = terms.length;
+    const conductors = terminals > 0 ? terms[0]!.nodes.length : 0;
+    for (let t = 1; t < terminals; t++)
+      if (terms[t]!.nodes.length !== conductors)
+        throw new BlackstartError(Errors.INTERNAL, `${el.name}: terminal ${t + 1} has ${terms[t]!.nodes.length} conductors, terminal 1 has ${conductors}`);
+    elementIndex.set(key, i);
+    const nodes = allNodes.subarray(sizes[i]!, sizes[i + 1]!);
+    elements[i] = { index: i, spec: el, key, nodes, conductors, terminals, conductorOffset, positions: NO_POSITIONS };
     conductorOffset += terminals * conductors;
   }
   const nodeCount = nodeBus.length - 1;
@@ -126,63 +145,80 @@ export function compileTopology(spec: NetworkSpec): Topology {
   // Incidence node -> elements (each element once per node: `mark` holds the last element seen).
   const mark = new Int32Array(nodeCount + 1).fill(-1);
   const count = new Int32Array(nodeCount + 2);
-  for (const e of elements)
-    for (const n of e.nodes)
-      if (mark[n] !== e.index) {
-        mark[n] = e.index;
+  for (let i = 0; i < nEl; i++)
+    for (let k = sizes[i]!; k < sizes[i + 1]!; k++) {
+      const n = allNodes[k]!;
+      if (mark[n] !== i) {
+        mark[n] = i;
         count[n + 1]!++;
       }
+    }
   const nodeElemPtr = new Int32Array(nodeCount + 2);
   for (let i = 0; i <= nodeCount; i++) nodeElemPtr[i + 1] = nodeElemPtr[i]! + count[i + 1]!;
   const nodeElem = new Int32Array(nodeElemPtr[nodeCount + 1]!);
   const fill = nodeElemPtr.slice();
   mark.fill(-1);
-  for (const e of elements)
-    for (const n of e.nodes)
-      if (mark[n] !== e.index) {
-        mark[n] = e.index;
-        nodeElem[fill[n]!++] = e.index;
+  for (let i = 0; i < nEl; i++)
+    for (let k = sizes[i]!; k < sizes[i + 1]!; k++) {
+      const n = allNodes[k]!;
+      if (mark[n] !== i) {
+        mark[n] = i;
+        nodeElem[fill[n]!++] = i;
       }
+    }
 
   // Pattern: every pair of distinct non-ground nodes of an element (matrix index = node - 1),
   // listed once per pair from its lower node; duplicates across elements are removed by analyze.
+  // An element's distinct nodes go to `distinct` (counted, then filled: two passes).
   const rowCount = new Int32Array(nodeCount + 1);
-  const distinct: number[] = [];
-  const eachDistinct = (e: CompiledElement, f: (ns: number[]) => void) => {
-    distinct.length = 0;
-    for (const n of e.nodes) if (n > 0 && mark[n] !== e.index) (mark[n] = e.index), distinct.push(n);
-    f(distinct);
-  };
-  mark.fill(-1);
-  for (const e of elements)
-    eachDistinct(e, (ns) => {
-      for (const a of ns) for (const b of ns) if (a < b) rowCount[a]!++;
-    });
+  let widest = 0;
+  for (let i = 0; i < nEl; i++) widest = Math.max(widest, sizes[i + 1]! - sizes[i]!);
+  const distinct = new Int32Array(widest);
   const ptr = new Int32Array(nodeCount + 1);
-  for (let i = 0; i < nodeCount; i++) ptr[i + 1] = ptr[i]! + rowCount[i + 1]!;
-  const adj = new Int32Array(ptr[nodeCount]!);
-  const at = ptr.slice(0, nodeCount);
-  mark.fill(-1);
-  for (const e of elements)
-    eachDistinct(e, (ns) => {
-      for (const a of ns) for (const b of ns) if (a < b) adj[at[a - 1]!++] = b - 1;
-    });
+  let adj = new Int32Array(0);
+  let at = new Int32Array(0);
+  for (let pass = 0; pass < 2; pass++) {
+    mark.fill(-1);
+    for (let i = 0; i < nEl; i++) {
+      let nd = 0;
+      for (let k = sizes[i]!; k < sizes[i + 1]!; k++) {
+        const n = allNodes[k]!;
+        if (n > 0 && mark[n] !== i) {
+          mark[n] = i;
+          distinct[nd++] = n;
+        }
+      }
+      for (let x = 0; x < nd; x++) {
+        const a = distinct[x]!;
+        for (let y = 0; y < nd; y++) {
+          const b = distinct[y]!;
+          if (a >= b) continue;
+          if (pass === 0) rowCount[a]!++;
+          else adj[at[a - 1]!++] = b - 1;
+        }
+      }
+    }
+    if (pass === 0) {
+      for (let i = 0; i < nodeCount; i++) ptr[i + 1] = ptr[i]! + rowCount[i + 1]!;
+      adj = new Int32Array(ptr[nodeCount]!);
+      at = ptr.slice(0, nodeCount);
+    }
+  }
   const lu = SparseLU.analyze({ n: nodeCount, ptr, adj });
 
-  let totalPos = 0;
-  for (const e of elements) totalPos += e.nodes.length * e.nodes.length;
-  const allPos = new Int32Array(totalPos);
+  const allPos = new Int32Array(elements.reduce((t, e) => t + e.nodes.length * e.nodes.length, 0));
   let posAt = 0;
   for (const e of elements) {
     const order = e.nodes.length;
     const pos = allPos.subarray(posAt, posAt + order * order);
     posAt += order * order;
-    for (let a = 0; a < order; a++)
+    for (let a = 0; a < order; a++) {
+      const na = e.nodes[a]!;
       for (let b = 0; b < order; b++) {
-        const na = e.nodes[a]!;
         const nb = e.nodes[b]!;
         pos[a * order + b] = na > 0 && nb > 0 ? lu.position(na - 1, nb - 1) : -1;
       }
+    }
     e.positions = pos;
   }
 
@@ -191,8 +227,8 @@ export function compileTopology(spec: NetworkSpec): Topology {
     buses,
     busIndex,
     busNodes,
-    nodeBus: Int32Array.from(nodeBus),
-    nodeNumber: Int32Array.from(nodeNumber),
+    nodeBus: new Int32Array(nodeBus),
+    nodeNumber: new Int32Array(nodeNumber),
     nodeCount,
     elements,
     elementIndex,

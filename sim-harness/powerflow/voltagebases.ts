@@ -4,7 +4,7 @@
 // nearest to its first node's voltage times sqrt(3).
 import type { Circuit } from "./circuit.js";
 import type { CompiledElement } from "./compile.js";
-import type { TransformerSpec } from "./network.js";
+import type { CMatrixSpec } from "./network.js";
 import { applyOpenConductors, CMatrix, seriesYprim } from "./yprim/cmatrix.js";
 import { transformerYprim } from "./yprim/transformer.js";
 import { vsourceVoltages, vsourceYprim } from "./yprim/vsource.js";
@@ -14,7 +14,43 @@ function allClosed(c: Circuit, e: CompiledElement): boolean {
   return true;
 }
 
-function seriesOnly(c: Circuit, e: CompiledElement): CMatrix | null {
+/**
+ * Adds an element's series-only admittance into the matrix values: `y` less, where given, the
+ * shunt part `sub` (entry by entry, as subtracting it from a copy of `y` would) or, for a line, half
+ * its shunt Yc at each end. Written straight into the matrix: thousands of elements, no copies.
+ */
+function stamp(c: Circuit, e: CompiledElement, aRe: Float64Array, aIm: Float64Array, y: CMatrix, sub?: CMatrix, lineYc?: CMatrixSpec): void {
+  const o = y.order;
+  const nodes = e.nodes;
+  const pos = e.positions;
+  const energized = c.energized;
+  const n = lineYc?.order ?? 0;
+  for (let a = 0; a < o; a++) {
+    const na = nodes[a]!;
+    if (na === 0 || !energized[na]) continue;
+    for (let b = 0; b < o; b++) {
+      const nb = nodes[b]!;
+      if (nb === 0 || !energized[nb]) continue;
+      const k = a * o + b;
+      let vr = y.re[k]!;
+      let vi = y.im[k]!;
+      if (sub) {
+        vr -= sub.re[k]!;
+        vi -= sub.im[k]!;
+      } else if (lineYc && (a < n) === (b < n)) {
+        const yk = (a % n) * n + (b % n);
+        vr += -(lineYc.re[yk]! / 2);
+        vi += -(lineYc.im[yk]! / 2);
+      }
+      const p = pos[k]!;
+      aRe[p] = aRe[p]! + vr;
+      aIm[p] = aIm[p]! + vi;
+    }
+  }
+}
+
+/** Stamps an element's part of the series-only (no-load) matrix; false when it has none. */
+function stampSeriesOnly(c: Circuit, e: CompiledElement, aRe: Float64Array, aIm: Float64Array): CMatrix | null {
   if (!c.enabled[e.index]) return null;
   const s = e.spec;
   let y: CMatrix;
@@ -26,16 +62,8 @@ function seriesOnly(c: Circuit, e: CompiledElement): CMatrix | null {
       const full = c.yprim[e.index];
       if (full && allClosed(c, e)) {
         // The line's Yprim less half its shunt admittance at each end.
-        y = full.copy();
-        const n = s.phases;
-        for (let i = 0; i < n; i++)
-          for (let j = 0; j < n; j++) {
-            const r = s.yc.re[i * n + j]! / 2;
-            const m = s.yc.im[i * n + j]! / 2;
-            y.add(i, j, -r, -m);
-            y.add(i + n, j + n, -r, -m);
-          }
-        return y;
+        stamp(c, e, aRe, aIm, full, undefined, s.yc);
+        return full;
       }
       const z = CMatrix.from(s.z);
       if (!z.invert()) return null;
@@ -46,13 +74,10 @@ function seriesOnly(c: Circuit, e: CompiledElement): CMatrix | null {
       const full = c.yprim[e.index];
       const shunt = c.shuntPart[e.index];
       if (full && shunt && allClosed(c, e)) {
-        y = full.copy();
-        y.addMatrix(shunt, -1);
-        return y;
+        stamp(c, e, aRe, aIm, full, shunt);
+        return full;
       }
-      const taps = c.taps[e.index]!;
-      const spec: TransformerSpec = { ...s, windings: s.windings.map((w, k) => ({ ...w, tap: taps[k]! })) };
-      const t = transformerYprim(spec);
+      const t = transformerYprim(s, 1, c.taps[e.index]!);
       y = t.y;
       y.addMatrix(t.yShunt, -1);
       break;
@@ -60,10 +85,14 @@ function seriesOnly(c: Circuit, e: CompiledElement): CMatrix | null {
     case "reactor":
       if (!s.series) return null;
       y = c.computeYprim(e)!;
+      stamp(c, e, aRe, aIm, y);
       return y;
-    case "capacitor":
+    case "capacitor": {
       if (!s.series) return null;
-      return c.computeYprim(e);
+      y = c.computeYprim(e)!;
+      stamp(c, e, aRe, aIm, y);
+      return y;
+    }
     case "load":
     case "generator":
     case "pvsystem":
@@ -72,9 +101,15 @@ function seriesOnly(c: Circuit, e: CompiledElement): CMatrix | null {
       // a whisker of ground reference that the zero-load solution of a floating winding relies on.
       const full = c.yprim[e.index];
       if (!full) return null;
-      y = new CMatrix(full.order);
-      for (let i = 0; i < full.order; i++) y.set(i, i, full.getRe(i, i) * 1e-10, full.getIm(i, i) * 1e-10);
-      return y;
+      const o = full.order;
+      for (let a = 0; a < o; a++) {
+        const na = e.nodes[a]!;
+        if (na === 0 || !c.energized[na]) continue;
+        const p = e.positions[a * o + a]!;
+        aRe[p] = aRe[p]! + full.re[a * o + a]! * 1e-10;
+        aIm[p] = aIm[p]! + full.im[a * o + a]! * 1e-10;
+      }
+      return full;
     }
     default:
       return null;
@@ -82,6 +117,7 @@ function seriesOnly(c: Circuit, e: CompiledElement): CMatrix | null {
   const off = e.conductorOffset;
   const closed = Array.from({ length: e.nodes.length }, (_, k) => c.closed[off + k] === 1);
   if (closed.some((x) => !x)) applyOpenConductors(y, closed);
+  stamp(c, e, aRe, aIm, y);
   return y;
 }
 
@@ -102,8 +138,10 @@ export function nearestBase(kV: number, bases: readonly number[]): number {
 
 /** Assigns busKvBase / nodeVbase from a series-only no-load solution. */
 export function calcVoltageBases(c: Circuit, bases: readonly number[]): void {
-  c.prepare();
-  const lu = c.lu.clone();
+  c.prepareElements();
+  // Before the first solve the circuit's own matrix is free (that solve assembles it from
+  // scratch); afterwards a copy keeps its factorization.
+  const lu = c.initialized ? c.lu.clone() : c.lu;
   const topo = c.topo;
   lu.aRe.fill(0);
   lu.aIm.fill(0);
@@ -111,31 +149,18 @@ export function calcVoltageBases(c: Circuit, bases: readonly number[]): void {
   const bRe = new Float64Array(N);
   const bIm = new Float64Array(N);
   for (const e of topo.elements) {
-    const y = seriesOnly(c, e);
-    if (!y) continue;
+    const y = stampSeriesOnly(c, e, lu.aRe, lu.aIm);
+    if (!y || e.spec.kind !== "vsource") continue;
     const o = y.order;
+    const vs = vsourceVoltages(e.spec);
     for (let a = 0; a < o; a++) {
       const na = e.nodes[a]!;
       if (na === 0 || !c.energized[na]) continue;
-      for (let b = 0; b < o; b++) {
-        const nb = e.nodes[b]!;
-        if (nb === 0 || !c.energized[nb]) continue;
-        const p = e.positions[a * o + b]!;
-        lu.aRe[p] = lu.aRe[p]! + y.re[a * o + b]!;
-        lu.aIm[p] = lu.aIm[p]! + y.im[a * o + b]!;
-      }
-    }
-    if (e.spec.kind === "vsource") {
-      const vs = vsourceVoltages(e.spec);
-      for (let a = 0; a < o; a++) {
-        const na = e.nodes[a]!;
-        if (na === 0 || !c.energized[na]) continue;
-        for (let b = 0; b < e.conductors; b++) {
-          const mr = y.re[a * o + b]!;
-          const mi = y.im[a * o + b]!;
-          bRe[na - 1] = bRe[na - 1]! + mr * vs.re[b]! - mi * vs.im[b]!;
-          bIm[na - 1] = bIm[na - 1]! + mr * vs.im[b]! + mi * vs.re[b]!;
-        }
+      for (let b = 0; b < e.conductors; b++) {
+        const mr = y.re[a * o + b]!;
+        const mi = y.im[a * o + b]!;
+        bRe[na - 1] = bRe[na - 1]! + mr * vs.re[b]! - mi * vs.im[b]!;
+        bIm[na - 1] = bIm[na - 1]! + mr * vs.im[b]! + mi * vs.re[b]!;
       }
     }
   }

@@ -157,8 +157,8 @@ export const LineCode: DssClassDef = {
         const m = symMatrix(v as number[][], n);
         const name = el.cls.properties[i]!.name;
         // New arrays, never writes in place: lines share a linecode's matrices.
-        if (name === "rmatrix") d.z = { order: n, re: m, im: Float64Array.from(d.z.im) };
-        else if (name === "xmatrix") d.z = { order: n, re: Float64Array.from(d.z.re), im: m };
+        if (name === "rmatrix") d.z = { order: n, re: m, im: d.z.im.slice() };
+        else if (name === "xmatrix") d.z = { order: n, re: d.z.re.slice(), im: m };
         else {
           const im = new Float64Array(n * n);
           for (let k = 0; k < n * n; k++) im[k] = w * 1e-9 * m[k]!;
@@ -192,8 +192,8 @@ export const LineCode: DssClassDef = {
     const o = other.data as LineCodeData;
     el.data = {
       ...o,
-      z: { order: o.z.order, re: Float64Array.from(o.z.re), im: Float64Array.from(o.z.im) },
-      yc: { order: o.yc.order, re: Float64Array.from(o.yc.re), im: Float64Array.from(o.yc.im) },
+      z: { order: o.z.order, re: o.z.re.slice(), im: o.z.im.slice() },
+      yc: { order: o.yc.order, re: o.yc.re.slice(), im: o.yc.im.slice() },
     } satisfies LineCodeData;
   },
 };

@@ -1,5 +1,6 @@
 // Small dense complex matrices for line constants (order <= a dozen):
 // row-major re/im arrays, the same shape as the power flow's CMatrixSpec.
+import { carveF64 } from "../chunks.js";
 
 export interface CMatrix {
   order: number;
@@ -7,12 +8,18 @@ export interface CMatrix {
   im: Float64Array;
 }
 
+// Thousands of lines each hold a few of these: re and im are carved from shared chunks.
 export function cmatrix(order: number): CMatrix {
-  return { order, re: new Float64Array(order * order), im: new Float64Array(order * order) };
+  const nn = order * order;
+  const both = carveF64(2 * nn);
+  return { order, re: both.subarray(0, nn), im: both.subarray(nn) };
 }
 
 export function copyCMatrix(m: CMatrix): CMatrix {
-  return { order: m.order, re: Float64Array.from(m.re), im: Float64Array.from(m.im) };
+  const out = cmatrix(m.order);
+  out.re.set(m.re);
+  out.im.set(m.im);
+  return out;
 }
 
 /** Sets (i,j) and (j,i), 0-based. */
@@ -83,8 +90,8 @@ export function leading(m: CMatrix, order: number): CMatrix {
 /** Inverse by Gauss-Jordan elimination with partial pivoting; throws on a singular matrix. */
 export function invert(m: CMatrix): CMatrix {
   const n = m.order;
-  const ar = Float64Array.from(m.re);
-  const ai = Float64Array.from(m.im);
+  const ar = m.re.slice();
+  const ai = m.im.slice();
   const br = new Float64Array(n * n);
   const bi = new Float64Array(n * n);
   for (let i = 0; i < n; i++) br[i * n + i] = 1;

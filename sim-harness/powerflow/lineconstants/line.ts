@@ -123,30 +123,42 @@ export function lineMatrices(s: LineImpedanceState, f: number, geometry?: Geomet
     if (!geometry) throw new Error("line is defined by a geometry or spacing but none was given");
     return scaleToLine(geometry(f), s.length, s.lengthUnits);
   }
-  let { z, yc } = s.symChanged ? { z: undefined, yc: undefined } : matricesOf(s);
+  // The per-length matrices go straight into the result, then are scaled in place.
+  let zt: CMatrix;
+  let yt: CMatrix;
   if (s.symChanged) {
-    const t = { ...s };
-    if (!t.capSpecified) {
-      // Default C1/C0 are per kft: bring them to the line's length units.
-      const k = convertLineUnits(LengthUnit.Kft, t.lengthUnits);
-      t.c1 /= k;
-      t.c0 /= k;
+    // As OpenDSS's recalculation at solve time would leave them, without changing `s`: default
+    // C1/C0 are per kft, brought to the line's length units; a 1-phase line takes Z0 = Z1.
+    let c1 = s.c1;
+    let c0 = s.c0;
+    if (!s.capSpecified) {
+      const k = convertLineUnits(LengthUnit.Kft, s.lengthUnits);
+      c1 /= k;
+      c0 /= k;
     }
-    recalcFromSequence(t);
-    ({ z, yc } = matricesOf(t));
+    const one = s.phases === 1;
+    const q = { r1: s.r1, x1: s.x1, r0: one ? s.r1 : s.r0, x0: one ? s.x1 : s.x0, c1, c0: one ? c1 : c0 };
+    zt = cmatrix(s.phases);
+    yt = cmatrix(s.phases);
+    matricesFromSequence(q, s.phases, s.baseFrequency, { z: zt, yc: yt });
+  } else if (s.mat) {
+    zt = copyCMatrix(s.mat.z);
+    yt = copyCMatrix(s.mat.yc);
+  } else {
+    const q = s.seqAtRecalc;
+    zt = cmatrix(q.phases);
+    yt = cmatrix(q.phases);
+    matricesFromSequence(q, q.phases, q.baseFrequency, { z: zt, yc: yt });
   }
-  if (!z || !yc) throw new Error("unreachable: line matrices");
   const lm = s.length / s.unitsConvert;
   const fm = f / s.baseFrequency;
   const kxg = s.xg / Math.log(658.5 * Math.sqrt(s.rho / s.baseFrequency));
   const xgMod = s.xg !== 0 ? 0.5 * kxg * Math.log(fm) : 0;
-  const zt = copyCMatrix(z);
-  const yt = copyCMatrix(yc);
   for (let i = 0; i < zt.re.length; i++) {
-    zt.re[i] = (z.re[i]! + s.rg * (fm - 1.0)) * lm;
-    zt.im[i] = (z.im[i]! - xgMod) * lm * fm;
+    zt.re[i] = (zt.re[i]! + s.rg * (fm - 1.0)) * lm;
+    zt.im[i] = (zt.im[i]! - xgMod) * lm * fm;
     yt.re[i] = 0;
-    yt.im[i] = yc.im[i]! * lm * fm;
+    yt.im[i] = yt.im[i]! * lm * fm;
   }
   return { z: zt, yc: yt };
 }

@@ -15,8 +15,16 @@ export interface SequenceValues {
   c0: number;
 }
 
-/** Z (ohm per unit length) and Yc = j w C (siemens per unit length) at `baseFrequency`. */
-export function matricesFromSequence(s: SequenceValues, phases: number, baseFrequency: number): { z: CMatrix; yc: CMatrix } {
+/**
+ * Z (ohm per unit length) and Yc = j w C (siemens per unit length) at `baseFrequency`, written
+ * into `out` when given (zeroed matrices of order `phases`).
+ */
+export function matricesFromSequence(
+  s: SequenceValues,
+  phases: number,
+  baseFrequency: number,
+  out?: { z: CMatrix; yc: CMatrix },
+): { z: CMatrix; yc: CMatrix } {
   const third = 1.0 / 3.0;
   const zsr = (2 * s.r1 + s.r0) * third;
   const zsi = (2 * s.x1 + s.x0) * third;
@@ -28,8 +36,8 @@ export function matricesFromSequence(s: SequenceValues, phases: number, baseFreq
   const ysi = (2 * yc1 + yc0) * third;
   const ymi = (yc0 - yc1) * third;
   const n = phases;
-  const z = cmatrix(n);
-  const yc = cmatrix(n);
+  const z = out?.z ?? cmatrix(n);
+  const yc = out?.yc ?? cmatrix(n);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
       const k = i * n + j;

@@ -16,8 +16,8 @@ interface CircuitState {
   pf: PowerFlow;
   /** What the network was compiled from: element count and their summed revisions (options excluded). */
   signature: string;
-  /** Bus bases (kV L-N) from the last calcvoltagebases. */
-  bases: Record<string, number> | undefined;
+  /** Bus bases (kV L-N) from the last calcvoltagebases, by bus of the network they were found on. */
+  bases: { buses: readonly string[]; kv: Float64Array } | undefined;
 }
 
 export class PowerflowEngine implements DssEngine {
@@ -40,7 +40,7 @@ export class PowerflowEngine implements DssEngine {
     }
     const t0 = performance.now();
     const bases = st?.bases;
-    const spec = networkFromDss(circuit, bases ? { busKvBase: bases } : {});
+    const spec = networkFromDss(circuit, bases ? { busKvBase: byBus(bases) } : {});
     const pf = PowerFlow.fromSpec(spec);
     this.compileMs += performance.now() - t0;
     st = { pf, signature, bases };
@@ -59,9 +59,8 @@ export class PowerflowEngine implements DssEngine {
   calcVoltageBases(circuit: DssCircuit, _request: SolveRequest): void {
     const pf = this.powerflow(circuit);
     calcVoltageBases(pf.circuit, circuit.options.voltageBases);
-    const bases: Record<string, number> = {};
-    pf.circuit.topo.buses.forEach((b, i) => (bases[b] = pf.circuit.busKvBase[i]!));
-    this.states.get(circuit)!.bases = bases;
+    // Kept as arrays: a record is only needed if the script edits the circuit afterwards.
+    this.states.get(circuit)!.bases = { buses: pf.circuit.topo.buses, kv: pf.circuit.busKvBase.slice() };
   }
 
   reset(): void {
@@ -79,6 +78,12 @@ function syncOptions(pf: PowerFlow, circuit: DssCircuit): void {
     controlMode: o.controlMode === "off" ? "off" : "static",
     loadMult: o.loadMult,
   });
+}
+
+function byBus(bases: { buses: readonly string[]; kv: Float64Array }): Record<string, number> {
+  const out: Record<string, number> = {};
+  bases.buses.forEach((b, i) => (out[b] = bases.kv[i]!));
+  return out;
 }
 
 function networkSignature(circuit: DssCircuit): string {

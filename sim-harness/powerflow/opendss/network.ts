@@ -89,8 +89,9 @@ function conn(el: DssElement): "wye" | "delta" {
   return c.startsWith("d") || c === "ll" ? "delta" : "wye";
 }
 
+/** `terminals()` makes fresh objects on every call: they become the spec's own. */
 function terminalsOf(el: DssElement): TerminalSpec[] {
-  return el.terminals().map((t) => ({ bus: t.bus, nodes: [...t.nodes] }));
+  return el.terminals();
 }
 
 function base(el: DssElement) {

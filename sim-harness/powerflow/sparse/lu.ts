@@ -91,7 +91,7 @@ export class SparseLU {
     const mark = new Int32Array(n).fill(-1);
     const lCount = new Int32Array(n);
     const uCount = new Int32Array(n);
-    const walk = (k: number, visit: (j: number) => void) => {
+    for (let k = 0; k < n; k++) {
       const orig = p[k]!;
       mark[k] = k;
       for (let q = sym.ptr[orig]!; q < sym.ptr[orig + 1]!; q++) {
@@ -99,16 +99,12 @@ export class SparseLU {
         if (j >= k) continue;
         while (j !== -1 && mark[j] !== k) {
           mark[j] = k;
-          visit(j);
+          lCount[k]!++;
+          uCount[j]!++;
           j = parent[j]!;
         }
       }
-    };
-    for (let k = 0; k < n; k++)
-      walk(k, (j) => {
-        lCount[k]!++;
-        uCount[j]!++;
-      });
+    }
     // F row k = L row k, diagonal, then U row k (= transpose of L column k).
     const ptr = new Int32Array(n + 1);
     for (let k = 0; k < n; k++) ptr[k + 1] = ptr[k]! + lCount[k]! + 1 + uCount[k]!;
@@ -118,8 +114,27 @@ export class SparseLU {
     for (let k = 0; k < n; k++) {
       const start = ptr[k]!;
       let q = start;
-      walk(k, (j) => (col[q++] = j));
-      col.subarray(start, q).sort();
+      const orig = p[k]!;
+      mark[k] = k;
+      for (let s = sym.ptr[orig]!; s < sym.ptr[orig + 1]!; s++) {
+        let j = pinv[sym.adj[s]!]!;
+        if (j >= k) continue;
+        while (j !== -1 && mark[j] !== k) {
+          mark[j] = k;
+          col[q++] = j;
+          j = parent[j]!;
+        }
+      }
+      // Rows hold a few entries: insertion sort.
+      for (let a = start + 1; a < q; a++) {
+        const v = col[a]!;
+        let b = a - 1;
+        while (b >= start && col[b]! > v) {
+          col[b + 1] = col[b]!;
+          b--;
+        }
+        col[b + 1] = v;
+      }
       diag[k] = q;
       col[q] = k;
     }
@@ -322,19 +337,19 @@ function symmetrize(g: Graph): Graph {
       raw[fill[i]!++] = j;
       raw[fill[j]!++] = i;
     }
-  // Deduplicate each row.
+  // Deduplicate each row, in place (rows only shrink, so writing stays behind reading).
   const mark = new Int32Array(n).fill(-1);
   const outPtr = new Int32Array(n + 1);
-  const out: number[] = [];
+  let w = 0;
   for (let i = 0; i < n; i++) {
     for (let q = ptr[i]!; q < ptr[i + 1]!; q++) {
       const j = raw[q]!;
       if (mark[j] !== i) {
         mark[j] = i;
-        out.push(j);
+        raw[w++] = j;
       }
     }
-    outPtr[i + 1] = out.length;
+    outPtr[i + 1] = w;
   }
-  return { n, ptr: outPtr, adj: Int32Array.from(out) };
+  return { n, ptr: outPtr, adj: raw.subarray(0, w) };
 }

@@ -1,24 +1,7 @@
 // Small dense complex matrices for primitive admittances (order <= a few dozen):
 // row-major, re and im in separate Float64Arrays.
+import { carveF64 } from "../chunks.js";
 import type { CMatrixSpec } from "../network.js";
-
-// Thousands of small matrices are made when a feeder compiles: carving them out of shared chunks
-// instead of giving each its own ArrayBuffer keeps allocation and GC cost down (a chunk is
-// released when none of its matrices is referenced any more).
-const CHUNK = 1 << 15;
-let chunk = new Float64Array(CHUNK);
-let chunkUsed = 0;
-
-function carve(size: number): Float64Array {
-  if (size > CHUNK / 8) return new Float64Array(size);
-  if (chunkUsed + size > CHUNK) {
-    chunk = new Float64Array(CHUNK);
-    chunkUsed = 0;
-  }
-  const out = chunk.subarray(chunkUsed, chunkUsed + size);
-  chunkUsed += size;
-  return out;
-}
 
 export class CMatrix implements CMatrixSpec {
   readonly order: number;
@@ -27,7 +10,7 @@ export class CMatrix implements CMatrixSpec {
 
   constructor(order: number) {
     this.order = order;
-    const both = carve(2 * order * order);
+    const both = carveF64(2 * order * order);
     this.re = both.subarray(0, order * order);
     this.im = both.subarray(order * order);
   }

@@ -4,6 +4,7 @@
 // compensation current I_inj = Yprim*V - I_element (load convention for
 // loads, generation convention for sources), so the converged solution holds
 // the element's true voltage-dependent model. Working arrays are preallocated.
+import { carveF64 } from "../chunks.js";
 import { CMatrix } from "./cmatrix.js";
 
 export interface PhaseCurrentModel {
@@ -80,7 +81,7 @@ export class Injector {
     this.nodes = nodes;
     this.yprim = yprim;
     // One buffer for the phase currents and the conductor-voltage scratch: forks make thousands.
-    const buf = new Float64Array(2 * layout.phases + 2 * layout.conductors);
+    const buf = carveF64(2 * layout.phases + 2 * layout.conductors);
     this.iRe = buf.subarray(0, layout.phases);
     this.iIm = buf.subarray(layout.phases, 2 * layout.phases);
     this.vcRe = buf.subarray(2 * layout.phases, 2 * layout.phases + layout.conductors);

@@ -60,8 +60,8 @@ export function transformerTermRef(spec: TransformerSpec): Int32Array {
   return ref;
 }
 
-/** The per-phase terminal matrices (series part, no-load part), 2n x 2n. */
-export function transformerYTerminal(spec: TransformerSpec, freqMult = 1): { yTerm: CMatrix; yTermNL: CMatrix } {
+/** The per-phase terminal matrices (series part, no-load part), 2n x 2n; `taps` (per winding) replace the spec's. */
+export function transformerYTerminal(spec: TransformerSpec, freqMult = 1, taps?: ArrayLike<number>): { yTerm: CMatrix; yTermNL: CMatrix } {
   const nw = spec.windings.length;
   const np = spec.phases;
   const w1 = spec.windings[0]!;
@@ -108,7 +108,10 @@ export function transformerYTerminal(spec: TransformerSpec, freqMult = 1): { yTe
   const y1NL = new CMatrix(nw);
   if (nw >= 2) y1NL.add(1, 1, spec.pctNoLoadLoss / 100 / zBase, -spec.pctImag / 100 / zBase / freqMult);
   // Terminal matrices: Y_term = AT Y_1Volt AT^T, AT(2i,i) = 1/(V_i t_i), AT(2i+1,i) = -1/(V_i t_i).
-  const scale = spec.windings.map((w) => 1 / (windingVBase(w, np) * (w.tap === 0 ? 0.0001 : w.tap)));
+  const scale = spec.windings.map((w, i) => {
+    const tap = taps ? taps[i]! : w.tap;
+    return 1 / (windingVBase(w, np) * (tap === 0 ? 0.0001 : tap));
+  });
   const yTerm = new CMatrix(2 * nw);
   const yTermNL = new CMatrix(2 * nw);
   for (let a = 0; a < 2 * nw; a++)
@@ -144,12 +147,13 @@ export interface TransformerYprim {
   yShunt: CMatrix;
 }
 
-export function transformerYprim(spec: TransformerSpec, freqMult = 1): TransformerYprim {
+/** Yprim at the present `taps` (per winding; the spec's when not given). */
+export function transformerYprim(spec: TransformerSpec, freqMult = 1, taps?: ArrayLike<number>): TransformerYprim {
   const nw = spec.windings.length;
   const np = spec.phases;
   const nc = np + 1;
   const order = nw * nc;
-  const { yTerm, yTermNL } = transformerYTerminal(spec, freqMult);
+  const { yTerm, yTermNL } = transformerYTerminal(spec, freqMult, taps);
   const ref = transformerTermRef(spec);
   const y = new CMatrix(order);
   const yShunt = new CMatrix(order);
