@@ -41,8 +41,9 @@ import {
   type View,
 } from "../../shared/bus/index.js";
 import type { SectionGraph } from "../../shared/scenario/sections.js";
-import { fleetLoadKw, indexGraph, initialLoadKw, reachableKw, type GenerationBudget, type GraphIndex, type LeaseHeld, type PeerSwitches } from "../../shared/shield/index.js";
-import { quotaOversubscription } from "../../shared/bus/ledger.js";
+import { fleetStates, indexGraph, reachableKw, type GenerationBudget, type GraphIndex, type LeaseHeld, type PeerSwitches } from "../../shared/shield/index.js";
+import { DEFAULT_LOAD_MARGIN_PCT, quotaOversubscription } from "../../shared/bus/ledger.js";
+import { FLEET_POOL, generationPools, poolLoadsKw, type PoolIndex } from "../../shared/bus/pools.js";
 import type { Journal } from "../journal/index.js";
 import { Backoff } from "../transports/backoff.js";
 import { BusErrors } from "./errors.js";
@@ -117,6 +118,8 @@ export interface OwnState {
   switches: Record<string, "open" | "closed" | "unknown">;
   /** Load its own closes picked up and still serve (kW), as its ledger counts it. */
   served_kw: number;
+  /** Physics mode: the same per generation pool (island), when known. */
+  committed_by_pool?: Record<string, number>;
   health: "ok" | "degraded" | "holding";
 }
 
@@ -165,6 +168,7 @@ export class PeerBus {
   private readonly ix: GraphIndex;
   private readonly fleetIds: readonly string[];
   private readonly quotas: ReadonlyMap<string, number>;
+  private readonly pools: PoolIndex;
   private readonly capKw: number;
   private readonly engine: ReservationEngine;
   private readonly outbox: Outbox;
@@ -210,6 +214,7 @@ export class PeerBus {
     this.ix = indexGraph(options.graph);
     this.fleetIds = options.graph.microgrids.map((m) => m.id);
     this.quotas = new Map(options.graph.microgrids.map((m) => [m.id, m.quota_kw]));
+    this.pools = generationPools(this.ix);
     this.capKw = options.capKw ?? options.graph.cap_kw ?? formingTotal(this.ix);
     for (const id of this.fleetIds) if (id !== this.microgrid) this.peersMap.set(id, { availability: null, state: null, stateAt: 0 });
     this.engine = new ReservationEngine({
@@ -241,11 +246,15 @@ export class PeerBus {
     this.quotaEff = options.quotaKw;
     const lent = options.journal?.meta()[QUOTA_META];
     if (lent !== undefined && Number.isFinite(Number(lent))) this.quotaEff = Math.min(options.quotaKw, Number(lent));
-    // The quotas must fit under the cap with the load served at the start, or static fallback alone could exceed it.
-    const over = quotaOversubscription(this.capKw, initialLoadKw(this.ix), options.graph.microgrids.map((m) => m.quota_kw));
-    if (over > 1e-6) {
-      const detail = { cap_kw: this.capKw, base_kw: Math.round(initialLoadKw(this.ix) * 10) / 10, quotas_kw: options.graph.microgrids.map((m) => m.quota_kw), over_kw: Math.round(over * 10) / 10 };
-      this.log.warn(detail, "static quotas plus the load served at the start exceed the cap");
+    // The quotas must fit each pool with the load served at the start and the load margin, or static
+    // fallback alone could exceed it (scenario validation refuses such scenarios; a site may override its quota).
+    for (const pool of this.pools.pools) {
+      const quotas = pool.owners.map((m) => (m === this.microgrid ? options.quotaKw : (this.quotas.get(m) ?? 0)));
+      const capacity = this.pools.fleet ? this.capKw : pool.capacity_kw;
+      const over = quotaOversubscription(capacity, pool.base_kw, quotas, DEFAULT_LOAD_MARGIN_PCT);
+      if (over <= 1e-6) continue;
+      const detail = { pool: pool.id, cap_kw: capacity, base_kw: round3(pool.base_kw), quotas_kw: Object.fromEntries(pool.owners.map((m, i) => [m, quotas[i]!])), margin_pct: DEFAULT_LOAD_MARGIN_PCT, over_kw: round3(over) };
+      this.log.warn(detail, "static quotas plus the load served at the start (with the load margin) exceed the pool's capacity");
       if (options.journal && !options.journal.activeAlarms().some((a) => a.kind === "quota-oversubscribed")) options.journal.alarm("quota-oversubscribed", detail);
     }
     // Leases granted before a restart, with the time they had left.
@@ -441,9 +450,18 @@ export class PeerBus {
     return this.engine.ownLeases(this.now());
   }
 
-  /** The generation budget the shield reads. */
+  /**
+   * The generation budget the shield reads for a decision: nothing is lent to
+   * peers from now until `claim()` says what the decision took.
+   */
   budget(committedKw: number): GenerationBudget {
+    this.engine.beginDecision(this.now());
     return { quota_kw: this.quotaEff, committed_kw: committedKw, leases: this.leases(), bus_up: this.up() };
+  }
+
+  /** The decision took `kw` in all (committed plus admitted pick-ups); what is left of the quota may be lent. */
+  claim(kw: number): void {
+    this.apply(this.engine.claim(kw, this.now(), this.fleetContext()));
   }
 
   /** The static quota in force: the configured one, less what was lent. */
@@ -481,8 +499,12 @@ export class PeerBus {
     if ((this.o.lending ?? "off") === "off" || !this.up() || !this.ownState) return;
     const published: PeerSwitches[] = this.peerInfo().map((p) => ({ microgrid: p.microgrid, fresh: p.live, switches: p.state?.switches ?? {} }));
     published.push({ microgrid: this.microgrid, fresh: true, switches: this.ownState.switches });
+    if (this.engine.deciding || this.engine.outstanding) return;
     const reach = reachableKw(this.ix, this.microgrid, published);
-    const need = Math.max(0, this.ownState.served_kw + reach - sumKw(this.engine.ownLeases(this.now())));
+    const ctx = this.fleetContext();
+    // Never below what its decisions claimed: that is in use or on its way.
+    const claimed = this.quotaEff - this.engine.lendableKw(ctx);
+    const need = Math.max(claimed, this.ownState.served_kw + reach - sumKw(this.engine.ownLeases(this.now())));
     if (need < this.quotaEff - 0.5) this.limitQuota(need, `closes can reach ${round3(reach)} kW more`);
   }
 
@@ -490,9 +512,14 @@ export class PeerBus {
     return this.viewNow;
   }
 
-  /** The fleet's headroom as this agent sees it now (for metrics and for deciding how much to ask). */
-  headroom(): Headroom {
-    return this.engine.headroom(this.fleetContext());
+  /** A pool's headroom as this agent sees it now (for metrics and for deciding how much to ask). */
+  headroom(pool: string = FLEET_POOL): Headroom {
+    return this.engine.headroom(this.fleetContext(), pool);
+  }
+
+  /** The generation pools of the fleet (docs/bus.md): the cap, or one per island of grid-forming units. */
+  generationPools(): PoolIndex {
+    return this.pools;
   }
 
   /**
@@ -500,18 +527,18 @@ export class PeerBus {
    * timeout per attempt; a refusal only because views differed for a moment
    * (a peer joining or going stale) is asked again once the view has settled.
    */
-  async reserve(kw: number, reason: string): Promise<ReservationResult> {
-    let r = await this.reserveOnce(kw, reason);
+  async reserve(kw: number, reason: string, pool: string = FLEET_POOL): Promise<ReservationResult> {
+    let r = await this.reserveOnce(kw, reason, pool);
     for (let retry = 0; retry < 2 && !r.granted && (r.reason === "view-mismatch" || r.reason === "view-changed") && this.up(); retry++) {
       await new Promise((res) => setTimeout(res, this.o.heartbeatMs));
-      r = await this.reserveOnce(kw, reason);
+      r = await this.reserveOnce(kw, reason, pool);
     }
     return r;
   }
 
-  private reserveOnce(kw: number, reason: string): Promise<ReservationResult> {
+  private reserveOnce(kw: number, reason: string, pool: string): Promise<ReservationResult> {
     if (!this.up()) return Promise.resolve({ id: "", granted: false, kw, reason: "bus-down" });
-    const effects = this.engine.request(kw, reason, this.now(), this.fleetContext());
+    const effects = this.engine.request(kw, reason, this.now(), this.fleetContext(), pool);
     const id = effects.find((e) => e.kind === "journal")?.record.id ?? effects.find((e) => e.kind === "settle")?.result.id ?? "";
     const p = new Promise<ReservationResult>((resolve) => this.waiting.set(id, resolve));
     this.apply(effects);
@@ -539,6 +566,9 @@ export class PeerBus {
       quota_kw: this.quotaEff,
       leases: this.engine.ownLeases(this.now()),
       committed_kw: state.served_kw,
+      ...(state.committed_by_pool && !this.pools.fleet ? { committed_by_pool: state.committed_by_pool } : {}),
+      ...(this.engine.lentToIds().length ? { lent_to: this.engine.lentToIds().slice(-64) } : {}),
+      lending: this.o.lending ?? "off",
       health: state.health,
       view: this.viewNow.view,
     };
@@ -676,7 +706,7 @@ export class PeerBus {
 
   /** Did this peer's state change in substance (not just its heartbeat seq and tick)? */
   private stateChanged(st: PeerState): boolean {
-    const key = JSON.stringify([st.incarnation, st.switches, st.session, st.served_kw, st.committed_kw, st.health, st.leases.map((l) => l.id), st.view]);
+    const key = JSON.stringify([st.incarnation, st.switches, st.session, st.served_kw, st.committed_kw, st.quota_kw, st.lent_to, st.health, st.leases.map((l) => l.id), st.view]);
     if (this.lastJournaled.get(st.from) === key) return false;
     this.lastJournaled.set(st.from, key);
     return true;
@@ -743,32 +773,50 @@ export class PeerBus {
       for (const l of leases) leaseIds.add(l.id);
       peerLeases.set(p.microgrid, leases);
     }
-    const ledger = () => {
-      const published: PeerSwitches[] = info.map((p) => ({ microgrid: p.microgrid, fresh: p.live && inView.has(p.microgrid), switches: p.state?.switches ?? {} }));
-      if (this.ownState) published.push({ microgrid: this.microgrid, fresh: true, switches: this.ownState.switches });
+    // Each pool's ledger, computed when asked (after the engine's own changes) and once per context.
+    let loads: Map<string, number> | undefined;
+    const quotaPool = this.pools.quotaPool.get(this.microgrid) ?? null;
+    const ledger = (pool: string) => {
+      if (!loads) {
+        const published: PeerSwitches[] = info.map((p) => ({ microgrid: p.microgrid, fresh: p.live && inView.has(p.microgrid), switches: p.state?.switches ?? {} }));
+        if (this.ownState) published.push({ microgrid: this.microgrid, fresh: true, switches: this.ownState.switches });
+        loads = poolLoadsKw(this.ix, this.pools, fleetStates(this.ix, published));
+      }
+      const inPool = (mg: string, byPool: Record<string, number> | undefined, total: number): number => {
+        if (this.pools.fleet) return total;
+        // A peer that does not say per pool: all of it in its own quota's pool (and counted there).
+        return byPool?.[pool] ?? ((this.pools.quotaPool.get(mg) ?? null) === pool ? total : 0);
+      };
+      const leasesIn = (ls: readonly LeaseInfo[]) => sumKw(ls.filter((l) => (l.pool ?? FLEET_POOL) === pool));
       const agents: AgentLedger[] = [
         {
           microgrid: this.microgrid,
           live: true,
-          quota_kw: this.quotaEff,
-          leases_kw: sumKw(this.engine.ownLeases(this.now())),
-          committed_kw: this.ownState?.served_kw ?? 0,
+          quota_kw: quotaPool === pool ? this.quotaEff : 0,
+          leases_kw: leasesIn(this.engine.ownLeases(this.now())),
+          committed_kw: inPool(this.microgrid, this.ownState?.committed_by_pool, this.ownState?.served_kw ?? 0),
+          lends: (this.o.lending ?? "off") === "demand",
+          lent_to: this.engine.lentToIds(),
         },
         ...info.map((p) => ({
           microgrid: p.microgrid,
           live: inView.has(p.microgrid),
-          quota_kw: p.state?.quota_kw ?? this.quotas.get(p.microgrid) ?? 0,
-          leases_kw: sumKw(peerLeases.get(p.microgrid) ?? []),
-          committed_kw: p.state?.committed_kw ?? 0,
+          quota_kw: (this.pools.quotaPool.get(p.microgrid) ?? null) === pool ? (p.state?.quota_kw ?? this.quotas.get(p.microgrid) ?? 0) : 0,
+          leases_kw: leasesIn(peerLeases.get(p.microgrid) ?? []),
+          committed_kw: inPool(p.microgrid, p.state?.committed_by_pool, p.state?.committed_kw ?? 0),
+          lends: p.state?.lending === undefined || p.state.lending === "demand",
+          lent_to: p.state?.lent_to ?? [],
         })),
       ];
-      return { cap_kw: this.capKw, used_kw: fleetLoadKw(this.ix, published), agents };
+      const capacity = this.pools.fleet ? this.capKw : (this.pools.byId.get(pool)?.capacity_kw ?? 0);
+      return { cap_kw: capacity, used_kw: loads.get(pool) ?? 0, agents };
     };
     return {
       view: this.viewNow,
       peers: this.viewNow.members.map((m) => m.split("@")[0]!).filter((m) => m !== this.microgrid),
       ledger,
       publishedLeaseIds: leaseIds,
+      quotaPool,
     };
   }
 
@@ -787,7 +835,8 @@ export class PeerBus {
           }
           break;
         case "lend":
-          this.limitQuota(this.quotaEff - e.kw, `lent towards ${e.requester}'s request ${e.request_id}`);
+          // Durable before the ack that follows it is published (limitQuota writes the journal first).
+          this.limitQuota(this.quotaEff - e.kw, `lent ${round3(e.kw)} kW towards ${e.requester}'s request ${e.request_id}`);
           break;
         case "settle": {
           if (e.result.granted) this.counters.reservations.granted++;

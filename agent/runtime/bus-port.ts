@@ -11,6 +11,9 @@ export function busPort(bus: PeerBus): BusPort {
     up: () => bus.up(),
     peers: () => bus.peers(),
     leases: () => bus.leases(),
+    budget: (committedKw) => bus.budget(committedKw),
+    claim: (kw) => bus.claim(kw),
+    quota: () => bus.quota(),
     reserve: (kw, reason) => bus.reserve(kw, reason),
     publishState: (s) =>
       bus.publishState({
@@ -71,6 +74,7 @@ export async function startSiteBus(site: Site, journal: Journal, log: BusLogger)
     peerStaleMs: b.peer_stale_ms,
     ackTimeoutMs: b.reservation.ack_timeout_ms,
     leaseMs: b.reservation.lease_ms,
+    lending: b.lending,
     backoffMinMs: site.config.poll.backoff_min_ms,
     backoffMaxMs: site.config.poll.backoff_max_ms,
     journal,

@@ -3,7 +3,7 @@
 // (shared/policy/runner.ts) and the shield (shared/shield) are called
 // directly. agent/runtime/adapters binds these ports to the real
 // implementations; pipeline tests may use the dummies in agent/test/support.
-import type { LeaseHeld, PeerSwitches, Verdict } from "../../shared/shield/index.js";
+import type { GenerationBudget, LeaseHeld, PeerSwitches, Verdict } from "../../shared/shield/index.js";
 
 // ------------------------------------------------------------------ bus
 
@@ -49,6 +49,16 @@ export interface BusPort {
   peers(): readonly PeerSwitches[];
   /** Reservations granted and still leased, with the time left. */
   leases(): readonly LeaseHeld[];
+  /**
+   * The generation the shield may count: the static quota in force (the site's,
+   * less what this agent lent its peers), the leases granted, whether the bus is
+   * up. A decision is being made on it: nothing is lent to peers until `claim`.
+   */
+  budget(committedKw: number): GenerationBudget;
+  /** The static quota in force: the site's, less what this agent lent its peers. */
+  quota(): number;
+  /** The decision is made and takes `kw` in all (committed plus admitted pick-ups): only the rest may be lent. */
+  claim(kw: number): void;
   /** Ask every live peer for `kw` more generation; resolves within the acknowledgement timeout. */
   reserve(kw: number, reason: string): Promise<ReservationResult>;
   publishState(state: AgentStatePayload): Promise<void>;

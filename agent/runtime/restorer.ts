@@ -279,6 +279,8 @@ export class Restorer {
       hold = `holding: ${this.unknown.size} command(s) with unknown outcome (${[...this.unknown.values()].map((c) => `${c.action} ${c.element}`).join(", ")})`;
       admitted = [];
     }
+    // What this decision takes of the generation budget; only the rest may be lent to peers.
+    bus?.claim(this.ledger.committedKw() + this.awaitingPickupKw() + admitted.reduce((kw, o) => kw + (o.action === "close" ? o.pickup_kw : 0), 0));
     const actions = Int32Array.from(admission.actions);
     if (hold) actions.fill(2);
     const decideMs = clock.now() - t0;
@@ -507,7 +509,7 @@ export class Restorer {
       selectBeforeOperate: this.devices.get(v.device)?.commandKind("close") === "select-before-operate",
       hold: this.trips.holdOf(v.element),
     }));
-    const up = bus?.up() ?? false;
+    const committed = this.ledger.committedKw() + this.awaitingPickupKw();
     return buildShieldInput({
       now,
       microgrid: site.config.microgrid,
@@ -515,7 +517,8 @@ export class Restorer {
       context,
       peers: bus ? bus.peers() : [],
       // A close written but not yet seen to take effect counts as committed already.
-      generation: budget(site.quotaKw, this.ledger.committedKw() + this.awaitingPickupKw(), up && bus ? bus.leases() : [], up),
+      // The bus's budget, never the site's static quota: quota lent to peers is theirs now.
+      generation: bus ? bus.budget(committed) : budget(site.quotaKw, committed, [], false),
       limits: this.limits,
       faultedSections: this.trips.suspectSections(),
     });
@@ -705,7 +708,7 @@ export class Restorer {
       session: { active: s !== undefined, id: s?.id ?? null, step: s?.step ?? 0, length: s?.length ?? this.d.site.config.session.episode_length },
       switches: Object.fromEntries(Object.entries(report.switches).map(([e, st]) => [canonicalElement(e), st as "open" | "closed" | "unknown"])),
       served_kw: this.ledger.committedKw(),
-      quota_kw: this.d.site.quotaKw,
+      quota_kw: bus.quota(),
       committed_kw: this.ledger.committedKw(),
       health: this.unknown.size > 0 ? "holding" : switches.some((v) => v.stale) || this.trips.holds().length > 0 ? "degraded" : "ok",
     };

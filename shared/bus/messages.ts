@@ -38,6 +38,8 @@ export const LeaseInfo = z
     kw: Kw,
     /** Milliseconds left when sent: relative, so no clocks need agreeing. */
     remaining_ms: Ms,
+    /** Generation pool it draws on (docs/bus.md); absent: the fleet's. */
+    pool: z.string().min(1).max(128).optional(),
   })
   .strict();
 export type LeaseInfo = z.infer<typeof LeaseInfo>;
@@ -62,6 +64,12 @@ export const PeerState = z
     quota_kw: Kw,
     leases: z.array(LeaseInfo),
     committed_kw: z.number().finite(),
+    /** Physics mode: its committed load per generation pool (island), when it serves more than one. */
+    committed_by_pool: z.record(z.string(), z.number().finite()).optional(),
+    /** Requests it lent quota to whose outcome it has not heard yet: its `quota_kw` already shows those shares. */
+    lent_to: z.array(z.string().min(1).max(128)).max(64).optional(),
+    /** Whether it lends unused quota towards peers' requests (docs/bus.md, quota lending). */
+    lending: z.enum(["demand", "reachable", "off"]).optional(),
     health: z.enum(["ok", "degraded", "holding"]),
     /** The membership view it is in (docs/bus.md). */
     view: z.number().int().nonnegative(),
@@ -82,8 +90,12 @@ export const ReservationRequest = z
     lamport: z.number().int().nonnegative(),
     lease_ms: z.number().int().positive(),
     reason: z.string().max(200).optional(),
-    /** What the requester's own ledger lacks (kW): peers lending on demand each lend an equal share of it. */
+    /** What the requester's own ledger lacks (kW). */
     deficit_kw: z.number().finite().nonnegative().optional(),
+    /** Generation pool asked from (docs/bus.md); absent: the fleet's. */
+    pool: z.string().min(1).max(128).optional(),
+    /** Quota each peer is asked to lend (microgrid -> kW), together covering the deficit: a peer listed lends exactly its share before it acks, or nacks. */
+    shares: z.record(Id, Kw).optional(),
   })
   .strict();
 export type ReservationRequest = z.infer<typeof ReservationRequest>;

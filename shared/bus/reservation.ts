@@ -21,8 +21,19 @@
 //   so the peers turn their hold into a lease or drop it.
 // - A grant is a lease of relative duration (no clocks need to agree); the
 //   holder lists its leases in its retained state, republished on reconnect.
+// - Quota lending on demand: when the pool's headroom is short, the requester
+//   names in its request the share each peer should lend of its unused static
+//   quota (lendingShares: the most unused first). A peer named lends exactly
+//   its share, durably, before it acks, or nacks; so when every peer acked,
+//   every share was lent, and each peer judged the request with all of them
+//   counted. An agent lends nothing while it decides on its own budget (from
+//   `beginDecision` to `claim`: the request waits for the claim) or while its
+//   own request is out.
+// - Every amount is in one generation pool (pools.ts): the fleet's cap, or an
+//   island's grid-forming units.
 import type { ReservationState } from "./states.js";
-import { headroom, type Headroom, type LedgerInput } from "./ledger.js";
+import { headroom, lendingShares, unusedQuotaKw, type Headroom, type LedgerInput } from "./ledger.js";
+import { FLEET_POOL } from "./pools.js";
 import type { LeaseInfo, ReservationOutcome, ReservationRequest, ReservationResponse } from "./messages.js";
 import type { View } from "./view.js";
 
@@ -46,6 +57,8 @@ export interface ReservationRecordRef {
   view: number | null;
   leaseMs: number | null;
   role: "own" | "peer";
+  /** Generation pool (absent: the fleet's). */
+  pool?: string;
 }
 
 export type Effect =
@@ -54,8 +67,8 @@ export type Effect =
   | { kind: "publish"; topic: "reservation/outcome"; body: OutcomeBody }
   | { kind: "journal"; record: ReservationRecordRef; state: ReservationState; detail: Record<string, unknown> }
   | { kind: "settle"; result: ReservationResult }
-  /** Lower this agent's static quota by `kw` (lent to the fleet's pool), durably, before the effects after it. */
-  | { kind: "lend"; kw: number; request_id: string; requester: string };
+  /** Lower this agent's static quota by `kw` (lent to the pool), durably, before the effects after it. */
+  | { kind: "lend"; kw: number; request_id: string; requester: string; pool: string };
 
 /** What the engine needs to know about the fleet at the moment of an event. */
 export interface FleetContext {
@@ -63,10 +76,12 @@ export interface FleetContext {
   view: View;
   /** Microgrids of the live peers that must answer (view members other than self). */
   peers: readonly string[];
-  /** The fleet's ledger now, without the engine's holds (it adds them). */
-  ledger(): Omit<LedgerInput, "holds">;
+  /** A pool's ledger now, without the engine's holds (it adds them). */
+  ledger(pool: string): Omit<LedgerInput, "holds">;
   /** Lease ids the peers list in their latest states (already in their allocation: not held twice). */
   publishedLeaseIds: ReadonlySet<string>;
+  /** The pool this agent's static quota is in (what it can lend from); none: it lends nothing. */
+  quotaPool?: string | null;
 }
 
 export interface ReservationConfig {
@@ -79,8 +94,14 @@ export interface ReservationConfig {
   lendOnDemand?: boolean;
 }
 
+/** A request waiting for this agent's decision to claim its budget before it is answered. */
+interface Waiting {
+  req: ReservationRequest;
+}
+
 interface Pending {
   id: string;
+  pool: string;
   kw: number;
   view: number;
   peers: Set<string>;
@@ -92,6 +113,7 @@ interface Pending {
 
 interface Hold {
   id: string;
+  pool: string;
   holder: string;
   kw: number;
   view: number;
@@ -101,44 +123,82 @@ interface Hold {
   leaseMs: number;
 }
 
-const KW_EPS = 1e-9;
+/** Rounding slack (kW): amounts are sums of floats and travel as JSON. */
+const KW_EPS = 1e-6;
 
 export class ReservationEngine {
   private lamport = 0;
   private seq = 0;
   private pending: Pending | null = null;
-  private readonly leases = new Map<string, { id: string; kw: number; expiresAt: number }>();
+  private readonly leases = new Map<string, { id: string; pool: string; kw: number; expiresAt: number }>();
   private readonly holds = new Map<string, Hold>();
   private deferred: ReservationRequest[] = [];
+  /** Deciding on its own budget since (ms), or null: nothing is lent meanwhile. */
+  private decidingSince: number | null = null;
+  /** What its last decision took (committed plus admitted pick-ups, kW): never lent. */
+  private claimedKw = 0;
+  private waitingForClaim: Waiting[] = [];
+  /** Requests it lent to (id -> when), until their outcome is heard: its published state lists them. */
+  private readonly lentTo = new Map<string, number>();
 
   constructor(private readonly cfg: ReservationConfig) {}
 
+  // ------------------------------------------------------------ own budget
+
+  /** The agent decides on its budget now: lend nothing until `claim`. */
+  beginDecision(now: number): void {
+    this.decidingSince = now;
+  }
+
+  /** The decision took `kw` in all (committed plus admitted pick-ups); requests waiting for it are answered. */
+  claim(kw: number, now: number, fleet: FleetContext): Effect[] {
+    this.decidingSince = null;
+    this.claimedKw = Number.isFinite(kw) ? Math.max(0, kw) : this.claimedKw;
+    return this.answerWaiting(now, fleet, true);
+  }
+
+  get deciding(): boolean {
+    return this.decidingSince !== null;
+  }
+
+  /** Requests this agent lent quota to and has not heard the outcome of (published in its state). */
+  lentToIds(): string[] {
+    return [...this.lentTo.keys()];
+  }
+
   // ------------------------------------------------------------ own requests
 
-  /** Ask the live peers for `kw` more generation. The result comes as a `settle` effect (now or later). */
-  request(kw: number, reason: string, now: number, fleet: FleetContext): Effect[] {
+  /** Ask the live peers for `kw` more generation from `pool`. The result comes as a `settle` effect (now or later). */
+  request(kw: number, reason: string, now: number, fleet: FleetContext, pool: string = FLEET_POOL): Effect[] {
     const id = `${this.cfg.self}-${this.cfg.incarnation}-${++this.seq}`;
-    const record = this.ownRecord(id, kw, fleet.view.view);
+    const record = this.ownRecord(id, kw, fleet.view.view, pool);
     if (this.pending) {
       return [{ kind: "settle", result: { id, granted: false, kw, reason: "busy", detail: { outstanding: this.pending.id } } }];
     }
     if (!(kw > 0) || !Number.isFinite(kw)) return [{ kind: "settle", result: { id, granted: false, kw, reason: "invalid-kw" } }];
-    // This agent is a member of the view too: its own ledger must have room first
-    // (counting what the peers could lend, when they lend on demand).
-    const h = this.headroom(fleet);
-    const lendable = this.cfg.lendOnDemand ? this.peersUnusedQuota(fleet) : 0;
-    if (h.headroom_kw + lendable + KW_EPS < kw) {
-      const detail = { reason: "no-headroom", ...h };
+    // Requests that waited for this agent's decision are answered first (they came
+    // earlier), without lending: it now wants generation itself.
+    const effects: Effect[] = this.answerWaiting(now, fleet, false);
+    // This agent is a member of the view too: its own ledger must have room first,
+    // counting what its peers could lend when they lend on demand.
+    const h = this.headroom(fleet, pool);
+    const deficit = kw - h.headroom_kw;
+    let shares: Map<string, number> | null = new Map();
+    if (deficit > KW_EPS) shares = this.cfg.lendOnDemand ? lendingShares(this.peersUnused(fleet, pool), deficit) : null;
+    if (shares === null) {
+      const detail = { reason: "no-headroom", pool, ...h, lendable_kw: round3(sumValues(this.peersUnused(fleet, pool))) };
       return [
+        ...effects,
         { kind: "journal", record, state: "requested", detail: { reason } },
         { kind: "journal", record, state: "aborted", detail },
         { kind: "settle", result: { id, granted: false, kw, reason: "no-headroom", detail } },
       ];
     }
     const lamport = ++this.lamport;
-    this.pending = { id, kw, view: fleet.view.view, peers: new Set(fleet.peers), acks: new Set(), lamport, sentAt: now, reason };
-    const effects: Effect[] = [
-      { kind: "journal", record, state: "requested", detail: { reason, peers: [...fleet.peers], ...h } },
+    this.pending = { id, pool, kw, view: fleet.view.view, peers: new Set(fleet.peers), acks: new Set(), lamport, sentAt: now, reason };
+    const shareObj = Object.fromEntries([...shares].map(([m, kwShare]) => [m, kwShare]));
+    effects.push(
+      { kind: "journal", record, state: "requested", detail: { reason, pool, peers: [...fleet.peers], ...h, ...(shares.size ? { shares: shareObj } : {}) } },
       {
         kind: "publish",
         topic: "reservation/request",
@@ -151,10 +211,12 @@ export class ReservationEngine {
           lamport,
           lease_ms: this.cfg.leaseMs,
           reason,
-          ...(h.headroom_kw < kw ? { deficit_kw: round3(kw - h.headroom_kw) } : {}),
+          ...(pool !== FLEET_POOL ? { pool } : {}),
+          ...(deficit > KW_EPS ? { deficit_kw: round3(deficit) } : {}),
+          ...(shares.size ? { shares: shareObj } : {}),
         },
       },
-    ];
+    );
     // Alone in the view: nobody else can be spending the headroom.
     if (fleet.peers.length === 0) effects.push(...this.grant(now, fleet));
     return effects;
@@ -167,20 +229,22 @@ export class ReservationEngine {
     this.leases.delete(id);
     return [
       { kind: "publish", topic: "reservation/outcome", body: { type: "reservation-outcome", request_id: id, outcome: "released", kw: l.kw, lease_ms: 0, lamport: ++this.lamport } },
-      { kind: "journal", record: this.ownRecord(id, l.kw, null), state: "released", detail: { remaining_ms: Math.max(0, l.expiresAt - now) } },
+      { kind: "journal", record: this.ownRecord(id, l.kw, null, l.pool), state: "released", detail: { remaining_ms: Math.max(0, l.expiresAt - now) } },
     ];
   }
 
   /** Leases held now, with the time left (what the shield counts and the state publishes). */
   ownLeases(now: number): LeaseInfo[] {
     const out: LeaseInfo[] = [];
-    for (const l of this.leases.values()) if (l.expiresAt > now) out.push({ id: l.id, kw: l.kw, remaining_ms: Math.floor(l.expiresAt - now) });
+    for (const l of this.leases.values()) {
+      if (l.expiresAt > now) out.push({ id: l.id, kw: l.kw, remaining_ms: Math.floor(l.expiresAt - now), ...(l.pool !== FLEET_POOL ? { pool: l.pool } : {}) });
+    }
     return out;
   }
 
   /** Leases from before a restart (journal), with the time they had left. */
-  restoreLeases(leases: readonly { id: string; kw: number; remainingMs: number }[], now: number): void {
-    for (const l of leases) if (l.remainingMs > 0) this.leases.set(l.id, { id: l.id, kw: l.kw, expiresAt: now + l.remainingMs });
+  restoreLeases(leases: readonly { id: string; kw: number; remainingMs: number; pool?: string }[], now: number): void {
+    for (const l of leases) if (l.remainingMs > 0) this.leases.set(l.id, { id: l.id, pool: l.pool ?? FLEET_POOL, kw: l.kw, expiresAt: now + l.remainingMs });
   }
 
   get outstanding(): string | null {
@@ -208,7 +272,7 @@ export class ReservationEngine {
     const p = this.pending;
     if (!p || resp.request_id !== p.id || resp.requester !== this.cfg.self) return [];
     if (!p.peers.has(resp.from)) return []; // not in the view it was asked in
-    for (const l of resp.leases ?? []) this.learnLease(l.id, resp.from, l.kw, l.remaining_ms, now, p.view);
+    for (const l of resp.leases ?? []) this.learnLease(l.id, resp.from, l.kw, l.remaining_ms, now, p.view, l.pool ?? FLEET_POOL);
     if (resp.view !== p.view) return this.abort("view-mismatch", { peer: resp.from, peer_view: resp.view, view: p.view }, now, fleet);
     if (resp.verdict === "nack") {
       return this.abort(resp.reason ?? "nack", { peer: resp.from, headroom_kw: resp.headroom_kw ?? null, ...(resp.figures ?? {}) }, now, fleet);
@@ -221,11 +285,13 @@ export class ReservationEngine {
   onOutcome(out: ReservationOutcome, now: number): Effect[] {
     if (out.from === this.cfg.self) return [];
     this.lamport = Math.max(this.lamport, out.lamport) + 1;
+    this.lentTo.delete(out.request_id);
     const hold = this.holds.get(out.request_id);
-    const record: ReservationRecordRef = { id: out.request_id, requester: out.from, kw: out.kw, view: hold?.view ?? null, leaseMs: out.lease_ms, role: "peer" };
+    const pool = hold?.pool ?? FLEET_POOL;
+    const record: ReservationRecordRef = { id: out.request_id, requester: out.from, kw: out.kw, view: hold?.view ?? null, leaseMs: out.lease_ms, role: "peer", ...(pool !== FLEET_POOL ? { pool } : {}) };
     if (out.outcome === "granted") {
       if (out.lease_ms <= 0) return [];
-      this.learnLease(out.request_id, out.from, out.kw, out.lease_ms, now, hold?.view ?? -1);
+      this.learnLease(out.request_id, out.from, out.kw, out.lease_ms, now, hold?.view ?? -1, pool);
       return [{ kind: "journal", record, state: "held", detail: { lease_ms: out.lease_ms } }];
     }
     if (!hold) return [];
@@ -245,8 +311,12 @@ export class ReservationEngine {
         effects.push(...this.abort("timeout", { missing: [...p.peers].filter((x) => !p.acks.has(x)), waited_ms: now - p.sentAt }, now, fleet));
       }
     }
+    // A decision that never claimed its budget (it failed): answer what waited for it, lending nothing.
+    if (this.decidingSince !== null && now - this.decidingSince > this.cfg.ackTimeoutMs) effects.push(...this.answerWaiting(now, fleet, false));
+    // An outcome never heard: by a lease's time every judge of that request has long answered.
+    for (const [id, at] of this.lentTo) if (now - at > this.cfg.leaseMs) this.lentTo.delete(id);
     for (const h of [...this.holds.values()]) {
-      const record: ReservationRecordRef = { id: h.id, requester: h.holder, kw: h.kw, view: h.view, leaseMs: h.leaseMs, role: "peer" };
+      const record: ReservationRecordRef = { id: h.id, requester: h.holder, kw: h.kw, view: h.view, leaseMs: h.leaseMs, role: "peer", ...(h.pool !== FLEET_POOL ? { pool: h.pool } : {}) };
       if (h.state === "tentative" && now > h.expiresAt) {
         // No outcome heard: assume it was granted (the safe side) and keep it for a lease's time from the ack.
         h.state = "lease";
@@ -261,31 +331,43 @@ export class ReservationEngine {
     for (const l of [...this.leases.values()]) {
       if (now >= l.expiresAt) {
         this.leases.delete(l.id);
-        effects.push({ kind: "journal", record: this.ownRecord(l.id, l.kw, null), state: "expired", detail: {} });
+        effects.push({ kind: "journal", record: this.ownRecord(l.id, l.kw, null, l.pool), state: "expired", detail: {} });
       }
     }
     // A deferred requester that left the view has aborted already: no answer owed.
     const members = new Set(fleet.view.members.map((m) => m.split("@")[0]));
     this.deferred = this.deferred.filter((r) => members.has(r.from));
+    this.waitingForClaim = this.waitingForClaim.filter((w) => members.has(w.req.from));
     return effects;
   }
 
-  /** Peers' leases counted against the headroom now: granted, and not yet in their holder's published leases. */
-  activeHolds(publishedLeaseIds: ReadonlySet<string>): { id: string; holder: string; kw: number }[] {
+  /** Peers' leases counted against a pool's headroom now: granted, and not yet in their holder's published leases. */
+  activeHolds(publishedLeaseIds: ReadonlySet<string>, pool: string = FLEET_POOL): { id: string; holder: string; kw: number }[] {
     const out: { id: string; holder: string; kw: number }[] = [];
-    for (const h of this.holds.values()) if (h.state === "lease" && !publishedLeaseIds.has(h.id)) out.push({ id: h.id, holder: h.holder, kw: h.kw });
+    for (const h of this.holds.values()) if (h.pool === pool && h.state === "lease" && !publishedLeaseIds.has(h.id)) out.push({ id: h.id, holder: h.holder, kw: h.kw });
     return out;
   }
 
-  headroom(fleet: FleetContext): Headroom {
-    return headroom({ ...fleet.ledger(), holds: this.activeHolds(fleet.publishedLeaseIds) });
+  headroom(fleet: FleetContext, pool: string = FLEET_POOL): Headroom {
+    return headroom({ ...fleet.ledger(pool), holds: this.activeHolds(fleet.publishedLeaseIds, pool) });
+  }
+
+  /** Static quota this agent could lend now: its quota less what its decisions claimed beyond its leases. */
+  lendableKw(fleet: FleetContext): number {
+    const pool = fleet.quotaPool === undefined ? FLEET_POOL : fleet.quotaPool;
+    if (pool === null || this.decidingSince !== null || this.pending) return 0;
+    const self = fleet.ledger(pool).agents.find((a) => a.microgrid === this.cfg.self);
+    if (!self) return 0;
+    return unusedQuotaKw({ ...self, committed_kw: Math.max(self.committed_kw, this.claimedKw) });
   }
 
   // ------------------------------------------------------------ inside
 
-  private answer(req: ReservationRequest, now: number, fleet: FleetContext): Effect[] {
+  /** `may-wait`: a lender deciding on its budget holds the answer until its claim; `no-lend`: it wants generation itself. */
+  private answer(req: ReservationRequest, now: number, fleet: FleetContext, mode: "may-wait" | "lend" | "no-lend" = "may-wait"): Effect[] {
     const record = this.peerRecord(req);
-    const respond = (verdict: "ack" | "nack", reason: string | undefined, h: Headroom | null): Effect => ({
+    const pool = req.pool ?? FLEET_POOL;
+    const respond = (verdict: "ack" | "nack", reason: string | undefined, h: Headroom | null, extra: Record<string, number> = {}): Effect => ({
       kind: "publish",
       topic: "reservation/response",
       body: {
@@ -296,29 +378,50 @@ export class ReservationEngine {
         view: fleet.view.view,
         lamport: ++this.lamport,
         ...(reason ? { reason } : {}),
-        ...(h ? { headroom_kw: h.headroom_kw, figures: { cap_kw: h.cap_kw, used_kw: h.used_kw, reserved_kw: h.reserved_kw, held_kw: h.held_kw } } : {}),
+        ...(h ? { headroom_kw: h.headroom_kw, figures: { cap_kw: h.cap_kw, used_kw: h.used_kw, reserved_kw: h.reserved_kw, held_kw: h.held_kw, ...extra } } : {}),
         leases: this.ownLeases(now),
       },
     });
     if (req.view !== fleet.view.view) {
       return [respond("nack", "view-mismatch", null), { kind: "journal", record, state: "nacked", detail: { reason: "view-mismatch", my_view: fleet.view.view } }];
     }
-    let h = this.headroom(fleet);
+    const share = req.shares?.[this.cfg.self] ?? 0;
+    // Asked to lend while deciding on its own budget: answer once the decision has claimed what it takes.
+    if (share > 0 && mode === "may-wait" && this.decidingSince !== null && !this.pending && this.cfg.lendOnDemand) {
+      this.waitingForClaim.push({ req });
+      return [{ kind: "journal", record, state: "deferred", detail: { behind: "own decision", share_kw: share } }];
+    }
+    const h = this.headroom(fleet, pool);
     const lending: Effect[] = [];
-    // Not while its own request is out: it wants generation itself.
-    if (h.headroom_kw + KW_EPS < req.kw && this.cfg.lendOnDemand && !this.pending) {
-      // Lend a share of the deficit from this agent's unused static quota (durable before the answer goes out).
-      const lent = this.lendShare(req.kw - h.headroom_kw, req.deficit_kw ?? req.kw - h.headroom_kw, fleet);
-      if (lent > 0) {
-        lending.push({ kind: "lend", kw: lent, request_id: req.id, requester: req.from });
-        h = { ...h, reserved_kw: round3(h.reserved_kw - lent), headroom_kw: round3(h.headroom_kw + lent) };
+    let credited = 0;
+    if (share > 0) {
+      const inPool = fleet.quotaPool !== null && (fleet.quotaPool ?? FLEET_POOL) === pool;
+      const lendable = this.cfg.lendOnDemand && inPool && mode !== "no-lend" ? this.lendableKw(fleet) : 0;
+      if (share > lendable + KW_EPS) {
+        const busy = mode === "no-lend" || this.pending !== null || this.decidingSince !== null;
+        const why = !this.cfg.lendOnDemand || !inPool ? "not-lending" : busy ? "lender-busy" : "cannot-lend";
+        return [respond("nack", why, h, { share_kw: round3(share), lendable_kw: round3(lendable) }), { kind: "journal", record, state: "nacked", detail: { reason: why, share_kw: share, lendable_kw: lendable, ...h } }];
       }
     }
-    if (h.headroom_kw + KW_EPS < req.kw) {
-      return [...lending, respond("nack", "no-headroom", h), { kind: "journal", record, state: "nacked", detail: { reason: "no-headroom", ...h } }];
+    // Every other share counts as lent too: a grant needs every lender's ack, and a lender acks only
+    // once it lent. A lender whose published quota already shows this request's share is not credited twice.
+    const ledger = fleet.ledger(pool);
+    for (const [m, kw] of Object.entries(req.shares ?? {})) {
+      if (m === this.cfg.self || m === req.from) continue;
+      const a = ledger.agents.find((x) => x.microgrid === m);
+      if (a?.live && !a.lent_to?.includes(req.id)) credited += Math.min(kw, unusedQuotaKw(a));
+    }
+    const room = h.headroom_kw + share + credited;
+    if (room + KW_EPS < req.kw) {
+      return [respond("nack", "no-headroom", h, { with_shares_kw: round3(room) }), { kind: "journal", record, state: "nacked", detail: { reason: "no-headroom", ...h, with_shares_kw: room } }];
+    }
+    if (share > 0) {
+      lending.push({ kind: "lend", kw: share, request_id: req.id, requester: req.from, pool });
+      this.lentTo.set(req.id, now);
     }
     this.holds.set(req.id, {
       id: req.id,
+      pool,
       holder: req.from,
       kw: req.kw,
       view: req.view,
@@ -327,31 +430,35 @@ export class ReservationEngine {
       expiresAt: now + 3 * this.cfg.ackTimeoutMs,
       leaseMs: req.lease_ms,
     });
-    return [...lending, respond("ack", undefined, h), { kind: "journal", record, state: "acked", detail: { ...h } }];
+    const figures: Record<string, number> = share > 0 || credited > 0 ? { lent_kw: round3(share), with_shares_kw: round3(room) } : {};
+    return [...lending, respond("ack", undefined, h, figures), { kind: "journal", record, state: "acked", detail: { ...h, ...figures } }];
   }
 
-  private peersUnusedQuota(fleet: FleetContext): number {
-    let kw = 0;
-    for (const a of fleet.ledger().agents) if (a.live && a.microgrid !== this.cfg.self) kw += unusedQuota(a);
-    return kw;
+  /** Answer the requests that waited for this agent's decision (in arrival order); `lend`: it may lend now. */
+  private answerWaiting(now: number, fleet: FleetContext, lend: boolean): Effect[] {
+    if (!this.waitingForClaim.length) return [];
+    const queue = this.waitingForClaim;
+    this.waitingForClaim = [];
+    const members = new Set(fleet.view.members.map((m) => m.split("@")[0]));
+    const out: Effect[] = [];
+    // Not lending: it wants generation itself (or its decision never claimed); the requester asks again later.
+    for (const w of queue) if (members.has(w.req.from)) out.push(...this.answer(w.req, now, fleet, lend ? "lend" : "no-lend"));
+    return out;
   }
 
-  /**
-   * How much of its unused static quota this agent lends towards a deficit:
-   * an equal share, per live agent that could lend (the requester excepted),
-   * of the deficit the requester saw, so that together they cover it without
-   * each giving it all; never more than what this agent itself sees missing.
-   */
-  private lendShare(seenKw: number, requesterDeficitKw: number, fleet: FleetContext): number {
-    const self = fleet.ledger().agents.find((a) => a.microgrid === this.cfg.self);
-    if (!self) return 0;
-    const lenders = Math.max(1, fleet.peers.length);
-    return round3(Math.max(0, Math.min(unusedQuota(self), requesterDeficitKw / lenders, seenKw)));
+  private peersUnused(fleet: FleetContext, pool: string): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const a of fleet.ledger(pool).agents) {
+      if (!a.live || a.microgrid === this.cfg.self || a.lends === false) continue;
+      const u = unusedQuotaKw(a);
+      if (u > KW_EPS) out.set(a.microgrid, u);
+    }
+    return out;
   }
 
   /** A peer's lease, heard of by its outcome or in an answer: counted until it expires or its holder's state lists it. */
-  private learnLease(id: string, holder: string, kw: number, remainingMs: number, now: number, view: number): void {
-    const h = this.holds.get(id) ?? { id, holder, kw, view, state: "lease" as const, ackedAt: now, expiresAt: 0, leaseMs: remainingMs };
+  private learnLease(id: string, holder: string, kw: number, remainingMs: number, now: number, view: number, pool: string): void {
+    const h = this.holds.get(id) ?? { id, pool, holder, kw, view, state: "lease" as const, ackedAt: now, expiresAt: 0, leaseMs: remainingMs };
     h.state = "lease";
     h.expiresAt = Math.max(h.expiresAt, now + remainingMs);
     this.holds.set(id, h);
@@ -362,8 +469,8 @@ export class ReservationEngine {
     this.pending = null;
     // The lease runs from when it was asked: the holder's lease ends before any peer's.
     const expiresAt = p.sentAt + this.cfg.leaseMs;
-    this.leases.set(p.id, { id: p.id, kw: p.kw, expiresAt });
-    const record = this.ownRecord(p.id, p.kw, p.view);
+    this.leases.set(p.id, { id: p.id, pool: p.pool, kw: p.kw, expiresAt });
+    const record = this.ownRecord(p.id, p.kw, p.view, p.pool);
     return [
       {
         kind: "publish",
@@ -371,7 +478,7 @@ export class ReservationEngine {
         body: { type: "reservation-outcome", request_id: p.id, outcome: "granted", kw: p.kw, lease_ms: Math.max(0, Math.floor(expiresAt - now)), lamport: ++this.lamport },
       },
       { kind: "journal", record, state: "granted", detail: { acks: [...p.acks], waited_ms: now - p.sentAt } },
-      { kind: "settle", result: { id: p.id, granted: true, kw: p.kw, detail: { acks: [...p.acks], lease_ms: this.cfg.leaseMs } } },
+      { kind: "settle", result: { id: p.id, granted: true, kw: p.kw, detail: { acks: [...p.acks], lease_ms: this.cfg.leaseMs, ...(p.pool !== FLEET_POOL ? { pool: p.pool } : {}) } } },
       ...this.releaseDeferred(now, fleet),
     ];
   }
@@ -379,7 +486,7 @@ export class ReservationEngine {
   private abort(reason: string, detail: Record<string, unknown>, now: number, fleet: FleetContext): Effect[] {
     const p = this.pending!;
     this.pending = null;
-    const record = this.ownRecord(p.id, p.kw, p.view);
+    const record = this.ownRecord(p.id, p.kw, p.view, p.pool);
     return [
       { kind: "publish", topic: "reservation/outcome", body: { type: "reservation-outcome", request_id: p.id, outcome: "aborted", kw: p.kw, lease_ms: 0, lamport: ++this.lamport, reason } },
       { kind: "journal", record, state: "aborted", detail: { reason, ...detail } },
@@ -395,18 +502,19 @@ export class ReservationEngine {
     return queue.flatMap((r) => this.answer(r, now, fleet));
   }
 
-  private ownRecord(id: string, kw: number, view: number | null): ReservationRecordRef {
-    return { id, requester: this.cfg.self, kw, view, leaseMs: this.cfg.leaseMs, role: "own" };
+  private ownRecord(id: string, kw: number, view: number | null, pool: string): ReservationRecordRef {
+    return { id, requester: this.cfg.self, kw, view, leaseMs: this.cfg.leaseMs, role: "own", ...(pool !== FLEET_POOL ? { pool } : {}) };
   }
 
   private peerRecord(r: ReservationRequest): ReservationRecordRef {
-    return { id: r.id, requester: r.from, kw: r.kw, view: r.view, leaseMs: r.lease_ms, role: "peer" };
+    return { id: r.id, requester: r.from, kw: r.kw, view: r.view, leaseMs: r.lease_ms, role: "peer", ...(r.pool ? { pool: r.pool } : {}) };
   }
 }
 
-/** Static quota an agent holds and does not use (what it committed is covered by its leases first). */
-function unusedQuota(a: { quota_kw: number; leases_kw: number; committed_kw: number }): number {
-  return Math.max(0, a.quota_kw - Math.max(0, a.committed_kw - a.leases_kw));
+function sumValues(m: ReadonlyMap<string, number>): number {
+  let s = 0;
+  for (const v of m.values()) s += v;
+  return s;
 }
 
 function round3(x: number): number {

@@ -168,6 +168,13 @@ export const BusConfig = z
     embedded: z.object({ host: z.string().default("127.0.0.1"), port: ListenPort.default(1883) }).strict().optional(),
     /** A peer whose state is older than this counts as stale (its switches count as closed). */
     peer_stale_ms: Millis.default(5000),
+    /**
+     * Quota lending (docs/bus.md): `demand` (default) lends the share of its
+     * unused static quota a peer's reservation asks of it; `reachable` instead
+     * lowers its quota by itself to what its closes could still pick up; `off`
+     * never lends (a pick-up beyond the pool waits for headroom).
+     */
+    lending: z.enum(["demand", "reachable", "off"]).default("demand"),
     reservation: z
       .object({
         /** Wait this long for every live peer's acknowledgement. */

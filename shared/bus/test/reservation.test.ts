@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { BUS_PROTOCOL, type ReservationOutcome, type ReservationRequest, type ReservationResponse } from "../messages.js";
 import { ReservationEngine, type Effect, type FleetContext, type ReservationResult } from "../reservation.js";
 import { viewOf } from "../view.js";
-import { headroom } from "../ledger.js";
+import { DEFAULT_LOAD_MARGIN_PCT, equalQuotaKw, headroom, lendingShares, quotaOversubscription } from "../ledger.js";
 
 /** A fleet of engines exchanging messages in an order chosen by a seeded generator. */
 class SimFleet {
@@ -13,6 +13,10 @@ class SimFleet {
   readonly published = new Map<string, { id: string; kw: number }[]>();
   readonly journal: { who: string; id: string; state: string }[] = [];
   readonly lent = new Map<string, number>();
+  /** Static quota per agent (default `quotaKw`), and what each peer's last state said of it. */
+  readonly quota = new Map<string, number>();
+  readonly publishedQuota = new Map<string, number>();
+  readonly publishedLentTo = new Map<string, string[]>();
   private queue: { to: string; topic: string; msg: unknown }[] = [];
   now = 0;
   live: Set<string>;
@@ -46,9 +50,13 @@ class SimFleet {
         used_kw: this.usedKw,
         agents: this.ids.map((m) => {
           const leases = m === self ? engine.ownLeases(this.now) : this.published.get(m)!;
-          return { microgrid: m, live: this.live.has(m), quota_kw: this.quotaKw - (this.lent.get(m) ?? 0), leases_kw: leases.reduce((a, l) => a + l.kw, 0), committed_kw: this.committed.get(m)! };
+          // Its own quota as it is; a peer's as its last state said, else as configured (the section graph's).
+          const quota = m === self ? this.quotaOf(m) : (this.publishedQuota.get(m) ?? this.quota.get(m) ?? this.quotaKw);
+          const lentTo = m === self ? engine.lentToIds() : (this.publishedLentTo.get(m) ?? []);
+          return { microgrid: m, live: this.live.has(m), quota_kw: quota, leases_kw: leases.reduce((a, l) => a + l.kw, 0), committed_kw: this.committed.get(m)!, lent_to: lentTo };
         }),
       }),
+      quotaPool: "fleet",
       publishedLeaseIds: new Set([...this.published.entries()].filter(([m]) => m !== self).flatMap(([, ls]) => ls.map((l) => l.id))),
     };
   }
@@ -57,8 +65,11 @@ class SimFleet {
     for (const e of effects) {
       if (e.kind === "settle") this.results.get(who)!.push(e.result);
       else if (e.kind === "journal") this.journal.push({ who, id: e.record.id, state: e.state });
-      else if (e.kind === "lend") this.lent.set(who, (this.lent.get(who) ?? 0) + e.kw);
-      else {
+      else if (e.kind === "lend") {
+        this.lent.set(who, (this.lent.get(who) ?? 0) + e.kw);
+        // The lowered quota shows in its next state, delivered like any message.
+        for (const to of this.live) if (to !== who) this.queue.push({ to, topic: "state", msg: { from: who } });
+      } else {
         const msg = { v: BUS_PROTOCOL, from: who, incarnation: "i", ...e.body };
         for (const to of this.live) if (to !== who) this.queue.push({ to, topic: e.topic, msg });
         // A granted lease shows up in the holder's next state, delivered like any message.
@@ -78,7 +89,24 @@ class SimFleet {
     else if (m.topic === "state") {
       const from = (m.msg as { from: string }).from;
       this.published.set(from, this.engines.get(from)!.ownLeases(this.now));
+      this.publishedQuota.set(from, this.quotaOf(from));
+      this.publishedLentTo.set(from, this.engines.get(from)!.lentToIds());
     }
+  }
+
+  /** The agent's static quota now: as configured, less what it lent. */
+  quotaOf(m: string): number {
+    return (this.quota.get(m) ?? this.quotaKw) - (this.lent.get(m) ?? 0);
+  }
+
+  /** What the fleet could ever serve now: used, plus every agent's unused allocation (actual quotas and leases). */
+  worstCaseKw(): number {
+    let kw = this.usedKw;
+    for (const m of this.ids) {
+      const leases = this.engines.get(m)!.ownLeases(this.now).reduce((a, l) => a + l.kw, 0);
+      kw += Math.max(0, this.quotaOf(m) + leases - this.committed.get(m)!);
+    }
+    return kw;
   }
 
   /** Deliver everything queued, in random order, advancing time a little per message. */
@@ -180,6 +208,29 @@ describe("reservation protocol (simulated delivery orders)", () => {
     expect(alone.granted()).toEqual(["mg1"]);
   });
 
+  it("shares a deficit from the most unused quota down to a common level", () => {
+    expect(Object.fromEntries(lendingShares(new Map([["a", 400], ["b", 300], ["c", 200]]), 300)!)).toEqual({ a: 200, b: 100 });
+    const s = lendingShares(new Map([["a", 400], ["b", 300], ["c", 200]]), 350)!;
+    expect(s.get("a")! - s.get("b")!).toBeCloseTo(100, 9);
+    expect(s.get("b")! - s.get("c")!).toBeCloseTo(100, 9);
+    expect(s.get("a")! + s.get("b")! + s.get("c")!).toBeCloseTo(350, 9);
+    expect(Object.fromEntries(lendingShares(new Map([["a", 100], ["b", 100]]), 50)!)).toEqual({ a: 25, b: 25 });
+    expect(Object.fromEntries(lendingShares(new Map([["a", 500], ["b", 10]]), 100)!)).toEqual({ a: 100 });
+    expect(lendingShares(new Map([["a", 100], ["b", 100]]), 201)).toBeNull();
+    expect(lendingShares(new Map(), 0)!.size).toBe(0);
+  });
+
+  it("sizes static quotas so that the worst case without the bus stays under the cap, with the load margin", () => {
+    // ieee123-5mg: 505 kW served at reset, 2400 kW cap, five agents: 370 kW each (docs/scenario.md).
+    expect(equalQuotaKw(2400, 505, 5)).toBe(370);
+    expect(quotaOversubscription(2400, 505, [370, 370, 370, 370, 370], DEFAULT_LOAD_MARGIN_PCT)).toBe(0);
+    expect(quotaOversubscription(2400, 505, [371, 371, 371, 371, 371], DEFAULT_LOAD_MARGIN_PCT)).toBeGreaterThan(0);
+    // The old quotas: 5 x 480 on top of 505 kW, with the margin, overshoot by 554 kW.
+    expect(quotaOversubscription(2400, 505, [480, 480, 480, 480, 480], DEFAULT_LOAD_MARGIN_PCT)).toBeCloseTo((505 + 2400) * 1.017 - 2400, 6);
+    // ieee8500-10mg: about 4 kW at reset, ten agents: 235 kW each.
+    expect(equalQuotaKw(2400, 4.1, 10)).toBe(235);
+  });
+
   it("counts every live agent's unused quota as reserved", () => {
     expect(
       headroom({
@@ -275,9 +326,121 @@ describe("reservation protocol (simulated delivery orders)", () => {
     expect(lent).toBeLessThanOrEqual(150 + 1e-6); // never more than the deficit, all told
     expect(f.lent.has("mg1")).toBe(false); // the requester does not lend to itself
     // What could ever be served stays under the cap: used + every unused quota + leases.
-    const l = f.fleet("mg2").ledger();
+    const l = f.fleet("mg2").ledger("fleet");
     const total = l.used_kw + l.agents.reduce((a, x) => a + Math.max(0, x.quota_kw + x.leases_kw - x.committed_kw), 0);
     expect(total).toBeLessThanOrEqual(1000);
+  });
+
+  it("lends on demand in one round: shares from the most unused quota first, each lender lends exactly its share", () => {
+    for (let seed = 1; seed <= 100; seed++) {
+      // Cap 2000, 1000 served; quotas 400, 300, 200, 100 unused: the pool has no headroom beyond them.
+      const f = new SimFleet(["mg1", "mg2", "mg3", "mg4"], 2000, 1000, 0, mulberry32(seed), 1000, true);
+      [400, 300, 200, 100].forEach((q, i) => f.quota.set(f.ids[i]!, q));
+      for (const m of f.ids) f.committed.set(m, 0);
+      expect(f.worstCaseKw()).toBe(2000);
+      // mg4 wants 300 beyond its quota: the others lend down to a common level (400 and 300 -> 200; 200 keeps all).
+      f.request("mg4", 300);
+      f.run();
+      expect(f.granted(), `seed=${seed}`).toEqual(["mg4"]);
+      expect(Object.fromEntries(f.lent)).toEqual({ mg1: 200, mg2: 100 });
+      expect(f.worstCaseKw()).toBeLessThanOrEqual(2000 + 1e-9);
+    }
+  });
+
+  it("a lender deciding on its budget answers once its decision claimed what it takes, and never lends that", () => {
+    const setup = () => {
+      const f = new SimFleet(["mg1", "mg2"], 1000, 600, 200, mulberry32(9), 1000, true);
+      for (const m of f.ids) f.committed.set(m, 0);
+      return f;
+    };
+    // mg2 decides on its budget while mg1's request for 150 (all from mg2's quota) arrives: the answer waits.
+    const f = setup();
+    const e2 = f.engines.get("mg2")!;
+    e2.beginDecision(0);
+    const req = requestOf(f.engines.get("mg1")!.request(150, "x", 0, f.fleet("mg1")), "mg1");
+    expect(req.shares).toEqual({ mg2: 150 });
+    const waiting = e2.onRequest(req, 1, f.fleet("mg2"));
+    expect(waiting.filter((e) => e.kind === "publish")).toEqual([]);
+    expect(waiting.find((e) => e.kind === "journal" && e.state === "deferred")).toBeTruthy();
+    // Its decision takes 120 of its 200: it cannot lend 150, and says so.
+    const out = e2.claim(120, 2, f.fleet("mg2"));
+    expect(out.find((e) => e.kind === "publish")).toMatchObject({ body: { verdict: "nack", reason: "cannot-lend", figures: { share_kw: 150, lendable_kw: 80 } } });
+    expect(out.some((e) => e.kind === "lend")).toBe(false);
+    // Had it taken 50, it lends the 150 before it acks.
+    const g = setup();
+    const g2 = g.engines.get("mg2")!;
+    g2.beginDecision(0);
+    g2.onRequest(requestOf(g.engines.get("mg1")!.request(150, "x", 0, g.fleet("mg1")), "mg1"), 1, g.fleet("mg2"));
+    const ok = g2.claim(50, 2, g.fleet("mg2"));
+    expect(ok.map((e) => e.kind)).toEqual(["lend", "publish", "journal"]);
+    expect(ok[1]).toMatchObject({ body: { verdict: "ack" } });
+  });
+
+  it("a lender that asks for generation itself answers the requests waiting on its decision first, lending nothing (no deadlock)", () => {
+    const f = new SimFleet(["mg1", "mg2"], 1000, 600, 200, mulberry32(10), 1000, true);
+    for (const m of f.ids) f.committed.set(m, 0);
+    const e2 = f.engines.get("mg2")!;
+    e2.beginDecision(0);
+    e2.onRequest(requestOf(f.engines.get("mg1")!.request(150, "x", 0, f.fleet("mg1")), "mg1"), 1, f.fleet("mg2"));
+    const own = e2.request(100, "y", 2, f.fleet("mg2"));
+    const kinds = own.filter((e) => e.kind === "publish").map((e) => (e.kind === "publish" ? e.topic : ""));
+    expect(kinds).toEqual(["reservation/response", "reservation/request"]);
+    expect(own[0]).toMatchObject({ body: { verdict: "nack", reason: "lender-busy" } });
+    // A decision that never claims (it failed) lets the waiting requests go unanswered no longer than the ack timeout.
+    const g = new SimFleet(["mg1", "mg2"], 1000, 600, 200, mulberry32(11), 1000, true);
+    for (const m of g.ids) g.committed.set(m, 0);
+    const g2 = g.engines.get("mg2")!;
+    g2.beginDecision(0);
+    g2.onRequest(requestOf(g.engines.get("mg1")!.request(150, "x", 0, g.fleet("mg1")), "mg1"), 1, g.fleet("mg2"));
+    expect(g2.tick(500, g.fleet("mg2")).some((e) => e.kind === "publish")).toBe(false);
+    expect(g2.tick(1001, g.fleet("mg2")).find((e) => e.kind === "publish")).toMatchObject({ body: { verdict: "nack", reason: "lender-busy" } });
+  });
+
+  it("with lending, what the fleet could ever serve never exceeds the cap (random fleets, quotas, requests, decisions, delivery orders)", () => {
+    const runs = Number(process.env.BLACKSTART_PROPERTY_RUNS ?? 400);
+    let grants = 0;
+    let lends = 0;
+    for (let seed = 1; seed <= runs; seed++) {
+      const rand = mulberry32(seed * 104729);
+      const n = 2 + Math.floor(rand() * 5);
+      const ids = Array.from({ length: n }, (_, i) => `mg${i + 1}`);
+      const cap = 2400;
+      const used = 200 + Math.floor(rand() * 600);
+      const f = new SimFleet(ids, cap, used, 0, rand, 1000, true);
+      // Quotas that fit under the cap with what is used; some already partly committed (inside `used`).
+      // Quotas that (nearly) fill the cap with what is used, split at random; some partly committed (inside `used`).
+      const cuts = ids.map(() => rand());
+      const total = cuts.reduce((a, b) => a + b, 0);
+      const room = (cap - used) * (0.85 + 0.15 * rand());
+      for (const [i, m] of ids.entries()) {
+        const q = Math.floor((room * cuts[i]!) / total);
+        f.quota.set(m, q);
+        f.committed.set(m, Math.floor(rand() * q * 0.5));
+      }
+      expect(f.worstCaseKw()).toBeLessThanOrEqual(cap + 1e-9);
+      // Some agents are deciding (they claim later), some ask, all at once.
+      const deciding = ids.filter(() => rand() < 0.3);
+      for (const m of deciding) f.engines.get(m)!.beginDecision(f.now);
+      const asks = ids.filter(() => rand() < 0.6).map((m) => [m, 50 + Math.floor(rand() * 600)] as const);
+      for (const [m, kw] of asks) f.request(m, kw);
+      for (let step = 0; step < 50; step++) {
+        f.run(1 + Math.floor(rand() * 3));
+        const d = deciding.find((m) => f.engines.get(m)!.deciding && rand() < 0.2);
+        if (d) f.apply(d, f.engines.get(d)!.claim(f.committed.get(d)! + Math.floor(rand() * 50), f.now, f.fleet(d)));
+        expect(f.worstCaseKw(), `seed=${seed} step=${step}`).toBeLessThanOrEqual(cap + 1e-6);
+      }
+      f.run();
+      for (const m of deciding) f.apply(m, f.engines.get(m)!.claim(f.committed.get(m)!, f.now, f.fleet(m)));
+      f.run();
+      for (const m of ids) f.apply(m, f.engines.get(m)!.tick(f.now + 5000, f.fleet(m)));
+      f.run();
+      expect(f.worstCaseKw(), `seed=${seed}`).toBeLessThanOrEqual(cap + 1e-6);
+      grants += f.granted().length;
+      lends += f.lent.size;
+    }
+    // The property is not vacuous: requests were granted and quota was lent.
+    expect(grants).toBeGreaterThan(runs / 4);
+    expect(lends).toBeGreaterThan(runs / 10);
   });
 
   it("settles a second request at once as busy while one is outstanding", () => {
