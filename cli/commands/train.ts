@@ -33,6 +33,7 @@ interface TrainFlags {
   randomResets?: string;
   entropy?: string;
   operationCost?: string;
+  mask: string;
   config?: string;
   evalEvery?: string;
   preset: boolean;
@@ -137,6 +138,7 @@ export function register(program: Command): void {
     .option("--workers <n>", "rollout worker threads (default: the number of cores; 0: main thread only)")
     .option("--grid <kind>", "circuit model: powerflow (reported figures) | nominal (development only)", "powerflow")
     .option("--no-shield", "train with the paper's penalties only, without the run-time shield's action mask")
+    .option("--mask <kind>", "the action mask used in training and in the shielded evaluation: shield (the edge agent's rules, as deployed) | limits (cap, ratings, radiality on the section graph)", "shield")
     .option("--random-resets <p>", "probability of starting an episode from a random partially-restored state")
     .option("--entropy <coef>", "entropy bonus coefficient")
     .option("--operation-cost <c>", "reward units taken off per switching operation in training (0: the paper's reward)")
@@ -169,6 +171,7 @@ async function train(flags: TrainFlags, commandLine: string): Promise<void> {
   }
   const algo = Algorithm.safeParse(flags.algo);
   if (!algo.success) throw new BlackstartError(TrainerErrors.OPTIONS, `--algo must be happo, mappo or ippo, got '${flags.algo}'`, { field: "--algo" });
+  if (flags.mask !== "shield" && flags.mask !== "limits") throw new BlackstartError(TrainerErrors.OPTIONS, `--mask must be shield or limits, got '${flags.mask}'`, { field: "--mask" });
   if (flags.grid !== "powerflow" && flags.grid !== "nominal") throw new BlackstartError(TrainerErrors.OPTIONS, `--grid must be powerflow or nominal, got '${flags.grid}'`, { field: "--grid" });
   const preset = flags.preset ? loadPreset(s.name) : undefined;
   const fromFile: TrainConfigInput = { ...(preset?.config ?? {}), ...(flags.config ? loadConfigFile(flags.config) : {}) };
@@ -189,15 +192,18 @@ async function train(flags: TrainFlags, commandLine: string): Promise<void> {
   const outDir = resumeDir ?? resolve(flags.out ?? `run/train/${s.name}-${cfg.algo}-s${cfg.seed}`);
   mkdirSync(outDir, { recursive: true });
   const grid = ck ? ((ck.env_source.options as ScenarioEnvOptions).grid ?? flags.grid) : (flags.grid as ScenarioEnvOptions["grid"]);
+  // A resumed run keeps its mask (runs from before the option used the limits mask).
+  const mask = ck ? ((ck.env_source.options as ScenarioEnvOptions).mask ?? "limits") : (flags.mask as "shield" | "limits");
   const envOptions: ScenarioEnvOptions = {
     scenario: bound.file,
     grid,
+    mask,
     ...(cfg.random_reset_probability !== undefined ? { randomPartialProbability: cfg.random_reset_probability } : {}),
   };
-  const evalOptions: ScenarioEnvOptions = { scenario: bound.file, grid, randomPartialProbability: 0 };
-  const randomStartOptions: ScenarioEnvOptions = { scenario: bound.file, grid, randomPartialProbability: 1 };
+  const evalOptions: ScenarioEnvOptions = { scenario: bound.file, grid, mask, randomPartialProbability: 0 };
+  const randomStartOptions: ScenarioEnvOptions = { scenario: bound.file, grid, mask, randomPartialProbability: 1 };
   if (preset && !ck) process.stderr.write(`train: preset ${preset.file}: ${JSON.stringify(preset.config)} (--no-preset for HARL's defaults)\n`);
-  process.stderr.write(`train: ${cfg.algo} on ${s.name} (${s.microgrids.length} agents, ${bound.switches.length} switches, ${grid} grid), seed ${cfg.seed}, ${cfg.envs} environments, ${cfg.workers} worker(s), shield mask ${cfg.shield_mask ? "on" : "off"}; run directory ${outDir}\n`);
+  process.stderr.write(`train: ${cfg.algo} on ${s.name} (${s.microgrids.length} agents, ${bound.switches.length} switches, ${grid} grid), seed ${cfg.seed}, ${cfg.envs} environments, ${cfg.workers} worker(s), shield mask ${cfg.shield_mask ? `on (${mask} rules)` : "off"}; run directory ${outDir}\n`);
   const probeEnv = createScenarioEnv(evalOptions);
   process.stderr.write(`train: reference points (optimum MILP, greedy, random) on the ${grid} environment…\n`);
   const refs = await references(probeEnv, outDir, grid, (line) => process.stderr.write(`  ${line}\n`));

@@ -14,6 +14,8 @@ export interface ScenarioEnvOptions {
   observation?: "switch-states" | "measured";
   /** Overrides the scenario's reset.random_partial_probability. */
   randomPartialProbability?: number;
+  /** What the environment's action mask allows: the edge agent's shield rules (`shield`, as deployed) or the limits on the section graph (`limits`). */
+  mask?: "shield" | "limits";
 }
 
 const bound = new Map<string, BoundScenario>();
@@ -34,8 +36,9 @@ export function createScenarioEnv(options: unknown): RestorationEnv {
   const envOptions = {
     ...(o.observation ? { observation: o.observation } : {}),
     ...(o.randomPartialProbability !== undefined ? { randomPartialProbability: o.randomPartialProbability } : {}),
+    ...(o.mask ? { mask: o.mask } : {}),
   };
-  const key = `${o.scenario}\u0000${o.grid}`;
+  const key = `${o.scenario}\u0000${o.grid}\u0000${o.mask ?? ""}`;
   let proto = prototypes.get(key);
   if (!proto) {
     const b = boundScenario(o.scenario);
