@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { findOptimum, unitsBelowMinimum } from "../../baselines/optimum.js";
 import { runEpisode } from "../../baselines/evaluate.js";
 import { GreedyPolicy } from "../../baselines/policies.js";
+import { ShieldAudit } from "../../baselines/shield-audit.js";
 import { createEnv, createEnvFromBound } from "../../env/create.js";
 import { bindScenario } from "../bind.js";
 import { listScenarios, loadScenario } from "../load.js";
@@ -42,9 +43,14 @@ describe("shipped physics scenarios", () => {
     // What the field can execute: one grid-forming unit per island (no tie closed between live islands).
     expect(o.replay.final.islands.map((i) => i.source).sort()).toEqual(["b2", "b4", "d1", "d3", "d5"]);
     for (const tie of ["Line.sw2", "Line.sw3", "Line.sw4", "Line.sw5"]) expect(o.replay.switchStates[tie]).toBe("open");
-    const g = await runEpisode(env, new GreedyPolicy(), 0);
+    // Greedy, with every step passed through the agents' own shields: none vetoes.
+    const audit = new ShieldAudit(new GreedyPolicy());
+    const g = await runEpisode(env, audit, 0);
+    expect(audit.vetoes).toEqual([]);
+    expect([...audit.pickupKw.values()].reduce((a, b) => a + b, 0)).toBeGreaterThan(1000);
     expect(g.final.violations).toEqual([]);
     expect(g.violationSteps).toBe(0);
+    expect(o.iterations.some((it) => /shield vetoes/.test(it.reason))).toBe(false);
     expect(o.replay.final.weighted_restored).toBeGreaterThanOrEqual(g.final.weighted_restored);
     // The faulted lateral stays dead: its switch never closes.
     expect(o.replay.switchStates["Line.l25"]).toBe("open");
