@@ -9,6 +9,7 @@ import { loadDocument, parseDocumentText } from "../../shared/documents.js";
 import { canonicalElement } from "../../shared/names.js";
 import { SectionGraph } from "../../shared/scenario/sections.js";
 import { SiteConfig } from "../../shared/site/schema.js";
+import { bindScenarioFile } from "../../sim-harness/scenarios/bind.js";
 import { REPO_ROOT } from "../../test/support/paths.js";
 
 const SITES = join(REPO_ROOT, "deploy/sites/ieee123-5mg");
@@ -19,6 +20,10 @@ describe("deploy/sites/ieee123-5mg", () => {
 
   it("has one site per microgrid of the scenario", () => {
     expect(files.sort()).toEqual(graph.microgrids.map((m) => `${m.id}.yaml`).sort());
+  });
+
+  it("ships the scenario's section graph as it is now (its hash, its quotas)", () => {
+    expect(graph).toEqual(bindScenarioFile(graph.scenario).sections);
   });
 
   it.each(files)("%s parses and binds exactly its microgrid's switches", (f) => {

@@ -12,6 +12,7 @@ import { Writable } from "node:stream";
 import Database from "better-sqlite3";
 import { stringify } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_LOAD_MARGIN_PCT } from "../../shared/bus/ledger.js";
 import { findOptimum, planDocument } from "../../sim-harness/baselines/optimum.js";
 import { DeviceHarness } from "../../sim-harness/devices/harness.js";
 import type { Plant } from "../../sim-harness/devices/plant.js";
@@ -161,5 +162,39 @@ describe("five agents on one host", () => {
     // Lending is journaled where it happened.
     const lentEvents = bound.scenario.microgrids.flatMap((m) => journalRows<{ detail: string }>("optimum", m.id, "SELECT detail FROM events WHERE kind = 'quota-lent'"));
     expect(lentEvents.length).toBeGreaterThan(0);
+  }, 300_000);
+
+  it("with the broker gone, fall back to their static quotas: never above the cap, nothing reserved, each within its quota", async () => {
+    const f = await fleet("broker-down");
+    const cap = bound.sections.cap_kw!;
+    try {
+      await f.broker.close();
+      const end = Date.now() + 15000;
+      while (f.agents.some((a) => a.bus!.up())) {
+        if (Date.now() > end) throw new Error("the agents did not see the broker go");
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      for (const a of f.agents) a.restorer.request({ command: "restore", by: "test" });
+      const before = f.restoredKw();
+      for (let t = 0; t < bound.scenario.episode.length + 2; t++) {
+        const reports = await Promise.all(f.agents.map((a) => a.tick()));
+        for (const r of reports) expect(r.decision?.reservation?.granted ?? false).toBe(false);
+        f.harness.step(1000);
+        expect(f.restoredKw()).toBeLessThanOrEqual(cap + 1e-6);
+      }
+      const served = f.agents.map((a) => a.restorer.servedKw());
+      f.agents.forEach((a, i) => expect(served[i]!).toBeLessThanOrEqual(a.site.quotaKw + 1e-6));
+      const restored = f.restoredKw();
+      expect(restored - before).toBeCloseTo(served.reduce((a, b) => a + b, 0), 3);
+      expect(restored).toBeGreaterThan(before);
+      // The quotas were sized for exactly this: even all spent, with the power-flow margin, under the cap.
+      const worst = (before + f.agents.reduce((kw, a) => kw + a.site.quotaKw, 0)) * (1 + DEFAULT_LOAD_MARGIN_PCT / 100);
+      expect(worst).toBeLessThanOrEqual(cap);
+    } finally {
+      await f.close();
+    }
+    // Every generation veto says the bus was down: the static quota alone was counted.
+    const figures = bound.scenario.microgrids.flatMap((m) => journalRows<{ figures: string }>("broker-down", m.id, "SELECT figures FROM verdicts WHERE rule = 'generation'"));
+    for (const v of figures) expect(JSON.parse(v.figures)).toMatchObject({ bus_up: false, leases_kw: 0 });
   }, 300_000);
 });

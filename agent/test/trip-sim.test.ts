@@ -79,7 +79,8 @@ describe("spontaneous trip on the simulated feeder", () => {
       http: { port: 0 },
       limits: { min_operation_interval_ms: 0 },
     });
-    writeFileSync(join(dir, "site.yaml"), stringify(site));
+    // One agent, no bus: room on its own quota for both closes (370 + 40 kW; the scenario's quotas are sized for five agents).
+    writeFileSync(join(dir, "site.yaml"), stringify({ ...site, quota_kw: 600 }));
     let agent: RunningAgent | undefined;
     try {
       agent = await startAgent(join(dir, "site.yaml"), { logDestination: silent() });

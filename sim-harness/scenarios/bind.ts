@@ -5,8 +5,10 @@
 // units, the outage) collected in the order the power flow applies them.
 import { Errors } from "../../shared/errors.js";
 import { canonicalElement, unknownNameMessage } from "../../shared/names.js";
+import { checkQuotas } from "../../shared/scenario/quotas.js";
 import type { SectionGraph } from "../../shared/scenario/sections.js";
 import type { DerUnit, Scenario } from "../../shared/scenario/schema.js";
+import { ScenarioErrors } from "./errors.js";
 import { fieldError, isGridForming, loadScenario, type LoadedScenario } from "./load.js";
 import { Rng } from "./rng.js";
 import { deriveSections } from "./sections.js";
@@ -145,7 +147,12 @@ export function bindScenario(loaded: LoadedScenario): BoundScenario {
   ];
   const commands = [...s.feeder.commands, ...unitCommands, ...outageCommands];
   const bound: Omit<BoundScenario, "sections"> = { ...loaded, topology, loads, switches, units, faulted, lostSource, commands, regControls: reader.regControls() };
-  return { ...bound, sections: deriveSections(bound) };
+  const sections = deriveSections(bound);
+  // Static quotas must keep the worst case without the bus within every generation pool.
+  for (const issue of checkQuotas(sections)) {
+    throw fieldError(ScenarioErrors.QUOTA, issue.message, loaded, ["microgrids", s.microgrids.findIndex((m) => m.id === issue.microgrid), "quota_kw"]);
+  }
+  return { ...bound, sections };
 }
 
 function busName(spec: string): string {

@@ -226,7 +226,7 @@ describe("reservation protocol (simulated delivery orders)", () => {
     expect(quotaOversubscription(2400, 505, [370, 370, 370, 370, 370], DEFAULT_LOAD_MARGIN_PCT)).toBe(0);
     expect(quotaOversubscription(2400, 505, [371, 371, 371, 371, 371], DEFAULT_LOAD_MARGIN_PCT)).toBeGreaterThan(0);
     // The old quotas: 5 x 480 on top of 505 kW, with the margin, overshoot by 554 kW.
-    expect(quotaOversubscription(2400, 505, [480, 480, 480, 480, 480], DEFAULT_LOAD_MARGIN_PCT)).toBeCloseTo((505 + 2400) * 1.017 - 2400, 6);
+    expect(quotaOversubscription(2400, 505, [480, 480, 480, 480, 480], DEFAULT_LOAD_MARGIN_PCT)).toBeCloseTo((505 + 2400) * 1.0175 - 2400, 6);
     // ieee8500-10mg: about 4 kW at reset, ten agents: 235 kW each.
     expect(equalQuotaKw(2400, 4.1, 10)).toBe(235);
   });

@@ -5,7 +5,11 @@ import { SectionGraph } from "../../../shared/scenario/sections.js";
 import { HAVE_SHARED, PAPER_DIR } from "../../../test/support/paths.js";
 import { bindScenarioFile } from "../bind.js";
 import { listScenarios, loadScenario } from "../load.js";
+import { checkQuotas, poolQuotas } from "../../../shared/scenario/quotas.js";
 import { errorOf, shippedText, writeScenario } from "./helpers.js";
+
+/** mg1's quota line in the shipped ieee123-5mg.yaml. */
+const MG1_QUOTA = "    quota_kw: 370  # (2400 / 1.0175 - 505) / 5: the static fallback stays under the cap (docs/scenario.md, Quotas)";
 
 /** 1-based line of the first line containing `needle`. */
 function lineWith(text: string, needle: string): number {
@@ -90,8 +94,8 @@ describe("scenario errors name the field, the line and the closest names", () =>
 
   it("an unknown bus for a unit", () => {
     const text = shippedText("ieee123-5mg").replace(
-      "    quota_kw: 480  # the cap shared equally: the paper has no per-agent quota\n  - id: mg2",
-      "    quota_kw: 480\n    units:\n      - {id: d1, kind: diesel, bus: 13x, kv: 4.16, kw: 400, kva: 500}\n  - id: mg2",
+      `${MG1_QUOTA}\n  - id: mg2`,
+      "    quota_kw: 370\n    units:\n      - {id: d1, kind: diesel, bus: 13x, kv: 4.16, kw: 400, kva: 500}\n  - id: mg2",
     );
     const file = writeScenario(text);
     const e = errorOf(() => bindScenarioFile(file));
@@ -128,9 +132,48 @@ describe("scenario errors name the field, the line and the closest names", () =>
     expect(e.location.field).toBe("microgrids[1].switches[0]");
     expect(e.detail).toMatch(/already belongs to microgrid mg1/);
     const forming = writeScenario(
-      shippedText("ieee123-5mg").replace("    quota_kw: 480  # the cap shared equally: the paper has no per-agent quota\n  - id: mg2", "    quota_kw: 480\n    forming_unit: gen9\n  - id: mg2"),
+      shippedText("ieee123-5mg").replace(`${MG1_QUOTA}\n  - id: mg2`, "    quota_kw: 370\n    forming_unit: gen9\n  - id: mg2"),
     );
     const f = errorOf(() => loadScenario(forming));
     expect(f.location.field).toBe("microgrids[0].forming_unit");
+  });
+});
+
+describe("static quotas keep the worst case without the bus within every generation pool", () => {
+  it("every shipped scenario's quotas fit (the load served at reset plus every quota, with the 1.75 % load margin)", () => {
+    for (const { name } of listScenarios()) {
+      const g = bindScenarioFile(name).sections;
+      expect(checkQuotas(g), name).toEqual([]);
+      for (const p of poolQuotas(g)) expect(p.worst_kw, `${name} ${p.pool}`).toBeLessThanOrEqual(p.capacity_kw);
+    }
+    // ieee123-5mg: 505 kW at reset, five quotas of 370 kW: 2355 kW nominal, 2396.2 kW with the margin, under 2400.
+    const [fleet] = poolQuotas(bindScenarioFile("ieee123-5mg").sections);
+    expect(fleet).toMatchObject({ pool: "fleet", capacity_kw: 2400, base_kw: 505, equal_quota_kw: 370, quotas_kw: [370, 370, 370, 370, 370] });
+    expect(fleet!.worst_kw).toBeCloseTo(2396.2125, 3);
+    expect(poolQuotas(bindScenarioFile("ieee8500-10mg").sections)[0]).toMatchObject({ pool: "fleet", equal_quota_kw: 235 });
+  });
+
+  it("quotas that oversubscribe the cap fail naming the field and its line, with the largest quota that fits", () => {
+    const text = shippedText("ieee123-5mg").replace(/quota_kw: 370 .*$/gm, "quota_kw: 480");
+    const e = errorOf(() => bindScenarioFile(writeScenario(text)));
+    expect(e.code).toBe("BLACKSTART_ERR_SCENARIO_QUOTA");
+    expect(e.location.field).toBe("microgrids[0].quota_kw");
+    expect(e.location.line).toBe(lineWith(text, "quota_kw: 480"));
+    expect(e.detail).toMatch(/oversubscribe the 2400 kW generation cap: 505 kW served at the reset plus 2400 kW of quotas .* 2955\.8 kW.*370 kW each/);
+    // Five kW more for one agent is enough: (505 + 4 x 370 + 375) x 1.0175 = 2401.3 kW.
+    const tight = shippedText("ieee123-5mg").replace(/quota_kw: 370 .*$/m, "quota_kw: 375");
+    expect(errorOf(() => bindScenarioFile(writeScenario(tight))).location.field).toBe("microgrids[0].quota_kw");
+  });
+
+  it("physics: an island's quotas within its grid-forming units, and no quota without a unit of one's own", () => {
+    const over = shippedText("ieee123-fault-lateral").replace(/quota_kw: 529 .*$/m, "quota_kw: 600");
+    const e = errorOf(() => bindScenarioFile(writeScenario(over)));
+    expect(e.code).toBe("BLACKSTART_ERR_SCENARIO_QUOTA");
+    expect(e.location.field).toBe("microgrids[0].quota_kw");
+    expect(e.detail).toMatch(/600 kW of grid-forming units in island 'd1'/);
+    const unitless = shippedText("ieee123-voltage").replace(/(- id: west\n(?:.*\n)*?\s*)quota_kw: 0/, "$1quota_kw: 50");
+    const f = errorOf(() => bindScenarioFile(writeScenario(unitless)));
+    expect(f.location.field).toBe("microgrids[1].quota_kw");
+    expect(f.detail).toMatch(/'west' has no grid-forming unit/);
   });
 });

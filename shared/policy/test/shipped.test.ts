@@ -1,0 +1,45 @@
+// Every policy shipped in policies/ matches the scenario it names: agents,
+// elements, the scenario hash in its manifest, its plan and its model card,
+// and in every ONNX actor's metadata; each actor's sha256 as the manifest says.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { REPO_ROOT } from "../../../test/support/paths.js";
+import { loadScenario } from "../../../sim-harness/scenarios/load.js";
+import { PolicyManifest } from "../manifest.js";
+import { sha256File } from "../onnx.js";
+import { onnxMetadata } from "../restamp.js";
+import { loadPolicy, type Policy } from "../runner.js";
+
+const POLICIES = join(REPO_ROOT, "policies");
+const dirs = readdirSync(POLICIES, { withFileTypes: true })
+  .filter((d) => d.isDirectory() && existsSync(join(POLICIES, d.name, "manifest.json")))
+  .map((d) => join(POLICIES, d.name));
+
+const opened: Policy[] = [];
+afterAll(async () => {
+  for (const p of opened) await p.close();
+});
+
+describe("shipped policies", () => {
+  it("there are some", () => {
+    expect(dirs.length).toBeGreaterThan(0);
+  });
+
+  it.each(dirs)("%s matches its scenario", async (dir) => {
+    const manifest = PolicyManifest.parse(JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")));
+    const { scenario, hash } = loadScenario(manifest.scenario);
+    expect(manifest.scenario_hash).toBe(hash);
+    // The runner's own checks: agents, elements, sizes, hash, files' sha256, the models' shapes.
+    const policy = await loadPolicy(dir, { scenario });
+    opened.push(policy);
+    for (const a of manifest.agents) {
+      if (!a.onnx) continue;
+      const bytes = readFileSync(join(dir, a.onnx));
+      expect(sha256File(bytes), a.onnx).toBe(a.sha256);
+      expect(onnxMetadata(bytes), a.onnx).toMatchObject({ scenario: manifest.scenario, scenario_hash: hash, agent: a.id });
+    }
+    if (existsSync(join(dir, "plan.json"))) expect(JSON.parse(readFileSync(join(dir, "plan.json"), "utf8")).scenario_hash).toBe(hash);
+    if (existsSync(join(dir, "model_card.json"))) expect(JSON.parse(readFileSync(join(dir, "model_card.json"), "utf8")).scenario.hash).toBe(hash);
+  });
+});
