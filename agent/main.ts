@@ -7,6 +7,7 @@
 import { BlackstartError } from "../shared/errors.js";
 import { AgentErrors } from "./errors.js";
 import { Journal } from "./journal/index.js";
+import { observationSize } from "../shared/encoding/observation.js";
 import { loadPolicy } from "../shared/policy/runner.js";
 import { loadSite, type LoadOptions, type Site } from "./config/load.js";
 import { agentMetrics, type AgentMetrics } from "./ops/agent-metrics.js";
@@ -61,7 +62,9 @@ export async function startAgent(siteFile: string, options: StartOptions = {}): 
   const log = agentLogger(c.microgrid, c.log.level, options.logDestination);
   const profiles = loadSiteProfiles(site);
   const policy = await loadPolicy(site.policy.dir, { intraOpThreads: c.policy.threads, interOpThreads: 1 });
-  const actor = await policy.agent({ id: c.microgrid, elements: site.elements });
+  // The observation the agent builds must be the size the policy was trained on (refused at start otherwise).
+  const observation = policy.manifest.observation.kind;
+  const actor = await policy.agent({ id: c.microgrid, elements: site.elements, observationSize: observationSize(observation, site.elements.length) });
 
   const journal = Journal.open(c.journal.path, { microgrid: c.microgrid, scenario: c.scenario, retentionDays: c.journal.retention_days });
   const jport = journalPort(journal, site.sections);
@@ -89,7 +92,7 @@ export async function startAgent(siteFile: string, options: StartOptions = {}): 
     const up = await siteBus?.bus.ready(options.busWaitMs ?? 2 * c.poll.period_ms);
     if (!up) log.warn({ url: c.bus.url }, "peer bus not reachable at start: static quota only until it is");
   }
-  const restorer = new Restorer({ site, devices, policy: actor, journal: jport, bus, clock, metrics, log });
+  const restorer = new Restorer({ site, devices, policy: actor, journal: jport, bus, clock, metrics, log, observation });
   bus?.onCommand((cmd) => restorer.request(cmd));
 
   // Give the devices a moment to connect, so the first tick (and the settling of commands a

@@ -4,7 +4,8 @@
 // that no two ticks run at once. Decisions are made only inside a restoration
 // session; outside one the agent keeps watching (reads, journals, publishes).
 import type { AgentPolicy } from "../../shared/policy/runner.js";
-import { encodeSwitchState, SWITCH_ACTIONS } from "../../shared/encoding/actions.js";
+import { SWITCH_ACTIONS } from "../../shared/encoding/actions.js";
+import type { ObservationKind } from "../../shared/policy/manifest.js";
 import { canonicalElement } from "../../shared/names.js";
 import { DEFAULT_LIMITS, deenergizedBy, evaluate, indexGraph, pickedUpBy, type AdmittedOperation, type GraphIndex, type ShieldInput, type ShieldLimits, type ShieldResult, type Verdict } from "../../shared/shield/index.js";
 import type { Site } from "../config/load.js";
@@ -14,6 +15,7 @@ import type { Clock } from "./clock.js";
 import { Commander, type CommandResult } from "./commander.js";
 import { dispose } from "./dispose.js";
 import { Ledger } from "./ledger.js";
+import { FieldObserver } from "./observe.js";
 import { DevicePoller } from "./poller.js";
 import type { AgentStatePayload, BusPort, CommandRecord, JournalPort, OperatorCommand } from "./ports.js";
 import { SessionControl, type Session, type SessionChange } from "./session.js";
@@ -37,6 +39,8 @@ export interface RestorerDeps {
   clock: Clock;
   metrics: AgentMetrics;
   log: Log;
+  /** The policy's observation kind (its manifest's); default `switch-states`. */
+  observation?: ObservationKind;
 }
 
 export interface TickDecision {
@@ -77,6 +81,8 @@ export class Restorer {
   /** Device of each element, in policy order. */
   private readonly switchDevices: string[];
   private readonly ledger: Ledger;
+  /** The policy's observation, from the devices' readings (observe.ts). */
+  readonly observer: FieldObserver;
   private readonly lastOperation = new Map<string, number>();
   /** Commands whose outcome could not be read: the agent holds until they are settled. */
   private readonly unknown = new Map<string, CommandRecord>();
@@ -121,6 +127,7 @@ export class Restorer {
     this.sessions = new SessionControl({ length: c.session.episode_length, autoStart: c.session.auto_start, confirmMs: c.pcc?.confirm_ms ?? 0 });
     const saved = d.journal.lastEvent("ledger");
     this.ledger = new Ledger((saved?.committed as Record<string, number> | undefined) ?? {});
+    this.observer = new FieldObserver(d.observation ?? "switch-states", this.ix, c.microgrid, this.limits.dead_below_pu);
     this.restoreHolds();
   }
 
@@ -253,7 +260,7 @@ export class Restorer {
   ): Promise<{ decision: TickDecision; decideMs: number; commandMs: number }> {
     const { clock, metrics, journal, policy, site, bus } = this.d;
     const t0 = clock.now();
-    const obs = this.observation(switches);
+    const obs = this.observer.observe({ switches, lastKnown: (e) => this.lastKnown.get(e), input: this.graphInput(t0, switches), step: s.step, episodeLength: s.length });
     let input = this.shieldInput(clock.now(), switches);
     let result = evaluate(this.ix, input);
     // What the policy wants, unmasked: a vetoed wish is journaled with its rule.
@@ -485,11 +492,6 @@ export class Restorer {
   }
 
   // ------------------------------------------------------------ helpers
-
-  private observation(switches: readonly SwitchView[]): Float32Array {
-    // switch-states: 1 closed, 0 open; a switch read neither way counts as last seen (else open).
-    return Float32Array.from(switches, (v) => encodeSwitchState(v.position === "closed" || v.position === "open" ? v.position : (this.lastKnown.get(v.element) ?? "open")));
-  }
 
   private shieldInput(now: number, switches: readonly SwitchView[]): ShieldInput {
     const { site, bus } = this.d;

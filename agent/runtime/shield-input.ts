@@ -22,7 +22,8 @@ export interface SwitchContext {
  * young. Fault passage indicators count as tripped (closing would re-energize
  * a fault), and so does an uncommanded open the agent holds; an uncommanded
  * close it holds is `hold` (no operation at all); an active close interlock
- * counts as locked out.
+ * counts as locked out. Terminal voltages go in where the device measures
+ * them (source and load side VTs), so dead-bus is judged on measurements.
  */
 export function switchReading(v: SwitchView, c: SwitchContext): SwitchReading {
   const known = v.position !== "unknown" && !v.readFailed;
@@ -40,6 +41,8 @@ export function switchReading(v: SwitchView, c: SwitchContext): SwitchReading {
     selection: null,
   };
   if (v.currentA !== undefined) r.current_a = v.currentA;
+  // Terminal voltages where the device measures them (its highest phase: a side with any live phase is live).
+  if (v.terminalPu) r.terminal_pu = [v.terminalPu[0]?.max ?? null, v.terminalPu[1]?.max ?? null];
   return r;
 }
 

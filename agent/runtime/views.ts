@@ -5,6 +5,12 @@ import type { ChannelSnapshot, DeviceFaultKind } from "../transports/device.js";
 
 export type Position = "open" | "closed" | "intermediate" | "bad" | "unknown";
 
+/** Voltage at one terminal of a switch, per unit of the device's nominal voltage: lowest and highest live phase (0 and 0 when dead). */
+export interface TerminalPu {
+  min: number;
+  max: number;
+}
+
 /** The poller's record of one device. */
 export interface DeviceState {
   id: string;
@@ -25,6 +31,13 @@ export interface SwitchView {
   fault: boolean;
   /** Largest phase current (A), if the device reports currents. */
   currentA: number | undefined;
+  /**
+   * Voltage at terminal 1 (source side) and terminal 2 (load side), where the
+   * device measures it and knows its nominal voltage; undefined where not.
+   */
+  terminalPu?: readonly [TerminalPu | undefined, TerminalPu | undefined];
+  /** Active power through the switch (kW, source to load positive), if the device measures it. */
+  pKw?: number;
   /** Agent clock (ms) of the last good read, undefined if never read. */
   readAt: number | undefined;
   /** Age of the reading (ms), undefined if never read. */
@@ -92,7 +105,24 @@ export function switchView(element: string, device: string, state: DeviceState |
     stale: f.stale,
   };
   if (f.reason) v.staleReason = f.reason;
+  const nominal = num(trusted(snap, "nominal_voltage_v"));
+  if (nominal !== undefined && nominal > 0) {
+    const t1 = terminalPu(snap, "voltage", nominal);
+    const t2 = terminalPu(snap, "load_voltage", nominal);
+    if (t1 || t2) v.terminalPu = [t1, t2];
+  }
+  const p = num(trusted(snap, "p_kw"));
+  if (p !== undefined) v.pKw = p;
   return v;
+}
+
+/** One terminal's phase voltages in pu: the lowest and highest live phase; undefined when the device reports none. */
+function terminalPu(snap: ChannelSnapshot | undefined, prefix: "voltage" | "load_voltage", nominalV: number): TerminalPu | undefined {
+  const phases = ["a", "b", "c"].map((ph) => num(trusted(snap, `${prefix}_${ph}`))).filter((x): x is number => x !== undefined);
+  if (phases.length === 0) return undefined;
+  // A phase the switch does not have, or a dead one, reads 0.
+  const live = phases.filter((x) => x > 0).map((x) => x / nominalV);
+  return live.length ? { min: Math.min(...live), max: Math.max(...live) } : { min: 0, max: 0 };
 }
 
 export function unitView(id: string, device: string, state: DeviceState | undefined, now: number, staleAfterMs: number, ratingKw?: number): UnitView {

@@ -76,6 +76,22 @@ describe("tick pipeline", () => {
     expect(rows(journalPath, "SELECT * FROM observations").length).toBe(2);
   });
 
+  it("passes the devices' terminal voltages (source and load side, pu of their nominal setting) to the shield", async () => {
+    const { agent, bank, journalPath } = await rig();
+    // L2's load-side VTs read live (a source beyond it); L1's read dead.
+    for (const ph of ["a", "b", "c"]) bank.set(2, recloser, `load_voltage_${ph}`, 2390);
+    agent.restorer.request({ command: "restore", by: "test" });
+    const t = await agent.tick();
+    expect(t.decision?.commands.map((c) => c.element)).toEqual(["Line.L1"]);
+    await agent.stop("test");
+    const d = rows<{ shield_input: string }>(journalPath, "SELECT shield_input FROM decisions")[0]!;
+    const sw = (JSON.parse(d.shield_input) as { switches: { element: string; terminal_pu: [number, number] }[] }).switches;
+    // The highest phase of each terminal: a side with any live phase is live.
+    expect(sw[0]!.terminal_pu[0]).toBeCloseTo(2402 / 2402, 3);
+    expect(sw[0]!.terminal_pu[1]).toBe(0);
+    expect(sw[1]!.terminal_pu[1]).toBeCloseTo(2390 / 2402, 3);
+  });
+
   it("ends the session after the episode length and goes back to watching", async () => {
     const { agent } = await rig({ site: { session: { episode_length: 2 } } });
     agent.restorer.request({ command: "restore", by: "test" });

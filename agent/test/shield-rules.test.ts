@@ -98,7 +98,8 @@ const CASES: Case[] = [
   {
     rule: "dead-bus",
     why: "both of its sides are live (no synchronism check)",
-    options: { sections: graphWithLiveS1() },
+    // s1 has its own source: the load-side VTs of L1 read it live too.
+    options: { sections: graphWithLiveS1(), prepare: (bank) => ["a", "b", "c"].forEach((ph) => bank.set(1, recloser, `load_voltage_${ph}`, 2399)) },
     ticks: 1,
     operatesBefore: 0,
     element: "Line.L1",

@@ -17,19 +17,21 @@ export function register(program: Command): void {
         return;
       }
       if (o.check) {
-        const [{ loadSite }, { loadSiteProfiles }, { loadPolicy }] = await Promise.all([
+        const [{ loadSite }, { loadSiteProfiles }, { loadPolicy }, { observationSize }] = await Promise.all([
           import("../../agent/config/load.js"),
           import("../../agent/transports/factory.js"),
           import("../../shared/policy/runner.js"),
+          import("../../shared/encoding/observation.js"),
         ]);
         const site = loadSite(o.config);
         const profiles = loadSiteProfiles(site);
         const policy = await loadPolicy(site.policy.dir);
-        const actor = await policy.agent({ id: site.config.microgrid, elements: site.elements });
+        const observation = policy.manifest.observation.kind;
+        const actor = await policy.agent({ id: site.config.microgrid, elements: site.elements, observationSize: observationSize(observation, site.elements.length) });
         const c = site.config;
         const lines = [
           `site ${site.file}: microgrid ${c.microgrid} of scenario ${c.scenario}, clock ${c.clock}`,
-          `policy: ${actor.label}`,
+          `policy: ${actor.label}; observation ${observation} (${actor.observationSize} values)`,
           `elements (${site.elements.length}): ${Object.entries(c.bindings).map(([e, b]) => `${e} -> ${b.device}`).join(", ")}`,
           ...c.devices.map((d) => `device ${d.id}: ${profiles.get(d.id)!.id} (${profiles.get(d.id)!.kind}) over ${d.transport.kind}`),
           `quota ${site.quotaKw} kW${site.capKw !== undefined ? `, fleet cap ${site.capKw} kW` : ""}; session of ${c.session.episode_length} decisions every ${c.poll.period_ms} ms`,

@@ -268,6 +268,9 @@ export abstract class SimDevice {
     this.setChannel("p_kw", m.pKw);
     this.setChannel("q_kvar", m.qKvar);
     this.setChannel("frequency_hz", m.frequencyHz);
+    // Where the profile has them: the load-side VTs and the nominal voltage setting.
+    if (m.voltage2V) (["a", "b", "c"] as const).forEach((ph, i) => this.setChannel(`load_voltage_${ph}`, m.voltage2V![i]!));
+    if (m.nominalV !== undefined) this.setChannel("nominal_voltage_v", m.nominalV);
   }
 
   /** Compare a written value with a profile literal (enum symbols, numbers and booleans alike). */

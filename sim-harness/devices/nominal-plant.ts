@@ -81,14 +81,15 @@ export class NominalPlant implements Plant {
       const side = this.energy.ends[2 * k]!;
       const other = this.energy.ends[2 * k + 1]!;
       const live = this.energy.energized(side) || this.energy.energized(other);
-      if (!live) return DEAD;
+      if (!live) return { ...DEAD, voltage2V: [0, 0, 0], nominalV: this.vLn };
       const p = this.pFlow[k]!;
       const q = this.qFlow[k]!;
       const n = this.switchPhases[k]!;
       const amps = (Math.hypot(p, q) * 1000) / (n * this.vLn);
       const i: [number, number, number] = [0, 1, 2].map((ph) => (ph < n ? amps : 0)) as [number, number, number];
-      const v: [number, number, number] = [0, 1, 2].map((ph) => (ph < n ? this.vLn : 0)) as [number, number, number];
-      return { energized: true, currentA: i, voltageV: v, pKw: p, qKvar: q, frequencyHz: this.hz };
+      // Each terminal shows nominal voltage when its own side is energized (an open switch fed from one side).
+      const at = (on: boolean): [number, number, number] => [0, 1, 2].map((ph) => (on && ph < n ? this.vLn : 0)) as [number, number, number];
+      return { energized: true, currentA: i, voltageV: at(this.energy.energized(side)), voltage2V: at(this.energy.energized(other)), nominalV: this.vLn, pKw: p, qKvar: q, frequencyHz: this.hz };
     }
     const u = this.unitSection.get(key);
     if (!u) throw new Error(`${element} is neither a switch nor a source of the scenario`);

@@ -13,6 +13,10 @@ export interface ElementMeasurement {
   currentA: Phase3;
   /** Voltage magnitude line to neutral at terminal 1, per phase (V); 0 where absent. */
   voltageV: Phase3;
+  /** A switch: voltage magnitude line to neutral at terminal 2 (its load side), per phase (V); 0 where absent or dead. */
+  voltage2V?: Phase3;
+  /** Nominal voltage line to neutral at the element (V): the base of its per-unit voltages. */
+  nominalV?: number;
   /** Three-phase power into terminal 1 (for a DER: delivered to the grid), kW and kvar. */
   pKw: number;
   qKvar: number;

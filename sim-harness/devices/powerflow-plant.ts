@@ -77,6 +77,14 @@ export class PowerFlowPlant implements Plant {
     this.dirty = true;
   }
 
+  /** Nominal line-to-neutral voltage (V) of a bus, from its kV base; undefined without one. */
+  private nominalV(bus: string): number | undefined {
+    const c = this.pf.circuit;
+    const bi = c.topo.busIndex.get(bus.toLowerCase());
+    const kv = bi === undefined ? 0 : (c.busKvBase[bi] ?? 0);
+    return kv > 0 ? kv * 1000 : undefined;
+  }
+
   measure(element: string): ElementMeasurement {
     const e = this.pf.circuit.element(element);
     if (!this.pf.isEnabled(element)) return DEAD;
@@ -96,10 +104,20 @@ export class PowerFlowPlant implements Plant {
     });
     // Into terminal 1 for a branch (source to load positive); delivered for a DER.
     const sign = PC_KINDS.has(e.spec.kind) ? -1 : 1;
+    // A two-terminal element (a switch): its terminal 2 bus too, what a load-side VT reads.
+    const t2 = PC_KINDS.has(e.spec.kind) ? undefined : e.spec.terminals[1];
+    let voltage2V: Phase3 | undefined;
+    if (t2) {
+      voltage2V = [0, 0, 0];
+      for (const node of t2.nodes) if (node >= 1 && node <= 3) voltage2V[node - 1] = this.voltage(t2.bus, node)?.vmag ?? 0;
+    }
+    const nominalV = this.nominalV(t.bus) ?? (t2 ? this.nominalV(t2.bus) : undefined);
     return {
       energized,
       currentA,
       voltageV,
+      ...(voltage2V ? { voltage2V } : {}),
+      ...(nominalV !== undefined ? { nominalV } : {}),
       pKw: sign * flow.kW,
       qKvar: sign * flow.kvar,
       frequencyHz: energized ? this.pf.circuit.options.baseFrequency : 0,

@@ -1,26 +1,18 @@
 // Observations and the global state, built from the environment's switch
-// states, the energization graph and the last solve.
-//
-// `switch-states` (the paper's): per switch, 1 closed / 0 open.
-// `measured` (what an edge controller reads): per switch 5 values
-//   [closed, live at terminal 1, live at terminal 2, kW through it / norm,
-//    lowest voltage pu of its live terminals (0 when both are dead)],
-// then per agent 2 values [generation headroom / norm, step / episode length].
-// norm = the cap if the scenario has one, else the total nominal load.
+// states, the energization graph and the last solve. The observation
+// encodings themselves (`switch-states`, `measured`) live in
+// shared/encoding/observation.ts, which the edge agent fills from its
+// devices' readings: this module supplies the environment's quantities.
 //
 // Global state (centralized critic): every switch's state, per section
 // [energized, served kW / norm], then [restored / norm, weighted restored /
 // total weighted load, step / episode length].
+import { observationSize, writeMeasuredAgent, writeMeasuredSwitch } from "../../shared/encoding/observation.js";
 import type { ObservationKind } from "../../shared/policy/manifest.js";
 import type { EnergizationGraph } from "./energization.js";
 import type { GridResult } from "./grid.js";
 
-export const MEASURED_PER_SWITCH = 5;
-export const MEASURED_PER_AGENT = 2;
-
-export function observationSize(kind: ObservationKind, switches: number): number {
-  return kind === "switch-states" ? switches : MEASURED_PER_SWITCH * switches + MEASURED_PER_AGENT;
-}
+export { MEASURED_PER_AGENT, MEASURED_PER_SWITCH, observationSize } from "../../shared/encoding/observation.js";
 
 export function stateSize(switches: number, sections: number): number {
   return switches + 2 * sections + 3;
@@ -93,21 +85,20 @@ export function observe(kind: ObservationKind, agentSwitches: readonly number[],
   }
   const out = new Float32Array(observationSize(kind, agentSwitches.length));
   agentSwitches.forEach((k, i) => {
-    const o = MEASURED_PER_SWITCH * i;
-    const a = energy.ends[2 * k]!;
-    const b = energy.ends[2 * k + 1]!;
-    out[o] = energy.closed[k]!;
-    out[o + 1] = energy.energized(a) ? 1 : 0;
-    out[o + 2] = energy.energized(b) ? 1 : 0;
-    out[o + 3] = (flows?.[k] ?? 0) / ctx.norm;
     const [ba, bb] = ctx.switchBuses[k]!;
-    const va = ctx.result.busVoltage(ba)?.min ?? 0;
-    const vb = ctx.result.busVoltage(bb)?.min ?? 0;
-    out[o + 4] = va > 0 && vb > 0 ? Math.min(va, vb) : Math.max(va, vb);
+    writeMeasuredSwitch(
+      out,
+      i,
+      energy.closed[k] === 1,
+      energy.energized(energy.ends[2 * k]!),
+      energy.energized(energy.ends[2 * k + 1]!),
+      flows?.[k] ?? 0,
+      ctx.result.busVoltage(ba)?.min ?? 0,
+      ctx.result.busVoltage(bb)?.min ?? 0,
+      ctx.norm,
+    );
   });
-  const o = MEASURED_PER_SWITCH * agentSwitches.length;
-  out[o] = ctx.headroomKw[agent]! / ctx.norm;
-  out[o + 1] = ctx.step / ctx.episodeLength;
+  writeMeasuredAgent(out, agentSwitches.length, ctx.headroomKw[agent]!, ctx.step, ctx.episodeLength, ctx.norm);
   return out;
 }
 

@@ -21,6 +21,11 @@ export function fillRecloser(bank: ModbusBank, unit: number, closed = true): voi
   set("voltage_a", 2401);
   set("voltage_b", 2399);
   set("voltage_c", 2402);
+  // Load side: live when closed (an open switch in these tests feeds a dead section).
+  set("load_voltage_a", closed ? 2398 : 0);
+  set("load_voltage_b", closed ? 2397 : 0);
+  set("load_voltage_c", closed ? 2400 : 0);
+  set("nominal_voltage", 2402);
   set("p_total", -1234.5);
   set("q_total", 300);
   set("frequency", 60.01);

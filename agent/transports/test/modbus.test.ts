@@ -60,11 +60,11 @@ describe("Modbus transport", () => {
       frequency_hz: 60.01,
     });
     expect(snap.invalid).toEqual([]);
-    // Identity check once, then one request per table block: discrete inputs 0-5 and input registers 0-10.
+    // Identity check once, then one request per table block: discrete inputs 0-5 and input registers 0-14.
     const regReads = bank.requests.filter((r) => r.fc === "fc3" || r.fc === "fc4");
     expect(regReads).toEqual([
       { fc: "fc3", unit: 1, address: 108, count: 8 },
-      { fc: "fc4", unit: 1, address: 0, count: 11 },
+      { fc: "fc4", unit: 1, address: 0, count: 15 },
     ]);
     bank.requests.length = 0;
     await devices[0]!.read();

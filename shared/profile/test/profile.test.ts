@@ -44,7 +44,7 @@ describe("hardware profiles shipped", () => {
     expect(open.kind).toBe("select-before-operate");
     // Neighbouring points are read together; no request crosses a table.
     const blocks = planReads(p.points);
-    expect(blocks.find((b) => b.table === "input")).toMatchObject({ address: 0, count: 11 });
+    expect(blocks.find((b) => b.table === "input")).toMatchObject({ address: 0, count: 15 });
     expect(blocks.find((b) => b.table === "discrete")).toMatchObject({ address: 0, count: 7 });
   });
 });
