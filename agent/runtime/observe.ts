@@ -29,8 +29,8 @@ export interface ObserveArgs {
   switches: readonly SwitchView[];
   /** Last definite position of each element (for a switch not read this tick). */
   lastKnown: (element: string) => "open" | "closed" | undefined;
-  /** The shield's input for the same instant (own readings, peers' states): the graph's view. */
-  input: ShieldInput;
+  /** The shield's input for the same instant (own readings, peers' states): the graph's view. Asked only for `measured`. */
+  input: () => ShieldInput;
   /** Decisions made so far in the session, and its length. */
   step: number;
   episodeLength: number;
@@ -61,7 +61,7 @@ export class FieldObserver {
   observe(a: ObserveArgs): Float32Array {
     const closed = a.switches.map((v) => (v.position === "closed" || v.position === "open" ? v.position : (a.lastKnown(v.element) ?? "open")) === "closed");
     if (this.kind === "switch-states") return Float32Array.from(closed, (c) => (c ? 1 : 0));
-    const ctx = buildContext(this.ix, a.input);
+    const ctx = buildContext(this.ix, a.input());
     const out = new Float32Array(this.size);
     a.switches.forEach((v, k) => {
       const sw = ctx.own[k]!;

@@ -260,7 +260,7 @@ export class Restorer {
   ): Promise<{ decision: TickDecision; decideMs: number; commandMs: number }> {
     const { clock, metrics, journal, policy, site, bus } = this.d;
     const t0 = clock.now();
-    const obs = this.observer.observe({ switches, lastKnown: (e) => this.lastKnown.get(e), input: this.graphInput(t0, switches), step: s.step, episodeLength: s.length });
+    const obs = this.observer.observe({ switches, lastKnown: (e) => this.lastKnown.get(e), input: () => this.graphInput(t0, switches), step: s.step, episodeLength: s.length });
     let input = this.shieldInput(clock.now(), switches);
     let result = evaluate(this.ix, input);
     // What the policy wants, unmasked: a vetoed wish is journaled with its rule.

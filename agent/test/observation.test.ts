@@ -115,7 +115,7 @@ describe("the measured observation, environment and field", () => {
           generation: { quota_kw: 0, committed_kw: 0, leases: [], bus_up: false },
           limits: { stale_after_ms: 1e9, min_operation_interval_ms: 0, dead_below_pu: 0.1, open_current_max_a: 1e9, select_timeout_ms: 1000, lease_margin_ms: 0 },
         });
-        const field = a.restorer.observer.observe({ switches: views[i]!, lastKnown: () => undefined, input, step: 0, episodeLength: env.episodeLength });
+        const field = a.restorer.observer.observe({ switches: views[i]!, lastKnown: () => undefined, input: () => input, step: 0, episodeLength: env.episodeLength });
         const mine = reset.obs[env.agents.findIndex((x) => x.id === a.site.config.microgrid)]!;
         // Same elements in the same order, so the same layout.
         expect(env.agents[i]!.elements.map(canonicalElement)).toEqual(a.site.elements);
