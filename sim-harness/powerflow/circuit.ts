@@ -20,6 +20,7 @@ import type {
   VsourceSpec,
 } from "./network.js";
 import { carveF64 } from "./chunks.js";
+import { InjectionPlan } from "./injection.js";
 import { SingularMatrixError, SparseLU } from "./sparse/lu.js";
 import { applyOpenConductors, CMatrix } from "./yprim/cmatrix.js";
 import { GenerationModel, generatorModel, pvModel, pvOutput, storageModel } from "./yprim/generator.js";
@@ -83,6 +84,8 @@ export class Circuit {
   pcs: PCEntry[] = [];
   /** Index into pcs per element, -1 for non-PC elements. */
   pcIndex: Int32Array = new Int32Array(0);
+  /** The PC elements' per-iteration injections (kept in step with pcs: see InjectionPlan.update). */
+  injections!: InjectionPlan;
   /** Elements whose Yprim must be rebuilt before the next solve. */
   readonly dirty = new Set<number>();
   topologyDirty = true;
@@ -208,6 +211,7 @@ export class Circuit {
       a.injector.branchYIm = b.injector.branchYIm;
       a.injector.iRe.set(b.injector.iRe);
       a.injector.iIm.set(b.injector.iIm);
+      this.injections.update(k);
     }
   }
 
@@ -260,6 +264,7 @@ export class Circuit {
       this.pcIndex[e.index] = this.pcs.length;
       this.pcs.push({ element: e.index, kind: s.kind as PCEntry["kind"], model, injector });
     }
+    this.injections = new InjectionPlan(this.pcs);
   }
 
   private loadSpecOf(i: number, s: LoadSpec): LoadSpec {
@@ -311,16 +316,18 @@ export class Circuit {
       case "generator":
       case "pvsystem":
       case "storage": {
-        const pc = this.pcs[this.pcIndex[e.index]!]!;
+        const k = this.pcIndex[e.index]!;
+        const pc = this.pcs[k]!;
         y = pc.model.yprim();
         pc.injector.yprim = y;
         const lay = pc.injector.layout;
         const neutralGrounded = lay.delta || e.nodes[lay.conductors - 1] === 0;
         let allClosed = true;
-        for (let k = 0; k < e.nodes.length; k++) if (!this.closed[e.conductorOffset + k]) allClosed = false;
+        for (let j = 0; j < e.nodes.length; j++) if (!this.closed[e.conductorOffset + j]) allClosed = false;
         const [br, bi] = pc.model.branchY();
         pc.injector.branchYRe = neutralGrounded && allClosed ? br : Number.NaN;
         pc.injector.branchYIm = bi;
+        this.injections.update(k);
         break;
       }
     }
@@ -349,14 +356,20 @@ export class Circuit {
       return x;
     };
     const sources: number[] = [];
-    for (const e of this.topo.elements) {
-      if (!this.enabled[e.index]) continue;
-      let first = -1;
+    const elements = this.topo.elements;
+    const enabled = this.enabled;
+    const closed = this.closed;
+    for (let i = 0; i < elements.length; i++) {
+      if (!enabled[i]) continue;
+      const e = elements[i]!;
+      const nodes = e.nodes;
       const off = e.conductorOffset;
-      for (let k = 0; k < e.nodes.length; k++) {
-        const n = e.nodes[k]!;
-        if (n === 0 || !this.closed[off + k]) continue;
-        if (e.spec.kind === "vsource" && k < e.conductors) sources.push(n);
+      const source = e.spec.kind === "vsource";
+      let first = -1;
+      for (let k = 0; k < nodes.length; k++) {
+        const n = nodes[k]!;
+        if (n === 0 || !closed[off + k]) continue;
+        if (source && k < e.conductors) sources.push(n);
         if (first < 0) first = n;
         else {
           const a = find(first);
@@ -368,7 +381,11 @@ export class Circuit {
     // Nodes some enabled element uses (OpenDSS lists only those).
     const used = this.nodeUsed;
     used.fill(0);
-    for (const e of this.topo.elements) if (this.enabled[e.index]) for (const n of e.nodes) used[n] = 1;
+    for (let i = 0; i < elements.length; i++) {
+      if (!enabled[i]) continue;
+      const nodes = elements[i]!.nodes;
+      for (let k = 0; k < nodes.length; k++) used[nodes[k]!] = 1;
+    }
     const live = new Uint8Array(N + 1);
     for (const s of sources) live[find(s)] = 1;
     const energized = new Uint8Array(N + 1);

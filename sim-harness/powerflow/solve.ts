@@ -29,7 +29,6 @@ export function fixedPoint(c: Circuit): FixedPointResult {
   const N = c.topo.nodeCount;
   const tol = c.options.tolerance;
   const maxIt = c.options.maxIterations;
-  const pcs = c.pcs;
   const enabled = c.enabled;
   let it = 0;
   let converged = false;
@@ -42,11 +41,7 @@ export function fixedPoint(c: Circuit): FixedPointResult {
     it++;
     injRe.set(srcRe);
     injIm.set(srcIm);
-    for (let k = 0; k < pcs.length; k++) {
-      const pc = pcs[k]!;
-      if (!enabled[pc.element]) continue;
-      pc.injector.inject(pc.model, vRe, vIm, injRe, injIm);
-    }
+    c.injections.inject(enabled, vRe, vIm, injRe, injIm);
     for (let n = 1; n <= N; n++)
       if (!energized[n]) {
         injRe[n] = 0;

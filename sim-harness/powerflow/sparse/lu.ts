@@ -4,9 +4,9 @@
 //   filled pattern F = L + U stored row by row (CSR, columns sorted);
 // - the caller writes matrix values straight into `aRe/aIm` (laid out like F,
 //   fill positions stay zero) through `position(row, col)`;
-// - factor() refactors numerically in place without allocating; rows before
-//   the first changed row keep their factors (`factor(fromRow)`), so a tap or
-//   switch change refactors only the tail of the ordering;
+// - factor() refactors numerically in place without allocating; after
+//   touch(row) only the touched rows and their ancestors in the elimination
+//   tree are redone, so a tap or switch change refactors a path to the root;
 // - solve() does the forward/back substitutions.
 // Pivots stay on the diagonal (static pivoting): admittance matrices are
 // diagonally strong, as KLU's rarely-used pivoting in OpenDSS shows.
@@ -40,10 +40,16 @@ export class SparseLU {
   readonly f: Float64Array;
   private readonly w: Float64Array;
   private readonly y: Float64Array;
+  /** Elimination tree (permuted numbering): parent of each row, -1 at a root. */
+  readonly parent: Int32Array;
   /** Lowest permuted row whose values changed since the last factor(); n when none. */
   private dirtyFrom: number;
+  /** Every row must be refactored (else only the touched rows and their ancestors). */
+  private allDirty: boolean;
+  /** Per permuted row: 1 when touched since the last factor(). */
+  private readonly touched: Uint8Array;
 
-  private constructor(n: number, perm: Int32Array, ptr: Int32Array, col: Int32Array, diag: Int32Array) {
+  private constructor(n: number, perm: Int32Array, ptr: Int32Array, col: Int32Array, diag: Int32Array, parent: Int32Array) {
     this.n = n;
     this.perm = perm;
     this.pinv = new Int32Array(n);
@@ -57,7 +63,10 @@ export class SparseLU {
     this.f = new Float64Array(2 * nnz);
     this.w = new Float64Array(2 * n);
     this.y = new Float64Array(2 * n);
+    this.parent = parent;
+    this.touched = new Uint8Array(n);
     this.dirtyFrom = 0;
+    this.allDirty = true;
   }
 
   /** Symbolic analysis of a symmetric pattern (each edge listed in both rows or in either; the diagonal is implied). */
@@ -142,7 +151,7 @@ export class SparseLU {
     const fillU = new Int32Array(n);
     for (let k = 0; k < n; k++) fillU[k] = diag[k]! + 1;
     for (let k = 0; k < n; k++) for (let q = ptr[k]!; q < diag[k]!; q++) col[fillU[col[q]!]!++] = k;
-    return new SparseLU(n, p, ptr, col, diag);
+    return new SparseLU(n, p, ptr, col, diag, parent);
   }
 
   get nnz(): number {
@@ -166,15 +175,17 @@ export class SparseLU {
     return -1;
   }
 
-  /** Record that values in original row `row` changed, so factor() redoes that row and those after it. */
+  /** Record that values in original row `row` changed, so factor() redoes that row and its ancestors in the elimination tree. */
   touch(row: number): void {
     const r = this.pinv[row]!;
+    this.touched[r] = 1;
     if (r < this.dirtyFrom) this.dirtyFrom = r;
   }
 
   /** Record that every value may have changed. */
   touchAll(): void {
     this.dirtyFrom = 0;
+    this.allDirty = true;
   }
 
   /** True when values changed since the last factorization. */
@@ -188,11 +199,21 @@ export class SparseLU {
     return [this.f[d]!, this.f[d + 1]!];
   }
 
-  /** Numeric factorization of aRe/aIm (from the first touched row on). */
+  /**
+   * Numeric factorization of aRe/aIm. Row i's factors depend only on its own values and the rows
+   * of its subtree in the elimination tree, so after touch() only the touched rows and their
+   * ancestors are redone (a tap or switch change: a path to the root, not the matrix); each row
+   * is computed exactly as a full factorization computes it.
+   */
   factor(): void {
-    const { n, ptr, col, diag, aRe, aIm, f, w } = this;
+    const { n, ptr, col, diag, aRe, aIm, f, w, touched, parent } = this;
     const from = this.dirtyFrom;
+    const all = this.allDirty;
+    if (!all)
+      for (let i = from; i < n; i++)
+        if (touched[i] && parent[i]! >= 0) touched[parent[i]!] = 1;
     for (let i = from; i < n; i++) {
+      if (!all && !touched[i]) continue;
       const start = ptr[i]!;
       const end = ptr[i + 1]!;
       for (let q = start; q < end; q++) {
@@ -234,27 +255,27 @@ export class SparseLU {
       const pi = f[2 * dq + 1]!;
       const m = pr * pr + pi * pi;
       if (!(m > 0) || !Number.isFinite(m)) {
+        // This row and the marked ones after it wait for the next factor().
         this.dirtyFrom = i;
         throw new SingularMatrixError(this.perm[i]!);
       }
       f[2 * dq] = pr / m;
       f[2 * dq + 1] = -pi / m;
+      touched[i] = 0;
     }
+    if (all) touched.fill(0, from);
     this.dirtyFrom = n;
+    this.allDirty = false;
   }
 
   /** Solve A x = b (original numbering). x may alias b. */
   solve(bRe: Float64Array, bIm: Float64Array, xRe: Float64Array, xIm: Float64Array): void {
     const { n, ptr, col, diag, f, y, perm } = this;
-    for (let k = 0; k < n; k++) {
-      const o = perm[k]!;
-      y[2 * k] = bRe[o]!;
-      y[2 * k + 1] = bIm[o]!;
-    }
-    // Forward: L y = P b (unit diagonal).
+    // Forward: L y = P b (unit diagonal), gathering b on the way.
     for (let i = 0; i < n; i++) {
-      let sr = y[2 * i]!;
-      let si = y[2 * i + 1]!;
+      const o = perm[i]!;
+      let sr = bRe[o]!;
+      let si = bIm[o]!;
       const dq = diag[i]!;
       for (let q = ptr[i]!; q < dq; q++) {
         const k2 = 2 * col[q]!;
@@ -268,7 +289,7 @@ export class SparseLU {
       y[2 * i] = sr;
       y[2 * i + 1] = si;
     }
-    // Backward: U z = y.
+    // Backward: U z = y, scattering z to x on the way. x is written only here, so it may alias b.
     for (let i = n - 1; i >= 0; i--) {
       let sr = y[2 * i]!;
       let si = y[2 * i + 1]!;
@@ -285,13 +306,13 @@ export class SparseLU {
       }
       const ir = f[2 * dq]!;
       const ii = f[2 * dq + 1]!;
-      y[2 * i] = sr * ir - si * ii;
-      y[2 * i + 1] = sr * ii + si * ir;
-    }
-    for (let k = 0; k < n; k++) {
-      const o = perm[k]!;
-      xRe[o] = y[2 * k]!;
-      xIm[o] = y[2 * k + 1]!;
+      const zr = sr * ir - si * ii;
+      const zi = sr * ii + si * ir;
+      y[2 * i] = zr;
+      y[2 * i + 1] = zi;
+      const o = perm[i]!;
+      xRe[o] = zr;
+      xIm[o] = zi;
     }
   }
 
@@ -301,16 +322,20 @@ export class SparseLU {
     this.aRe.set(o.aRe);
     this.aIm.set(o.aIm);
     this.f.set(o.f);
+    this.touched.set(o.touched);
     this.dirtyFrom = o.dirtyFrom;
+    this.allDirty = o.allDirty;
   }
 
   /** A copy sharing the symbolic structure, with its own values and work space (for forks). */
   clone(): SparseLU {
-    const c = new SparseLU(this.n, this.perm, this.ptr, this.col, this.diag);
+    const c = new SparseLU(this.n, this.perm, this.ptr, this.col, this.diag, this.parent);
     c.aRe.set(this.aRe);
     c.aIm.set(this.aIm);
     c.f.set(this.f);
+    c.touched.set(this.touched);
     c.dirtyFrom = this.dirtyFrom;
+    c.allDirty = this.allDirty;
     return c;
   }
 }

@@ -40,10 +40,12 @@ export class LoadModel implements PhaseCurrentModel {
   private v105 = 0;
   private yqFixed = 0;
   private varBase = 0;
+  private readonly constantPQ: boolean;
 
   constructor(spec: LoadSpec, conductors: number) {
     this.spec = spec;
     this.layout = new PhaseLayout(spec.phases, conductors, spec.conn === "delta");
+    this.constantPQ = spec.model === 1;
   }
 
   /** OpenDSS SetNominalLoad + RecalcElementData for a snapshot with this multiplier. */
@@ -108,6 +110,12 @@ export class LoadModel implements PhaseCurrentModel {
     return this.layout.yprim(this.yeqR, this.yeqI, s.rneut < 0, yN);
   }
 
+  /** Nominal P and Q per phase (W, var) and the voltages (V) bounding where they apply, for a constant-PQ load; else undefined. */
+  pqBand(): { p: number; q: number; vLow: number; v95: number; v105: number } | undefined {
+    if (!this.constantPQ) return undefined;
+    return { p: this.wNom, q: this.varNom, vLow: this.vLow, v95: this.v95, v105: this.v105 };
+  }
+
   /** An independent copy (state included). */
   clone(): LoadModel {
     return Object.assign(Object.create(Object.getPrototypeOf(this) as object) as LoadModel, this);
@@ -120,6 +128,16 @@ export class LoadModel implements PhaseCurrentModel {
 
   current(_i: number, vr: number, vi: number, out: Float64Array): void {
     const vmag = Math.sqrt(vr * vr + vi * vi);
+    if (this.constantPQ && vmag > this.v95 && vmag <= this.v105 && vmag > this.vLow) {
+      // The common case first, kept small so the solve loop inlines it: constant PQ inside
+      // vminpu..vmaxpu (the same arithmetic as normalBand's).
+      const m2 = vr * vr + vi * vi;
+      const p = this.wNom;
+      const q = this.varNom;
+      out[0] = (p * vr + q * vi) / m2;
+      out[1] = (p * vi - q * vr) / m2;
+      return;
+    }
     const model = this.spec.model;
     let gr: number;
     let gi: number;

@@ -69,7 +69,7 @@ export class Injector {
   yprim: CMatrix;
   /** System node of each conductor (0 = ground). */
   readonly nodes: Int32Array;
-  /** Last phase currents in load convention (for reporting). */
+  /** Phase currents in load convention, as of the last refresh() (for reporting; the solve's flat path does not write them). */
   readonly iRe: Float64Array;
   readonly iIm: Float64Array;
   private readonly tmp = SCRATCH;
