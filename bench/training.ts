@@ -1,7 +1,7 @@
 // Training benchmarks, run with the repo's own command (`blackstart train`)
 // so every figure is what a user gets:
 //   npm run bench -- training           wall time to 95 % of the cap on ieee123-5mg (HAPPO, seed 1), steps/s, where the time goes
-//   node bin/run-ts.mjs bench/training.ts <set> [--dry]
+//   node bin/run-ts.mjs bench/training.ts <set> [--dry] [--only <run-name-prefix>]
 //     sets: 123 (HAPPO/MAPPO/IPPO x 5 seeds), 8500 (HAPPO x 2), physics (HAPPO x 2),
 //           options (shield mask on/off, random partial resets), speed
 // Each run writes its directory under run/bench/training/; a run whose
@@ -146,11 +146,12 @@ export function table(runs: { spec: RunSpec; report: Report }[]): string {
   return out.join("\n");
 }
 
-export async function runSet(name: string, dry = false): Promise<string> {
+export async function runSet(name: string, dry = false, only?: string): Promise<string> {
   const specs = sets()[name];
   if (!specs) throw new Error(`unknown training set '${name}'; known: ${Object.keys(sets()).join(", ")}`);
   const runs: { spec: RunSpec; report: Report }[] = [];
   for (const spec of specs) {
+    if (only && !spec.name.startsWith(only)) continue;
     if (dry && !existsSync(join(runDir(spec), "report.json"))) continue;
     runs.push({ spec, report: await runOne(spec) });
   }
@@ -174,9 +175,10 @@ export const trainingBench: BenchSuite = {
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const [set, ...rest] = process.argv.slice(2);
   if (!set) {
-    console.error(`usage: node bin/run-ts.mjs bench/training.ts <${Object.keys(sets()).join("|")}> [--dry]`);
+    console.error(`usage: node bin/run-ts.mjs bench/training.ts <${Object.keys(sets()).join("|")}> [--dry] [--only <run-name-prefix>]`);
     process.exit(2);
   }
   console.log(`# training set ${set} — ${new Date().toISOString()} — ${machineSummary()}\n`);
-  console.log(await runSet(set, rest.includes("--dry")));
+  const only = rest.includes("--only") ? rest[rest.indexOf("--only") + 1] : undefined;
+  console.log(await runSet(set, rest.includes("--dry"), only));
 }
