@@ -58,7 +58,8 @@ export function checkQuotas(graph: SectionGraph, marginPct = DEFAULT_LOAD_MARGIN
       message:
         `static quotas oversubscribe ${what}: ${fmt(p.base_kw)} kW served at the reset plus ${fmt(total)} kW of quotas (${p.owners.map((m, i) => `${m} ${fmt(p.quotas_kw[i]!)}`).join(", ")}), ` +
         `with the ${marginPct} % load margin, is ${fmt(p.worst_kw)} kW; agents cut off from their peers could exceed it. ` +
-        `At most ${fmt(p.capacity_kw / (1 + marginPct / 100) - p.base_kw)} kW in all (e.g. ${p.equal_quota_kw} kW each)`,
+        `At most ${Math.floor((p.capacity_kw / (1 + marginPct / 100) - p.base_kw) * 10) / 10} kW in all` +
+        (p.owners.length > 1 ? ` (e.g. ${p.equal_quota_kw} kW each)` : ""),
     });
   }
   if (!pools.some((p) => p.pool === "fleet")) {

@@ -25,7 +25,9 @@ function reduced123Paper(): string {
   const text = shippedText("ieee123-5mg");
   const start = text.indexOf("  - id: mg3");
   const end = text.indexOf("weights:");
-  return writeScenario(text.slice(0, start) + text.slice(end).replace("generation_cap_kw: 2400", "generation_cap_kw: 2600"), "reduced123.yaml");
+  // 2095 kW stay served at the reset (the other agents' lines as compiled): quotas that fit what is left of the cap.
+  const head = text.slice(0, start).replace(/quota_kw: \d+.*$/gm, "quota_kw: 230");
+  return writeScenario(head + text.slice(end).replace("generation_cap_kw: 2400", "generation_cap_kw: 2600"), "reduced123.yaml");
 }
 
 /** A reduced 123 islanded: substation lost, a diesel at bus 1, a battery at bus 35 behind Sw3, a PV, 14 switches. */
@@ -43,13 +45,13 @@ microgrids:
     units:
       - {id: d1, kind: diesel, bus: "13", kv: 4.16, kw: 700, kva: 875}
     forming_unit: d1
-    quota_kw: 700
+    quota_kw: 627
   - id: mg2
     switches: [Line.Sw3, Line.L35, Line.L40, Line.L42, Line.L44, Line.L45]
     units:
       - {id: b2, kind: battery, grid_forming: true, bus: "40", kv: 4.16, kw: 500, kva: 600, kwh: 1000, soc: {initial: 0.9}, charge_kw: 250}
     forming_unit: b2
-    quota_kw: 500
+    quota_kw: 431
 weights:
   generator: {kind: uniform-int, seed: 3, min: 0, max: 10}
 outage:
