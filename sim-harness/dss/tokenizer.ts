@@ -13,14 +13,23 @@ const BANG = 33;
 const SLASH = 47;
 const PIPE = 124;
 
-/** Close character for each opening quote character, by char code. */
-const CLOSE_QUOTE: Record<number, number> = {
-  40: 41, // ( )
-  34: 34, // " "
-  39: 39, // ' '
-  91: 93, // [ ]
-  123: 125, // { }
-};
+/** Close character of an opening quote character, by char code; -1 when `c` opens none. */
+function closeQuote(c: number): number {
+  switch (c) {
+    case 40: // ( )
+      return 41;
+    case 34: // " "
+      return 34;
+    case 39: // ' '
+      return 39;
+    case 91: // [ ]
+      return 93;
+    case 123: // { }
+      return 125;
+    default:
+      return -1;
+  }
+}
 
 function isWhite(c: number): boolean {
   return c === SPACE || c === TAB || c === 13;
@@ -92,8 +101,8 @@ export class LineTokenizer {
     if (this.pos >= n) return "";
     let result: string;
     const c0 = b.charCodeAt(this.pos);
-    const close = CLOSE_QUOTE[c0];
-    if (close !== undefined) {
+    const close = closeQuote(c0);
+    if (close >= 0) {
       const start = ++this.pos;
       while (this.pos < n && b.charCodeAt(this.pos) !== close) this.pos++;
       result = b.slice(start, this.pos);

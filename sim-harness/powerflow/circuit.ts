@@ -562,9 +562,9 @@ export class Circuit {
           const ar = lu.aRe[d]!;
           const ai = lu.aIm[d]!;
           const a2 = ar * ar + ai * ai;
-          const fr = lu.f[2 * d]!;
-          const fi = lu.f[2 * d + 1]!;
-          // f holds 1/pivot: |pivot|^2 = 1/|f|^2
+          const fr = lu.dInv[2 * p]!;
+          const fi = lu.dInv[2 * p + 1]!;
+          // dInv holds 1/pivot: |pivot|^2 = 1/|dInv|^2
           if (a2 > 0 && 1 < 1e-30 * a2 * (fr * fr + fi * fi)) {
             r = lu.perm[p]!;
             break;

@@ -107,7 +107,13 @@ export function newTransformerData(): TransformerData {
 export function setNumWindings(d: TransformerData, n: number): void {
   const oldSize = xscSize(d.windings.length);
   const buses = d.windings.map((w) => w.bus);
-  d.windings = Array.from({ length: n }, (_, k) => ({ ...newWinding(), bus: buses[k] ?? "" }));
+  const windings: Winding[] = [];
+  for (let k = 0; k < n; k++) {
+    const w = newWinding();
+    w.bus = buses[k] ?? "";
+    windings.push(w);
+  }
+  d.windings = windings;
   const newSize = xscSize(n);
   const xsc = d.xsc.slice(0, newSize);
   for (let k = xsc.length; k < newSize; k++) xsc[k] = 0.3;

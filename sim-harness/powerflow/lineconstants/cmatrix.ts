@@ -11,8 +11,7 @@ export interface CMatrix {
 // Thousands of lines each hold a few of these: re and im are carved from shared chunks.
 export function cmatrix(order: number): CMatrix {
   const nn = order * order;
-  const both = carveF64(2 * nn);
-  return { order, re: both.subarray(0, nn), im: both.subarray(nn) };
+  return { order, re: carveF64(nn), im: carveF64(nn) };
 }
 
 export function copyCMatrix(m: CMatrix): CMatrix {

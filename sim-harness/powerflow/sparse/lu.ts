@@ -7,7 +7,9 @@
 // - factor() refactors numerically in place without allocating; after
 //   touch(row) only the touched rows and their ancestors in the elimination
 //   tree are redone, so a tap or switch change refactors a path to the root;
-// - solve() does the forward/back substitutions.
+// - solve() does the forward/back substitutions; the factors are stored in
+//   the order the substitutions read them (L from the first row, U from the
+//   last), so each pass streams through one array.
 // Pivots stay on the diagonal (static pivoting): admittance matrices are
 // diagonally strong, as KLU's rarely-used pivoting in OpenDSS shows.
 import { minimumDegreeOrder, type Graph } from "./ordering.js";
@@ -33,11 +35,17 @@ export class SparseLU {
   readonly aRe: Float64Array;
   readonly aIm: Float64Array;
   /**
-   * Factor values, complex interleaved (re, im) in F's layout: strict lower part is L (unit
-   * diagonal), the rest is U, the diagonal stored inverted. Interleaving keeps each complex
-   * number in one cache line for the substitutions.
+   * The factors, complex interleaved (re, im), each part laid out in the order the substitutions
+   * read it: L (unit diagonal) row by row from the first row (lStart, lCol2 = 2 x column), U row
+   * by row from the last row (row i at uPtr[n-1-i] .. uPtr[n-i], uCol2), and the inverted pivots.
    */
-  readonly f: Float64Array;
+  readonly lVal: Float64Array;
+  readonly uVal: Float64Array;
+  readonly dInv: Float64Array;
+  private readonly lStart: Int32Array;
+  private readonly lCol2: Int32Array;
+  private readonly uPtr: Int32Array;
+  private readonly uCol2: Int32Array;
   private readonly w: Float64Array;
   private readonly y: Float64Array;
   /** Elimination tree (permuted numbering): parent of each row, -1 at a root. */
@@ -49,21 +57,45 @@ export class SparseLU {
   /** Per permuted row: 1 when touched since the last factor(). */
   private readonly touched: Uint8Array;
 
-  private constructor(n: number, perm: Int32Array, ptr: Int32Array, col: Int32Array, diag: Int32Array, parent: Int32Array) {
+  private constructor(n: number, perm: Int32Array, ptr: Int32Array, col: Int32Array, diag: Int32Array, parent: Int32Array, shared?: SparseLU) {
     this.n = n;
     this.perm = perm;
-    this.pinv = new Int32Array(n);
-    for (let k = 0; k < n; k++) this.pinv[perm[k]!] = k;
     this.ptr = ptr;
     this.col = col;
     this.diag = diag;
+    this.parent = parent;
+    if (shared) {
+      this.pinv = shared.pinv;
+      this.lStart = shared.lStart;
+      this.lCol2 = shared.lCol2;
+      this.uPtr = shared.uPtr;
+      this.uCol2 = shared.uCol2;
+    } else {
+      this.pinv = new Int32Array(n);
+      for (let k = 0; k < n; k++) this.pinv[perm[k]!] = k;
+      this.lStart = new Int32Array(n + 1);
+      for (let i = 0; i < n; i++) this.lStart[i + 1] = this.lStart[i]! + diag[i]! - ptr[i]!;
+      this.lCol2 = new Int32Array(this.lStart[n]!);
+      for (let i = 0, a = 0; i < n; i++) for (let q = ptr[i]!; q < diag[i]!; q++) this.lCol2[a++] = 2 * col[q]!;
+      this.uPtr = new Int32Array(n + 1);
+      for (let r = 0; r < n; r++) {
+        const i = n - 1 - r;
+        this.uPtr[r + 1] = this.uPtr[r]! + ptr[i + 1]! - diag[i]! - 1;
+      }
+      this.uCol2 = new Int32Array(this.uPtr[n]!);
+      for (let r = 0, b = 0; r < n; r++) {
+        const i = n - 1 - r;
+        for (let q = diag[i]! + 1; q < ptr[i + 1]!; q++) this.uCol2[b++] = 2 * col[q]!;
+      }
+    }
     const nnz = col.length;
     this.aRe = new Float64Array(nnz);
     this.aIm = new Float64Array(nnz);
-    this.f = new Float64Array(2 * nnz);
+    this.lVal = new Float64Array(2 * this.lCol2.length);
+    this.uVal = new Float64Array(2 * this.uCol2.length);
+    this.dInv = new Float64Array(2 * n);
     this.w = new Float64Array(2 * n);
     this.y = new Float64Array(2 * n);
-    this.parent = parent;
     this.touched = new Uint8Array(n);
     this.dirtyFrom = 0;
     this.allDirty = true;
@@ -195,8 +227,7 @@ export class SparseLU {
 
   /** 1 / U(p,p) of permuted row p (the stored inverted pivot), as [re, im]. */
   pivotInverse(p: number): [number, number] {
-    const d = 2 * this.diag[p]!;
-    return [this.f[d]!, this.f[d + 1]!];
+    return [this.dInv[2 * p]!, this.dInv[2 * p + 1]!];
   }
 
   /**
@@ -206,7 +237,7 @@ export class SparseLU {
    * is computed exactly as a full factorization computes it.
    */
   factor(): void {
-    const { n, ptr, col, diag, aRe, aIm, f, w, touched, parent } = this;
+    const { n, ptr, col, aRe, aIm, w, touched, parent, lStart, lCol2, lVal, uPtr, uCol2, uVal, dInv } = this;
     const from = this.dirtyFrom;
     const all = this.allDirty;
     if (!all)
@@ -214,53 +245,64 @@ export class SparseLU {
         if (touched[i] && parent[i]! >= 0) touched[parent[i]!] = 1;
     for (let i = from; i < n; i++) {
       if (!all && !touched[i]) continue;
-      const start = ptr[i]!;
-      const end = ptr[i + 1]!;
-      for (let q = start; q < end; q++) {
+      // Row i of A, scattered by column.
+      for (let q = ptr[i]!; q < ptr[i + 1]!; q++) {
         const c2 = 2 * col[q]!;
         w[c2] = aRe[q]!;
         w[c2 + 1] = aIm[q]!;
       }
-      const dq = diag[i]!;
-      for (let q = start; q < dq; q++) {
-        const k = col[q]!;
-        const k2 = 2 * k;
+      const l0 = lStart[i]!;
+      const l1 = lStart[i + 1]!;
+      for (let q = l0; q < l1; q++) {
+        const k2 = lCol2[q]!;
         // l = w[k] / U(k,k); the diagonal is stored inverted.
-        const dk = diag[k]!;
-        const ir = f[2 * dk]!;
-        const ii = f[2 * dk + 1]!;
+        const ir = dInv[k2]!;
+        const ii = dInv[k2 + 1]!;
         const xr = w[k2]!;
         const xi = w[k2 + 1]!;
         const lr = xr * ir - xi * ii;
         const li = xr * ii + xi * ir;
         w[k2] = lr;
         w[k2 + 1] = li;
-        const kEnd = ptr[k + 1]!;
-        for (let s = dk + 1; s < kEnd; s++) {
-          const j2 = 2 * col[s]!;
-          const ur = f[2 * s]!;
-          const ui = f[2 * s + 1]!;
+        const rk = n - 1 - (k2 >> 1);
+        for (let s = uPtr[rk]!; s < uPtr[rk + 1]!; s++) {
+          const j2 = uCol2[s]!;
+          const ur = uVal[2 * s]!;
+          const ui = uVal[2 * s + 1]!;
           w[j2] = w[j2]! - (lr * ur - li * ui);
           w[j2 + 1] = w[j2 + 1]! - (lr * ui + li * ur);
         }
       }
-      for (let q = start; q < end; q++) {
-        const c2 = 2 * col[q]!;
-        f[2 * q] = w[c2]!;
-        f[2 * q + 1] = w[c2 + 1]!;
+      // Gather L row i, the pivot and U row i; clear w.
+      for (let q = l0; q < l1; q++) {
+        const c2 = lCol2[q]!;
+        lVal[2 * q] = w[c2]!;
+        lVal[2 * q + 1] = w[c2 + 1]!;
         w[c2] = 0;
         w[c2 + 1] = 0;
       }
-      const pr = f[2 * dq]!;
-      const pi = f[2 * dq + 1]!;
+      const ri = n - 1 - i;
+      for (let s = uPtr[ri]!; s < uPtr[ri + 1]!; s++) {
+        const c2 = uCol2[s]!;
+        uVal[2 * s] = w[c2]!;
+        uVal[2 * s + 1] = w[c2 + 1]!;
+        w[c2] = 0;
+        w[c2 + 1] = 0;
+      }
+      const pr = w[2 * i]!;
+      const pi = w[2 * i + 1]!;
+      w[2 * i] = 0;
+      w[2 * i + 1] = 0;
       const m = pr * pr + pi * pi;
       if (!(m > 0) || !Number.isFinite(m)) {
         // This row and the marked ones after it wait for the next factor().
+        dInv[2 * i] = pr;
+        dInv[2 * i + 1] = pi;
         this.dirtyFrom = i;
         throw new SingularMatrixError(this.perm[i]!);
       }
-      f[2 * dq] = pr / m;
-      f[2 * dq + 1] = -pi / m;
+      dInv[2 * i] = pr / m;
+      dInv[2 * i + 1] = -pi / m;
       touched[i] = 0;
     }
     if (all) touched.fill(0, from);
@@ -270,17 +312,18 @@ export class SparseLU {
 
   /** Solve A x = b (original numbering). x may alias b. */
   solve(bRe: Float64Array, bIm: Float64Array, xRe: Float64Array, xIm: Float64Array): void {
-    const { n, ptr, col, diag, f, y, perm } = this;
+    const { n, lStart, lCol2, lVal, uPtr, uCol2, uVal, dInv, y, perm } = this;
     // Forward: L y = P b (unit diagonal), gathering b on the way.
+    let q = 0;
     for (let i = 0; i < n; i++) {
       const o = perm[i]!;
       let sr = bRe[o]!;
       let si = bIm[o]!;
-      const dq = diag[i]!;
-      for (let q = ptr[i]!; q < dq; q++) {
-        const k2 = 2 * col[q]!;
-        const lr = f[2 * q]!;
-        const li = f[2 * q + 1]!;
+      const end = lStart[i + 1]!;
+      for (; q < end; q++) {
+        const k2 = lCol2[q]!;
+        const lr = lVal[2 * q]!;
+        const li = lVal[2 * q + 1]!;
         const vr = y[k2]!;
         const vi = y[k2 + 1]!;
         sr -= lr * vr - li * vi;
@@ -289,23 +332,25 @@ export class SparseLU {
       y[2 * i] = sr;
       y[2 * i + 1] = si;
     }
-    // Backward: U z = y, scattering z to x on the way. x is written only here, so it may alias b.
-    for (let i = n - 1; i >= 0; i--) {
+    // Backward: U z = y from the last row, scattering z to x on the way. x is written only here,
+    // so it may alias b.
+    q = 0;
+    for (let r = 0; r < n; r++) {
+      const i = n - 1 - r;
       let sr = y[2 * i]!;
       let si = y[2 * i + 1]!;
-      const dq = diag[i]!;
-      const end = ptr[i + 1]!;
-      for (let q = dq + 1; q < end; q++) {
-        const j2 = 2 * col[q]!;
-        const ur = f[2 * q]!;
-        const ui = f[2 * q + 1]!;
+      const end = uPtr[r + 1]!;
+      for (; q < end; q++) {
+        const j2 = uCol2[q]!;
+        const ur = uVal[2 * q]!;
+        const ui = uVal[2 * q + 1]!;
         const vr = y[j2]!;
         const vi = y[j2 + 1]!;
         sr -= ur * vr - ui * vi;
         si -= ur * vi + ui * vr;
       }
-      const ir = f[2 * dq]!;
-      const ii = f[2 * dq + 1]!;
+      const ir = dInv[2 * i]!;
+      const ii = dInv[2 * i + 1]!;
       const zr = sr * ir - si * ii;
       const zi = sr * ii + si * ir;
       y[2 * i] = zr;
@@ -321,7 +366,9 @@ export class SparseLU {
     if (o.col !== this.col) throw new Error("copyValuesFrom: different symbolic structure");
     this.aRe.set(o.aRe);
     this.aIm.set(o.aIm);
-    this.f.set(o.f);
+    this.lVal.set(o.lVal);
+    this.uVal.set(o.uVal);
+    this.dInv.set(o.dInv);
     this.touched.set(o.touched);
     this.dirtyFrom = o.dirtyFrom;
     this.allDirty = o.allDirty;
@@ -329,13 +376,8 @@ export class SparseLU {
 
   /** A copy sharing the symbolic structure, with its own values and work space (for forks). */
   clone(): SparseLU {
-    const c = new SparseLU(this.n, this.perm, this.ptr, this.col, this.diag, this.parent);
-    c.aRe.set(this.aRe);
-    c.aIm.set(this.aIm);
-    c.f.set(this.f);
-    c.touched.set(this.touched);
-    c.dirtyFrom = this.dirtyFrom;
-    c.allDirty = this.allDirty;
+    const c = new SparseLU(this.n, this.perm, this.ptr, this.col, this.diag, this.parent, this);
+    c.copyValuesFrom(this);
     return c;
   }
 }

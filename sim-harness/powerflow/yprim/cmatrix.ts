@@ -10,9 +10,8 @@ export class CMatrix implements CMatrixSpec {
 
   constructor(order: number) {
     this.order = order;
-    const both = carveF64(2 * order * order);
-    this.re = both.subarray(0, order * order);
-    this.im = both.subarray(order * order);
+    this.re = carveF64(order * order);
+    this.im = carveF64(order * order);
   }
 
   static from(spec: CMatrixSpec): CMatrix {
@@ -72,7 +71,8 @@ export class CMatrix implements CMatrixSpec {
       let p = k;
       let best = -1;
       for (let i = k; i < n; i++) {
-        const m = Math.hypot(a[i * n + k]!, b[i * n + k]!);
+        // Squared magnitude: same order as |z| (Math.hypot is slow and allocates).
+        const m = a[i * n + k]! * a[i * n + k]! + b[i * n + k]! * b[i * n + k]!;
         if (m > best) {
           best = m;
           p = i;
@@ -155,6 +155,19 @@ export class CMatrix implements CMatrixSpec {
       yIm[i] = si;
     }
   }
+}
+
+const scratchByOrder: CMatrix[] = [];
+
+/**
+ * A copy of `spec` in a matrix reused for its order: for a value consumed at once (a line's
+ * impedance inverted into its Yprim). The next call for the same order overwrites it.
+ */
+export function scratchCopy(spec: CMatrixSpec): CMatrix {
+  const m = (scratchByOrder[spec.order] ??= new CMatrix(spec.order));
+  m.re.set(spec.re);
+  m.im.set(spec.im);
+  return m;
 }
 
 /** Series branch between two terminals of n conductors each: [Y -Y; -Y Y]. */

@@ -2,11 +2,11 @@
 // admittance at each end (the pi model OpenDSS uses for every line,
 // including switches, which are just very short lines).
 import type { LineSpec } from "../network.js";
-import { CMatrix, seriesYprim } from "./cmatrix.js";
+import { CMatrix, scratchCopy, seriesYprim } from "./cmatrix.js";
 
 export function lineYprim(spec: LineSpec): CMatrix {
   const n = spec.phases;
-  const ys = CMatrix.from(spec.z);
+  const ys = scratchCopy(spec.z);
   if (!ys.invert()) {
     // A zero impedance matrix: OpenDSS would fail the inversion; use a stiff tie.
     ys.re.fill(0);
