@@ -1,21 +1,38 @@
-// Power flow benchmark, measured the way the references' solve_ms_median was
-// (OpenDSS-C: compile once, then per repeat `set mode=snapshot` + `solve`
-// timed alone, from the compiled state, at the default tolerance with the
-// maxiterations of extra_commands_timing, controls included):
-// - parse: OpenDSS script -> model -> compiled power-flow network (ms);
+// Power flow benchmark, measured the way the references' timings were
+// (OpenDSS-C: compile_ms_median is `clear` + `compile` of the master, which
+// parses it, builds its objects, runs its calcvoltagebases (a series-only
+// Y matrix, factorized and solved) and reads bus coordinates, repeated in one
+// process; compile_ms is the first such compile; solve_ms_median times the
+// `solve` command alone from the compiled state, `set mode=snapshot`, at the
+// default tolerance with the maxiterations of extra_commands_timing, controls
+// included):
+// - load (our "parse"): loadFeeder, i.e. the DSS interpreter, line constants,
+//   the network (bus/node numbering, minimum-degree ordering and symbolic LU
+//   of the whole matrix, element Yprims) and calcvoltagebases; warm (median of
+//   >= 10 in one process after warm-up, against compile_ms_median) and cold
+//   (the first load in a fresh `blackstart powerflow` process, its parse_ms,
+//   against OpenDSS's first compile_ms), with that process's peak RSS;
 // - solve: flat start to converged, controls included, from the compiled
 //   state each run (a fork reset in place: taps and capacitors as compiled),
 //   median of >= 10 runs;
 // - re-solve after one switch operation on ieee8500-paper (`open Line.x
 //   term=2` / `close`, the paper's agent switches), warm start, controls
 //   included;
-// - peak resident memory of the process.
+// - peak resident memory of this process.
+import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { FEEDERS_DIR, PAPER_DIR } from "../test/support/paths.js";
 import { loadFeeder } from "../sim-harness/powerflow/opendss/feeder.js";
 import { median, percentile } from "./machine.js";
 import type { BenchSuite } from "./suites.js";
+
+const ROOT = resolve(fileURLToPath(import.meta.url), "../..");
+// Loaded first into a measured child process: it reports its own peak RSS (kB) when it exits.
+const PEAK = `data:text/javascript,process.on("exit",()=>process.stderr.write("PEAK_RSS_KB "+process.resourceUsage().maxRSS+"\\n"))`;
+const COLD_RUNS = Math.max(1, Number(process.env.BENCH_COLD_RUNS ?? 3));
+const LOAD_WARMUP = 5;
 
 interface Feeder {
   name: string;
@@ -37,8 +54,18 @@ const RESOLVE_TARGET_MS = 10;
 
 interface Summary {
   solve_ms_median?: number;
+  compile_ms?: number;
   compile_ms_median?: number;
   extra_commands_timing?: string[];
+}
+
+/** The first load in a fresh `blackstart powerflow` process: its parse_ms (module loading excluded) and the process's peak RSS. */
+function coldLoad(master: string, commands: readonly string[]): { parseMs: number; rssMb: number } {
+  const args = ["--import", PEAK, join(ROOT, "bin/blackstart.mjs"), "powerflow", master, "--json", ...commands.flatMap((c) => ["--command", c])];
+  const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
+  const m = /PEAK_RSS_KB (\d+)/.exec(r.stderr);
+  if (r.status === null || r.status > 1 || !m) throw new Error(`blackstart powerflow ${master} failed (exit ${r.status}): ${r.stderr.slice(-500)}`);
+  return { parseMs: (JSON.parse(r.stdout) as { parse_ms: number }).parse_ms, rssMb: Number(m[1]) / 1024 };
 }
 
 function fmt(x: number, d = 2): string {
@@ -47,25 +74,40 @@ function fmt(x: number, d = 2): string {
 
 export const powerflow: BenchSuite = {
   name: "powerflow",
-  description: `parse and solve (flat start, default tolerance, controls included), median of ${RUNS} runs after ${WARMUP} warm-up; re-solve after one switch on ieee8500-paper; peak RSS`,
+  description: `solve (flat start, default tolerance, controls included), median of ${RUNS} runs after ${WARMUP} warm-up; load (parse + network + calcvoltagebases) warm and cold; re-solve after one switch on ieee8500-paper; peak RSS`,
   async run() {
     if (!existsSync(FEEDERS_DIR)) {
       console.log(`skipped: ${FEEDERS_DIR} not found`);
       return;
     }
-    console.log("| feeder | parse ms (median) | solve ms (median) | p90 | CPU ms (median) | iterations / control iterations | OpenDSS solve_ms_median | ratio (ours/OpenDSS) |");
-    console.log("|---|---|---|---|---|---|---|---|");
+    const loads: string[] = [];
+    console.log("| feeder | solve ms (median) | p90 | CPU ms (median) | iterations / control iterations | OpenDSS solve_ms_median | ratio (ours/OpenDSS) |");
+    console.log("|---|---|---|---|---|---|---|");
     for (const f of FEEDERS) {
       const master = join(FEEDERS_DIR, f.master);
       const summary = JSON.parse(readFileSync(join(FEEDERS_DIR, f.summary), "utf8")) as Summary;
       const timing = summary.extra_commands_timing ?? [];
-      const parseTimes: number[] = [];
+      const cold = Array.from({ length: COLD_RUNS }, () => coldLoad(master, timing));
+      const loadTimes: number[] = [];
+      const loadCpu: number[] = [];
+      // Warm-up: the JavaScript engine optimizes the code after it has run a while (at least
+      // LOAD_WARMUP loads and one second of loading; ieee123 takes ~2 ms a load).
       let base = loadFeeder(master, { commands: timing });
-      for (let i = 0; i < 3; i++) {
+      for (let i = 0, w0 = performance.now(); i < LOAD_WARMUP || performance.now() - w0 < 1000; i++) base = loadFeeder(master, { commands: timing });
+      for (let i = 0; i < RUNS; i++) {
+        const c0 = process.cpuUsage();
         const t0 = performance.now();
         base = loadFeeder(master, { commands: timing });
-        parseTimes.push(performance.now() - t0);
+        loadTimes.push(performance.now() - t0);
+        const dc = process.cpuUsage(c0);
+        loadCpu.push((dc.user + dc.system) / 1000);
       }
+      const warm = median(loadTimes);
+      const coldMs = median(cold.map((c) => c.parseMs));
+      loads.push(
+        `| ${f.name} | ${fmt(warm, 1)} | ${fmt(percentile(loadTimes, 90), 1)} | ${fmt(median(loadCpu), 1)} | ${summary.compile_ms_median ? fmt(summary.compile_ms_median, 1) : "n/a"} | ${summary.compile_ms_median ? fmt(warm / summary.compile_ms_median) : "n/a"} | ` +
+          `${fmt(coldMs, 0)} | ${summary.compile_ms ? fmt(summary.compile_ms, 1) : "n/a"} | ${summary.compile_ms ? fmt(coldMs / summary.compile_ms) : "n/a"} | ${fmt(median(cold.map((c) => c.rssMb)), 0)} |`,
+      );
       // Element Yprims exist after compile, as in OpenDSS after calcvoltagebases; each timed solve
       // then assembles the system matrix, factors it and iterates (OpenDSS's BuildYMatrix + solve).
       base.pf.circuit.prepare();
@@ -90,9 +132,15 @@ export const powerflow: BenchSuite = {
       const med = median(times);
       const anchor = summary.solve_ms_median;
       console.log(
-        `| ${f.name} | ${fmt(median(parseTimes), 0)} | ${fmt(med)} | ${fmt(percentile(times, 90))} | ${fmt(median(cpu))} | ${last.iterations} / ${last.controlIterations}${last.converged ? "" : " (NOT converged)"} | ${anchor ? fmt(anchor) : "n/a"} | ${anchor ? fmt(med / anchor) : "n/a"} |`,
+        `| ${f.name} | ${fmt(med)} | ${fmt(percentile(times, 90))} | ${fmt(median(cpu))} | ${last.iterations} / ${last.controlIterations}${last.converged ? "" : " (NOT converged)"} | ${anchor ? fmt(anchor) : "n/a"} | ${anchor ? fmt(med / anchor) : "n/a"} |`,
       );
     }
+    console.log("");
+    console.log(
+      `| feeder | load ms warm (median of ${RUNS}) | p90 | CPU ms (median) | OpenDSS compile_ms_median | ratio | load ms cold (first in a fresh process, median of ${COLD_RUNS}) | OpenDSS compile_ms (first) | ratio | peak RSS of that process, MiB |`,
+    );
+    console.log("|---|---|---|---|---|---|---|---|---|---|");
+    for (const l of loads) console.log(l);
 
     // Re-solve after one switch operation on ieee8500-paper, with the paper's first agent's switches.
     const paper = JSON.parse(readFileSync(join(PAPER_DIR, "ieee8500-10mg.json"), "utf8")) as { agents: string[][] };
@@ -139,6 +187,6 @@ export const powerflow: BenchSuite = {
     const resetT0 = performance.now();
     for (let i = 0; i < 50; i++) pf.resetTo(loaded.pf);
     console.log(`resetTo (in-place reset of a fork to the compiled state): ${fmt((performance.now() - resetT0) / 50)} ms`);
-    console.log(`peak resident memory: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+    console.log(`peak resident memory of this process (every feeder loaded ${RUNS + LOAD_WARMUP + 2} times or more, forks, solves): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
   },
 };
