@@ -11,6 +11,7 @@ import { Writable } from "node:stream";
 import Database from "better-sqlite3";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { planManifest, type PlanDocument } from "../../shared/policy/plan.js";
 import { DeviceHarness } from "../../sim-harness/devices/harness.js";
 import type { Plant } from "../../sim-harness/devices/plant.js";
 import { openPlant, planFromScenario } from "../../sim-harness/devices/scenario.js";
@@ -42,32 +43,18 @@ describe("spontaneous trip on the simulated feeder", () => {
     const s = bound.scenario;
     const hash = bound.sections.scenario_hash;
     mkdirSync(join(dir, "policy"), { recursive: true });
-    writeFileSync(
-      join(dir, "policy", "manifest.json"),
-      JSON.stringify({
-        format: "blackstart-policy/1",
-        kind: "plan",
-        scenario: s.name,
-        scenario_hash: hash,
-        algorithm: "plan",
-        observation: { kind: "switch-states" },
-        actions_per_element: 3,
-        agents: s.microgrids.map((m) => ({ id: m.id, elements: m.switches, observation_size: m.switches.length })),
-        created: "2026-11-25T00:00:00Z",
-      }),
-    );
     // mg3 closes L61 first (370 kW), then L57: the plan keeps proposing L61 closed after the trip.
-    writeFileSync(
-      join(dir, "policy", "plan.json"),
-      JSON.stringify({
-        format: "blackstart-plan/1",
-        label: "plan: close L61 then L57 (test), not a learned policy",
-        scenario: s.name,
-        scenario_hash: hash,
-        source: "agent/test/trip-sim.test.ts",
-        steps: [{ operations: [{ agent: "mg3", element: "Line.L61", action: "close" }] }, { operations: [{ agent: "mg3", element: "Line.L57", action: "close" }] }],
-      }),
-    );
+    const plan: PlanDocument = {
+      format: "blackstart-plan/1",
+      label: "plan: close L61 then L57 (test), not a learned policy",
+      scenario: s.name,
+      scenario_hash: hash,
+      source: "agent/test/trip-sim.test.ts",
+      retry_limit: 3,
+      steps: [{ operations: [{ agent: "mg3", element: "Line.L61", action: "close" }] }, { operations: [{ agent: "mg3", element: "Line.L57", action: "close" }] }],
+    };
+    writeFileSync(join(dir, "policy", "plan.json"), JSON.stringify(plan));
+    writeFileSync(join(dir, "policy", "manifest.json"), JSON.stringify(planManifest(plan, s.microgrids.map((m) => ({ id: m.id, elements: m.switches })))));
     const site = siteFor({
       scenario: s,
       graph: bound.sections,
