@@ -43,7 +43,8 @@ import {
 import type { SectionGraph } from "../../shared/scenario/sections.js";
 import { fleetStates, indexGraph, reachableKw, type GenerationBudget, type GraphIndex, type LeaseHeld, type PeerSwitches } from "../../shared/shield/index.js";
 import { DEFAULT_LOAD_MARGIN_PCT, quotaOversubscription } from "../../shared/bus/ledger.js";
-import { FLEET_POOL, generationPools, poolLoadsKw, type PoolIndex } from "../../shared/bus/pools.js";
+import { FLEET_POOL, generationPools, poolLoadsKw, poolOfSection, type PoolIndex } from "../../shared/bus/pools.js";
+import { canonicalElement } from "../../shared/names.js";
 import type { Journal } from "../journal/index.js";
 import { Backoff } from "../transports/backoff.js";
 import { BusErrors } from "./errors.js";
@@ -118,8 +119,8 @@ export interface OwnState {
   switches: Record<string, "open" | "closed" | "unknown">;
   /** Load its own closes picked up and still serve (kW), as its ledger counts it. */
   served_kw: number;
-  /** Physics mode: the same per generation pool (island), when known. */
-  committed_by_pool?: Record<string, number>;
+  /** The same per own switch (its ledger): physics mode publishes it per generation pool (island). */
+  committed_by_element?: Readonly<Record<string, number>>;
   health: "ok" | "degraded" | "holding";
 }
 
@@ -184,6 +185,8 @@ export class PeerBus {
   private started = false;
   private stopping = false;
   private ownState: OwnState | null = null;
+  /** Physics mode: what its published state says it committed per pool. */
+  private ownCommittedByPool: Record<string, number> | undefined;
   /** Static quota as lowered by lending (never raised but by resetQuota); durable in the journal's meta. */
   private quotaEff: number;
   private seq = 0;
@@ -454,9 +457,33 @@ export class PeerBus {
    * The generation budget the shield reads for a decision: nothing is lent to
    * peers from now until `claim()` says what the decision took.
    */
-  budget(committedKw: number): GenerationBudget {
+  budget(committedKw: number, committedByElement?: Readonly<Record<string, number>>): GenerationBudget {
     this.engine.beginDecision(this.now());
-    return { quota_kw: this.quotaEff, committed_kw: committedKw, leases: this.leases(), bus_up: this.up() };
+    const b: GenerationBudget = { quota_kw: this.quotaEff, committed_kw: committedKw, leases: this.leases(), bus_up: this.up() };
+    if (this.pools.fleet || !committedByElement) return b;
+    // Physics mode: each pick-up draws on its island's pool (docs/bus.md, generation pools).
+    return { ...b, quota_pool: this.pools.quotaPool.get(this.microgrid) ?? null, committed_by_pool: this.byPool(committedByElement) };
+  }
+
+  /** Commitments per element -> per generation pool: the pool of the island each switch's pick-up is in (physics mode). */
+  private byPool(byElement: Readonly<Record<string, number>>): Record<string, number> {
+    const published: PeerSwitches[] = this.peerInfo().map((p) => ({ microgrid: p.microgrid, fresh: p.live, switches: p.state?.switches ?? {} }));
+    if (this.ownState) published.push({ microgrid: this.microgrid, fresh: true, switches: this.ownState.switches });
+    const states = fleetStates(this.ix, published);
+    const own = this.pools.quotaPool.get(this.microgrid);
+    const out: Record<string, number> = {};
+    for (const [element, kw] of Object.entries(byElement)) {
+      if (!(kw > 0)) continue;
+      const sw = this.ix.switchOf.get(canonicalElement(element));
+      // Either side of the switch (it may be open, its close awaited): the island its pick-up joined.
+      const pool =
+        sw === undefined
+          ? own
+          : (poolOfSection(this.ix, this.pools, states, this.ix.endA[sw]!, sw) ?? poolOfSection(this.ix, this.pools, states, this.ix.endB[sw]!, sw) ?? own);
+      // A section no unit reaches now serves nothing; counted in its own pool anyway (never less than it may serve).
+      if (pool) out[pool] = (out[pool] ?? 0) + kw;
+    }
+    return out;
   }
 
   /** The decision took `kw` in all (committed plus admitted pick-ups); what is left of the quota may be lent. */
@@ -554,6 +581,7 @@ export class PeerBus {
   /** Publish this microgrid's retained state now (and keep it for heartbeats and reconnects). */
   publishState(state: OwnState): Promise<void> {
     this.ownState = state;
+    this.ownCommittedByPool = !this.pools.fleet && state.committed_by_element ? this.byPool(state.committed_by_element) : undefined;
     if (!this.connected) return Promise.resolve();
     const msg: Omit<PeerState, keyof typeof ENVELOPE_KEYS> = {
       type: "state",
@@ -566,7 +594,7 @@ export class PeerBus {
       quota_kw: this.quotaEff,
       leases: this.engine.ownLeases(this.now()),
       committed_kw: state.served_kw,
-      ...(state.committed_by_pool && !this.pools.fleet ? { committed_by_pool: state.committed_by_pool } : {}),
+      ...(this.ownCommittedByPool ? { committed_by_pool: this.ownCommittedByPool } : {}),
       ...(this.engine.lentToIds().length ? { lent_to: this.engine.lentToIds().slice(-64) } : {}),
       lending: this.o.lending ?? "off",
       health: state.health,
@@ -706,7 +734,7 @@ export class PeerBus {
 
   /** Did this peer's state change in substance (not just its heartbeat seq and tick)? */
   private stateChanged(st: PeerState): boolean {
-    const key = JSON.stringify([st.incarnation, st.switches, st.session, st.served_kw, st.committed_kw, st.quota_kw, st.lent_to, st.health, st.leases.map((l) => l.id), st.view]);
+    const key = JSON.stringify([st.incarnation, st.switches, st.session, st.served_kw, st.committed_kw, st.committed_by_pool, st.quota_kw, st.lent_to, st.health, st.leases.map((l) => l.id), st.view]);
     if (this.lastJournaled.get(st.from) === key) return false;
     this.lastJournaled.set(st.from, key);
     return true;
@@ -794,7 +822,7 @@ export class PeerBus {
           live: true,
           quota_kw: quotaPool === pool ? this.quotaEff : 0,
           leases_kw: leasesIn(this.engine.ownLeases(this.now())),
-          committed_kw: inPool(this.microgrid, this.ownState?.committed_by_pool, this.ownState?.served_kw ?? 0),
+          committed_kw: inPool(this.microgrid, this.ownCommittedByPool, this.ownState?.served_kw ?? 0),
           lends: (this.o.lending ?? "off") === "demand",
           lent_to: this.engine.lentToIds(),
         },

@@ -31,6 +31,8 @@ export interface AgentStatePayload {
   served_kw: number;
   quota_kw: number;
   committed_kw: number;
+  /** The same per own switch (the ledger): physics mode publishes it per generation pool. */
+  committed_by_element?: Readonly<Record<string, number>>;
   health: "ok" | "degraded" | "holding";
 }
 
@@ -54,13 +56,13 @@ export interface BusPort {
    * less what this agent lent its peers), the leases granted, whether the bus is
    * up. A decision is being made on it: nothing is lent to peers until `claim`.
    */
-  budget(committedKw: number): GenerationBudget;
+  budget(committedKw: number, committedByElement?: Readonly<Record<string, number>>): GenerationBudget;
   /** The static quota in force: the site's, less what this agent lent its peers. */
   quota(): number;
   /** The decision is made and takes `kw` in all (committed plus admitted pick-ups): only the rest may be lent. */
   claim(kw: number): void;
-  /** Ask every live peer for `kw` more generation; resolves within the acknowledgement timeout. */
-  reserve(kw: number, reason: string): Promise<ReservationResult>;
+  /** Ask every live peer for `kw` more generation (from `pool`, physics mode); resolves within the acknowledgement timeout. */
+  reserve(kw: number, reason: string, pool?: string): Promise<ReservationResult>;
   publishState(state: AgentStatePayload): Promise<void>;
   /** Raise an alarm on the bus (`<base>/<mg>/alarm`, kept in the outbox until delivered). */
   alarm(kind: string, severity: "info" | "warning" | "critical", detail: Record<string, unknown>): void;

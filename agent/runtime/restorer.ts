@@ -267,9 +267,9 @@ export class Restorer {
     const wish = await policy.decide(obs);
     let { wished, chosen, admission, verdicts } = dispose(this.ix, this.names, wish, input, result);
     let reservation: TickDecision["reservation"];
-    const shortfall = this.shortfall(verdicts, result);
+    const { kw: shortfall, pool } = this.shortfall(verdicts, result);
     if (shortfall > 0 && bus?.up()) {
-      const res = await bus.reserve(shortfall, `pick-up of ${verdicts.find((v) => v.rule === "generation")?.element}`);
+      const res = await bus.reserve(shortfall, `pick-up of ${verdicts.find((v) => v.rule === "generation")?.element}`, pool);
       reservation = { kw: shortfall, granted: res.granted, ...(res.reason ? { reason: res.reason } : {}) };
       metrics.reservations.inc({ result: res.granted ? "granted" : "refused" });
       journal.event("reservation", { tick, session: s.id, ...reservation, id: res.id ?? null });
@@ -331,17 +331,19 @@ export class Restorer {
     return { decision, decideMs, commandMs };
   }
 
-  /** kW a reservation must add for the most preferred pick-up vetoed only for generation. */
-  private shortfall(verdicts: readonly Verdict[], result: ShieldResult): number {
+  /** kW a reservation must add for the most preferred pick-up vetoed only for generation, and the pool it draws on (physics). */
+  private shortfall(verdicts: readonly Verdict[], result: ShieldResult): { kw: number; pool?: string } {
     for (const v of verdicts) {
       if (v.rule !== "generation") continue;
       // Only when generation is the sole obstacle: no lease can fix a fault or stale data.
       if (verdicts.some((o) => o.index === v.index && o.action === v.action && o.rule !== "generation")) continue;
       const pickup = Number(v.values.pickup_kw);
       const available = Number(v.values.available_kw ?? result.available_kw);
-      if (Number.isFinite(pickup) && Number.isFinite(available) && pickup > available) return Math.ceil((pickup - available) * 1000) / 1000;
+      if (Number.isFinite(pickup) && Number.isFinite(available) && pickup > available) {
+        return { kw: Math.ceil((pickup - available) * 1000) / 1000, ...(typeof v.values.pool === "string" ? { pool: v.values.pool } : {}) };
+      }
     }
-    return 0;
+    return { kw: 0 };
   }
 
   private async execute(decisionId: string, ops: readonly AdmittedOperation[]): Promise<CommandResult[]> {
@@ -409,6 +411,13 @@ export class Restorer {
     let kw = 0;
     for (const a of this.awaiting.values()) if (a.op.action === "close") kw += a.op.pickup_kw;
     return kw;
+  }
+
+  /** Commitments per own switch: confirmed closes (the ledger) and closes written but not yet seen to take effect. */
+  private committedByElement(): Record<string, number> {
+    const out = this.ledger.toJSON();
+    for (const a of this.awaiting.values()) if (a.op.action === "close") out[a.op.element] = (out[a.op.element] ?? 0) + a.op.pickup_kw;
+    return out;
   }
 
   /**
@@ -520,7 +529,7 @@ export class Restorer {
       peers: bus ? bus.peers() : [],
       // A close written but not yet seen to take effect counts as committed already.
       // The bus's budget, never the site's static quota: quota lent to peers is theirs now.
-      generation: bus ? bus.budget(committed) : budget(site.quotaKw, committed, [], false),
+      generation: bus ? bus.budget(committed, this.committedByElement()) : budget(site.quotaKw, committed, [], false),
       limits: this.limits,
       faultedSections: this.trips.suspectSections(),
     });
@@ -712,6 +721,7 @@ export class Restorer {
       served_kw: this.ledger.committedKw(),
       quota_kw: bus.quota(),
       committed_kw: this.ledger.committedKw(),
+      committed_by_element: this.ledger.toJSON(),
       health: this.unknown.size > 0 ? "holding" : switches.some((v) => v.stale) || this.trips.holds().length > 0 ? "degraded" : "ok",
     };
     try {

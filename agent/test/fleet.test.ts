@@ -13,10 +13,11 @@ import Database from "better-sqlite3";
 import { stringify } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_LOAD_MARGIN_PCT } from "../../shared/bus/ledger.js";
+import { islands } from "../../shared/scenario/sections.js";
 import { findOptimum, planDocument } from "../../sim-harness/baselines/optimum.js";
 import { DeviceHarness } from "../../sim-harness/devices/harness.js";
 import type { Plant } from "../../sim-harness/devices/plant.js";
-import { openPlant, planFromScenario } from "../../sim-harness/devices/scenario.js";
+import { openPlant, planFromScenario, type PlantKind } from "../../sim-harness/devices/scenario.js";
 import { createEnvFromBound } from "../../sim-harness/env/create.js";
 import { bindScenarioFile, type BoundScenario } from "../../sim-harness/scenarios/bind.js";
 import { startBroker, type EmbeddedBroker } from "../bus/index.js";
@@ -24,16 +25,21 @@ import { siteFor } from "../config/generate.js";
 import { energizedKw } from "./support/energized.js";
 import { startAgent, type RunningAgent } from "../main.js";
 
-let bound: BoundScenario;
-let planned: Set<string>;
-const dir = mkdtempSync(join(tmpdir(), "blackstart-fleet-"));
+interface Setup {
+  bound: BoundScenario;
+  /** Switches the optimum's plan closes (lower case). */
+  planned: Set<string>;
+  dir: string;
+}
 
-beforeAll(async () => {
-  bound = bindScenarioFile("ieee123-5mg");
+/** The scenario, its optimum (nominal loads) as a plan policy, and the section graph, in a fresh folder. */
+async function prepare(name: string): Promise<Setup> {
+  const dir = mkdtempSync(join(tmpdir(), "blackstart-fleet-"));
+  const bound = bindScenarioFile(name);
   const env = createEnvFromBound(bound, { grid: "nominal" });
   const opt = await findOptimum(env);
   const plan = planDocument(env, opt);
-  planned = new Set(plan.steps.flatMap((s) => s.operations.filter((o) => o.action === "close").map((o) => o.element.toLowerCase())));
+  const planned = new Set(plan.steps.flatMap((s) => s.operations.filter((o) => o.action === "close").map((o) => o.element.toLowerCase())));
   mkdirSync(join(dir, "policy"), { recursive: true });
   writeFileSync(join(dir, "policy", "plan.json"), JSON.stringify(plan));
   writeFileSync(
@@ -51,11 +57,19 @@ beforeAll(async () => {
     }),
   );
   writeFileSync(join(dir, "sections.json"), JSON.stringify(bound.sections));
+  return { bound, planned, dir };
+}
+
+let paper: Setup;
+let physics: Setup;
+beforeAll(async () => {
+  paper = await prepare("ieee123-5mg");
+  physics = await prepare("ieee123-voltage");
 }, 180_000);
 
-/** A fresh plant, devices and broker, and the five agents on them (each run its own journals). */
-async function fleet(run: string) {
-  const plant = openPlant(bound);
+/** A fresh plant, devices and broker, and the agents on them (each run its own journals). */
+async function fleet({ bound, dir }: Setup, run: string, plantKind: PlantKind = "powerflow") {
+  const plant = openPlant(bound, plantKind);
   const harness = await DeviceHarness.start(planFromScenario(bound), plant, { clock: "lockstep" });
   const broker = await startBroker({ port: 0, baseTopic: "fleet-test" });
   const agents: RunningAgent[] = [];
@@ -90,6 +104,8 @@ async function fleet(run: string) {
     agents,
     /** Nominal load energized now, as the simulator shows it. */
     restoredKw: () => energizedKw(bound.sections, plant),
+    /** The simulator's islands now (nominal loads against their grid-forming units' ratings). */
+    islands: () => islands(bound.sections, Object.fromEntries(bound.sections.switches.map((sw) => [sw.element, plant.isClosed(sw.element) ? "closed" : "open"]))),
     async close() {
       for (const a of agents) await a.stop("test");
       await harness.stop();
@@ -99,14 +115,14 @@ async function fleet(run: string) {
 }
 
 /** Nominal load the optimum's configuration energizes (2395 kW on ieee123-5mg). */
-function optimumNominalKw(plant: Plant): number {
+function optimumNominalKw({ bound, planned }: Setup, plant: Plant): number {
   const initial = new Map(bound.sections.switches.map((sw) => [sw.element, sw.initial]));
   return energizedKw(bound.sections, plant, (e) => planned.has(e.toLowerCase()) || initial.get(e) === "closed");
 }
 
 const silent = () => new Writable({ write: (_c, _e, cb) => cb() });
 
-function journalRows<T>(run: string, mg: string, sql: string): T[] {
+function journalRows<T>({ dir }: Setup, run: string, mg: string, sql: string): T[] {
   const db = new Database(join(dir, `${run}-${mg}.db`), { readonly: true });
   try {
     return db.prepare(sql).all() as T[];
@@ -115,9 +131,10 @@ function journalRows<T>(run: string, mg: string, sql: string): T[] {
   }
 }
 
-describe("five agents on one host", () => {
+describe("five agents on one host (ieee123-5mg, paper: one pool, the cap)", () => {
   it("restore ieee123-5mg with the plan policy to the optimum's restored load (2395 kW), peers lending their unused quota on demand, never above the cap, every command verified and journaled", async () => {
-    const f = await fleet("optimum");
+    const { bound } = paper;
+    const f = await fleet(paper, "optimum");
     const cap = bound.sections.cap_kw!;
     const reservations: { kw: number; granted: boolean; reason?: string }[] = [];
     try {
@@ -130,7 +147,7 @@ describe("five agents on one host", () => {
         expect(f.restoredKw()).toBeLessThanOrEqual(cap + 1e-6);
       }
       const restored = f.restoredKw();
-      expect(restored).toBeCloseTo(optimumNominalKw(f.plant), 6);
+      expect(restored).toBeCloseTo(optimumNominalKw(paper, f.plant), 6);
       expect(restored).toBeCloseTo(2395, 0);
       // What the simulator shows restored is exactly what the agents' ledgers say their closes picked up,
       // and no agent serves more than its allocation: its static quota less what it lent, plus its leases.
@@ -149,10 +166,10 @@ describe("five agents on one host", () => {
     }
     let confirmed = 0;
     for (const m of bound.scenario.microgrids) {
-      const [un] = journalRows<{ n: number }>("optimum", m.id, "SELECT count(*) AS n FROM commands WHERE state <> 'resolved'");
-      const [dec] = journalRows<{ n: number }>("optimum", m.id, "SELECT count(*) AS n FROM decisions");
-      const [obs] = journalRows<{ n: number }>("optimum", m.id, "SELECT count(*) AS n FROM observations");
-      confirmed += journalRows<{ n: number }>("optimum", m.id, "SELECT count(*) AS n FROM command_states WHERE state = 'confirmed'")[0]!.n;
+      const [un] = journalRows<{ n: number }>(paper, "optimum", m.id, "SELECT count(*) AS n FROM commands WHERE state <> 'resolved'");
+      const [dec] = journalRows<{ n: number }>(paper, "optimum", m.id, "SELECT count(*) AS n FROM decisions");
+      const [obs] = journalRows<{ n: number }>(paper, "optimum", m.id, "SELECT count(*) AS n FROM observations");
+      confirmed += journalRows<{ n: number }>(paper, "optimum", m.id, "SELECT count(*) AS n FROM command_states WHERE state = 'confirmed'")[0]!.n;
       expect(un!.n).toBe(0);
       expect(dec!.n).toBe(bound.scenario.episode.length);
       expect(obs!.n).toBeGreaterThanOrEqual(bound.scenario.episode.length);
@@ -160,12 +177,13 @@ describe("five agents on one host", () => {
     // Every close that happened was confirmed by reading the device back (the plant's switches are gone with it: count the journals').
     expect(confirmed).toBeGreaterThan(0);
     // Lending is journaled where it happened.
-    const lentEvents = bound.scenario.microgrids.flatMap((m) => journalRows<{ detail: string }>("optimum", m.id, "SELECT detail FROM events WHERE kind = 'quota-lent'"));
+    const lentEvents = bound.scenario.microgrids.flatMap((m) => journalRows<{ detail: string }>(paper, "optimum", m.id, "SELECT detail FROM events WHERE kind = 'quota-lent'"));
     expect(lentEvents.length).toBeGreaterThan(0);
   }, 300_000);
 
   it("with the broker gone, fall back to their static quotas: never above the cap, nothing reserved, each within its quota", async () => {
-    const f = await fleet("broker-down");
+    const { bound } = paper;
+    const f = await fleet(paper, "broker-down");
     const cap = bound.sections.cap_kw!;
     try {
       await f.broker.close();
@@ -194,7 +212,42 @@ describe("five agents on one host", () => {
       await f.close();
     }
     // Every generation veto says the bus was down: the static quota alone was counted.
-    const figures = bound.scenario.microgrids.flatMap((m) => journalRows<{ figures: string }>("broker-down", m.id, "SELECT figures FROM verdicts WHERE rule = 'generation'"));
+    const figures = bound.scenario.microgrids.flatMap((m) => journalRows<{ figures: string }>(paper, "broker-down", m.id, "SELECT figures FROM verdicts WHERE rule = 'generation'"));
     for (const v of figures) expect(JSON.parse(v.figures)).toMatchObject({ bus_up: false, leases_kw: 0 });
+  }, 300_000);
+});
+
+describe("five agents on one host (ieee123-voltage, physics: one pool per island)", () => {
+  it("the four microgrids without a unit pick up into north's island only on leases from its pool, north lending its unused quota; the plan's 3490 kW, no island ever above its units", async () => {
+    const { bound } = physics;
+    const f = await fleet(physics, "physics", "nominal");
+    const north = f.agents.find((a) => a.site.config.microgrid === "north")!;
+    try {
+      for (const a of f.agents) a.restorer.request({ command: "restore", by: "test" });
+      const reservations: { microgrid: string; kw: number; granted: boolean }[] = [];
+      for (let t = 0; t < bound.scenario.episode.length + 2; t++) {
+        const reports = await Promise.all(f.agents.map((a) => a.tick()));
+        reports.forEach((r, i) => r.decision?.reservation && reservations.push({ microgrid: f.agents[i]!.site.config.microgrid, ...r.decision.reservation }));
+        f.harness.step(1000);
+        for (const isl of f.islands()) if (isl.forming.length) expect(isl.load_kw).toBeLessThanOrEqual(isl.rating_kw + 1e-6);
+      }
+      expect(f.restoredKw()).toBeCloseTo(optimumNominalKw(physics, f.plant), 6);
+      expect(f.restoredKw()).toBeCloseTo(3490, 0);
+      // Every lease is in d1's pool and belongs to a microgrid with no unit of its own; north needed none.
+      const others = f.agents.filter((a) => a !== north);
+      expect(others.reduce((kw, a) => kw + a.restorer.servedKw(), 0)).toBeGreaterThan(0);
+      for (const a of others) {
+        for (const l of a.bus!.leases()) expect(l.pool).toBe("d1");
+        expect(a.restorer.servedKw()).toBeLessThanOrEqual(a.bus!.leases().reduce((kw, l) => kw + l.kw, 0) + 1e-6);
+      }
+      expect(reservations.filter((r) => r.granted).every((r) => r.microgrid !== "north")).toBe(true);
+      expect(north.bus!.quota()).toBeLessThan(north.site.quotaKw);
+    } finally {
+      await f.close();
+    }
+    // The peers' states carried their commitments per pool, and the reservations their pool.
+    const requests = ["west", "center", "east", "south"].flatMap((m) => journalRows<{ body: string }>(physics, "physics", m, "SELECT body FROM peer_messages WHERE direction = 'out' AND type = 'reservation-request'"));
+    expect(requests.length).toBeGreaterThan(0);
+    for (const r of requests) expect(JSON.parse(r.body)).toMatchObject({ pool: "d1" });
   }, 300_000);
 });

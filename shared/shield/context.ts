@@ -9,6 +9,24 @@ import { ShieldErrors } from "./errors.js";
 import { CLOSED, OPEN, UNKNOWN, energized, formingRating, liveSourceSections, sumLoad, walk, type GraphIndex } from "./graph.js";
 import { readPosition, type Position } from "./rules/data-quality.js";
 import type { ShieldInput, SwitchReading } from "./types.js";
+import { FLEET_POOL, generationPools, type PoolIndex } from "../bus/pools.js";
+
+/** Each graph's generation pools, computed once. */
+const POOLS = new WeakMap<GraphIndex, PoolIndex>();
+function poolsOf(ix: GraphIndex): PoolIndex {
+  let p = POOLS.get(ix);
+  if (!p) POOLS.set(ix, (p = generationPools(ix)));
+  return p;
+}
+
+/** The pool of the first grid-forming section among these (an island's surely connected sections). */
+function poolOfSections(pools: PoolIndex, sections: readonly number[]): string | null {
+  for (const s of sections) {
+    const k = pools.poolOfSource[s]!;
+    if (k >= 0) return pools.pools[k]!.id;
+  }
+  return null;
+}
 
 /** What closing one switch would do, computed on demand. */
 export interface CloseAnalysis {
@@ -23,6 +41,8 @@ export interface CloseAnalysis {
   /** The live side's island (walked through unknown switches), its load and its surely connected grid-forming rating. */
   islandLoadKw: number;
   islandRatingKw: number;
+  /** Generation pool of the live side's island (its surely connected grid-forming units), null if none. */
+  pool: string | null;
 }
 
 export interface ShieldContext {
@@ -42,6 +62,8 @@ export interface ShieldContext {
   readonly availableKw: number;
   readonly leasesCountedKw: number;
   close(k: number): CloseAnalysis;
+  /** Physics mode with per-pool commitments: what is left in one pool (quota there, leases there, less committed there). */
+  poolBudget(pool: string): { available_kw: number; quota_kw: number; leases_kw: number; committed_kw: number } | null;
 }
 
 export function buildContext(ix: GraphIndex, input: ShieldInput): ShieldContext {
@@ -86,17 +108,26 @@ export function buildContext(ix: GraphIndex, input: ShieldInput): ShieldContext 
     ? g.leases.reduce((kw, l) => (l.remaining_ms >= input.limits.lease_margin_ms ? kw + l.kw : kw), 0)
     : 0;
   const availableKw = g.quota_kw + leasesCountedKw - g.committed_kw;
+  const byPool = ix.graph.mode === "physics" && g.committed_by_pool !== undefined ? g.committed_by_pool : undefined;
+  const pools = byPool ? poolsOf(ix) : undefined;
+  const poolBudget = (pool: string) => {
+    if (!byPool) return null;
+    const quota = g.quota_pool === pool ? g.quota_kw : 0;
+    const leases = g.bus_up ? g.leases.reduce((kw, l) => ((l.pool ?? FLEET_POOL) === pool && l.remaining_ms >= input.limits.lease_margin_ms ? kw + l.kw : kw), 0) : 0;
+    const committed = byPool[pool] ?? 0;
+    return { available_kw: quota + leases - committed, quota_kw: quota, leases_kw: leases, committed_kw: committed };
+  };
 
   const cache = new Map<number, CloseAnalysis>();
   const close = (k: number): CloseAnalysis => {
     let a = cache.get(k);
     if (!a) {
-      a = analyseClose(ix, input.switches[k]!, own[k]!, states, surelyLive, possiblyLive, sourcesDown, input.limits.dead_below_pu);
+      a = analyseClose(ix, input.switches[k]!, own[k]!, states, surelyLive, possiblyLive, sourcesDown, input.limits.dead_below_pu, pools);
       cache.set(k, a);
     }
     return a;
   };
-  return { input, ix, own, positions, states, sourcesDown, faulted, surelyLive, possiblyLive, availableKw, leasesCountedKw, close };
+  return { input, ix, own, positions, states, sourcesDown, faulted, surelyLive, possiblyLive, availableKw, leasesCountedKw, close, poolBudget };
 }
 
 function analyseClose(
@@ -108,6 +139,7 @@ function analyseClose(
   possiblyLive: Uint8Array,
   down: ReadonlySet<string>,
   deadBelowPu: number,
+  pools: PoolIndex | undefined,
 ): CloseAnalysis {
   const ends = [ix.endA[sw]!, ix.endB[sw]!] as const;
   const side = (t: 0 | 1): { live: boolean; evidence: "measured" | "graph" } => {
@@ -122,12 +154,15 @@ function analyseClose(
   let pickupKw = 0;
   let islandLoadKw = 0;
   let islandRatingKw = Infinity;
+  let pool: string | null = null;
   if (s0.live !== s1.live) {
     const near = s0.live ? ends[0] : ends[1];
     const far = s0.live ? ends[1] : ends[0];
     pickupKw = sumLoad(ix, walk(ix, states, [far], true, sw, surelyLive));
     islandLoadKw = sumLoad(ix, walk(ix, states, [near], true, sw));
-    islandRatingKw = formingRating(ix, walk(ix, states, [near], false, sw), down);
+    const surely = walk(ix, states, [near], false, sw);
+    islandRatingKw = formingRating(ix, surely, down);
+    if (pools) pool = poolOfSections(pools, surely);
   }
-  return { live: [s0.live, s1.live], evidence: [s0.evidence, s1.evidence], joined, pickupKw, islandLoadKw, islandRatingKw };
+  return { live: [s0.live, s1.live], evidence: [s0.evidence, s1.evidence], joined, pickupKw, islandLoadKw, islandRatingKw, pool };
 }

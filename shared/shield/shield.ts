@@ -35,6 +35,7 @@ function assess(ctx: ShieldContext, k: number): SwitchAssessment {
   const vetoes: Verdict[] = [];
   const allowed = { close: true, open: true, noop: true as const };
   let pickup = 0;
+  let pickupPool: string | null = null;
   for (const action of ["close", "open"] as const) {
     // An action that leaves the switch where it is, is a no-op: nothing to check.
     if (state !== null && target(action) === state) continue;
@@ -47,7 +48,7 @@ function assess(ctx: ShieldContext, k: number): SwitchAssessment {
         allowed[action] = false;
       }
     }
-    if (action === "close" && state === "open") pickup = ctx.close(k).pickupKw;
+    if (action === "close" && state === "open") ({ pickupKw: pickup, pool: pickupPool } = ctx.close(k));
   }
   return {
     element: r.element,
@@ -55,6 +56,7 @@ function assess(ctx: ShieldContext, k: number): SwitchAssessment {
     state,
     allowed,
     pickup_kw: pickup,
+    ...(pickupPool !== null ? { pickup_pool: pickupPool } : {}),
     select_required: r.select_before_operate === true,
     vetoes,
   };
@@ -71,6 +73,8 @@ export interface AdmittedOperation {
   action: Operation;
   /** Load (kW) it picks up; the ledger commits this once the close is confirmed. */
   pickup_kw: number;
+  /** Physics mode: the generation pool (island) the pick-up draws on. */
+  pool?: string;
   select_required: boolean;
 }
 
@@ -121,9 +125,10 @@ export function admit(
     }
     if (sw.state === target(p.action)) continue; // already there: nothing to write
     if (admitted.length >= max) continue;
-    admitted.push({ index: p.index, element: sw.element, action: p.action, pickup_kw: sw.pickup_kw, select_required: sw.select_required });
+    const pool = p.action === "close" && sw.pickup_pool ? sw.pickup_pool : undefined;
+    admitted.push({ index: p.index, element: sw.element, action: p.action, pickup_kw: sw.pickup_kw, ...(pool ? { pool } : {}), select_required: sw.select_required });
     actions[p.index] = p.action === "close" ? SwitchAction.close : SwitchAction.open;
-    current = afterOperation(current, p.index, p.action, sw.pickup_kw);
+    current = afterOperation(current, p.index, p.action, sw.pickup_kw, pool);
     currentResult = evaluate(ix, current);
   }
   return { actions, admitted, verdicts, result };
@@ -136,7 +141,7 @@ function jointly(v: Verdict, current: ShieldInput, original: ShieldInput, before
 }
 
 /** The input as it would be once this operation is done and confirmed. */
-function afterOperation(input: ShieldInput, index: number, action: Operation, pickupKw: number): ShieldInput {
+function afterOperation(input: ShieldInput, index: number, action: Operation, pickupKw: number, pool?: string): ShieldInput {
   // Measured voltages and currents describe the feeder before the operation:
   // drop them all, so the next operation is judged on the graph alone.
   const switches = input.switches.map((r, k) => {
@@ -144,9 +149,15 @@ function afterOperation(input: ShieldInput, index: number, action: Operation, pi
     if (k !== index) return rest;
     return { ...rest, closed: action === "close", ...(r.open !== undefined ? { open: action === "open" } : {}) };
   });
+  const g = input.generation;
+  const picked = action === "close" ? pickupKw : 0;
   return {
     ...input,
     switches,
-    generation: { ...input.generation, committed_kw: input.generation.committed_kw + (action === "close" ? pickupKw : 0) },
+    generation: {
+      ...g,
+      committed_kw: g.committed_kw + picked,
+      ...(g.committed_by_pool && pool ? { committed_by_pool: { ...g.committed_by_pool, [pool]: (g.committed_by_pool[pool] ?? 0) + picked } } : {}),
+    },
   };
 }

@@ -72,6 +72,8 @@ export interface LeaseHeld {
   kw: number;
   /** Milliseconds of the lease left at `now_ms`. */
   remaining_ms: number;
+  /** Generation pool it was granted from (shared/bus/pools.ts); absent: the fleet's. */
+  pool?: string;
 }
 
 /**
@@ -85,6 +87,15 @@ export interface GenerationBudget {
   leases: readonly LeaseHeld[];
   /** False when the bus is down or the view is not settled: leases are not counted (static quota only). */
   bus_up: boolean;
+  /**
+   * Physics mode, per island (docs/bus.md, generation pools): the load its
+   * closes committed in each pool. When given, a pick-up must fit the pool of
+   * the island it joins: the quota counts only in `quota_pool`, a lease only
+   * in its own pool.
+   */
+  committed_by_pool?: Readonly<Record<string, number>>;
+  /** The pool its static quota is in (its own grid-forming units' island); null: none. */
+  quota_pool?: string | null;
 }
 
 /** Thresholds of the rules. Defaults in `DEFAULT_LIMITS`. */
@@ -153,6 +164,8 @@ export interface SwitchAssessment {
   allowed: { close: boolean; open: boolean; noop: true };
   /** Load (kW) a close would pick up, as counted against the budget (0 if already closed or onto a live bus). */
   pickup_kw: number;
+  /** Physics mode: the generation pool (island) a close's pick-up draws on. */
+  pickup_pool?: string | null;
   /** The close or open must go through select-before-operate. */
   select_required: boolean;
   vetoes: Verdict[];

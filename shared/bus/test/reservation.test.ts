@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { BUS_PROTOCOL, type ReservationOutcome, type ReservationRequest, type ReservationResponse } from "../messages.js";
 import { ReservationEngine, type Effect, type FleetContext, type ReservationResult } from "../reservation.js";
 import { viewOf } from "../view.js";
-import { DEFAULT_LOAD_MARGIN_PCT, equalQuotaKw, headroom, lendingShares, quotaOversubscription } from "../ledger.js";
+import { DEFAULT_LOAD_MARGIN_PCT, equalQuotaKw, headroom, lendingShares, quotaOversubscription, type LedgerInput } from "../ledger.js";
 
 /** A fleet of engines exchanging messages in an order chosen by a seeded generator. */
 class SimFleet {
@@ -441,6 +441,38 @@ describe("reservation protocol (simulated delivery orders)", () => {
     // The property is not vacuous: requests were granted and quota was lent.
     expect(grants).toBeGreaterThan(runs / 4);
     expect(lends).toBeGreaterThan(runs / 10);
+  });
+
+  it("physics: requests, shares, leases and holds are per pool; only the pool's owners lend to it", () => {
+    // Two islands: d1 (mg1's 500 kW diesel; 250 kW served; mg1's quota 300 unused) and b2 (mg2's; 0 free).
+    const ledgers: Record<string, Omit<LedgerInput, "holds">> = {
+      d1: { cap_kw: 500, used_kw: 250, agents: [{ microgrid: "mg1", live: true, quota_kw: 200, leases_kw: 0, committed_kw: 0 }, { microgrid: "mg2", live: true, quota_kw: 0, leases_kw: 0, committed_kw: 0 }] },
+      b2: { cap_kw: 300, used_kw: 50, agents: [{ microgrid: "mg1", live: true, quota_kw: 0, leases_kw: 0, committed_kw: 0 }, { microgrid: "mg2", live: true, quota_kw: 240, leases_kw: 0, committed_kw: 0 }] },
+    };
+    const view = viewOf([{ microgrid: "mg1", incarnation: "i" }, { microgrid: "mg2", incarnation: "i" }]);
+    const ctx = (self: string, quotaPool: string): FleetContext => ({ view, peers: [self === "mg1" ? "mg2" : "mg1"], ledger: (pool) => ledgers[pool]!, publishedLeaseIds: new Set(), quotaPool });
+    const e1 = new ReservationEngine({ self: "mg1", incarnation: "i", ackTimeoutMs: 1000, leaseMs: 60_000, lendOnDemand: true });
+    const e2 = new ReservationEngine({ self: "mg2", incarnation: "i", ackTimeoutMs: 1000, leaseMs: 60_000, lendOnDemand: true });
+    // mg2 asks 150 kW in d1's island: d1 has 50 kW of headroom, mg1 is asked to lend 100 kW of its d1 quota.
+    const req = requestOf(e2.request(150, "close Line.x", 0, ctx("mg2", "b2"), "d1"), "mg2");
+    expect(req).toMatchObject({ pool: "d1", deficit_kw: 100, shares: { mg1: 100 } });
+    const answer = e1.onRequest(req, 1, ctx("mg1", "d1"));
+    expect(answer.find((e) => e.kind === "lend")).toMatchObject({ kw: 100, pool: "d1" });
+    const resp = answer.find((e) => e.kind === "publish")!;
+    expect(resp).toMatchObject({ body: { verdict: "ack" } });
+    const granted = e2.onResponse({ v: BUS_PROTOCOL, from: "mg1", incarnation: "i", ...(resp as Extract<Effect, { kind: "publish"; topic: "reservation/response" }>).body }, 2, ctx("mg2", "b2"));
+    expect(granted.find((e) => e.kind === "settle")).toMatchObject({ result: { granted: true, kw: 150 } });
+    expect(e2.ownLeases(3)).toEqual([expect.objectContaining({ kw: 150, pool: "d1" })]);
+    // mg1 holds the lease in d1's pool once the outcome comes, not in b2's.
+    const out = granted.find((e) => e.kind === "publish" && e.topic === "reservation/outcome")!;
+    e1.onOutcome({ v: BUS_PROTOCOL, from: "mg2", incarnation: "i", ...(out as Extract<Effect, { kind: "publish"; topic: "reservation/outcome" }>).body }, 4);
+    expect(e1.activeHolds(new Set(), "d1")).toEqual([{ id: req.id, holder: "mg2", kw: 150 }]);
+    expect(e1.activeHolds(new Set(), "b2")).toEqual([]);
+    // In b2's island only mg2 can lend: mg1 asking 100 kW there names mg2 for the 90 kW b2 lacks.
+    expect(requestOf(e1.request(100, "x", 10, ctx("mg1", "d1"), "b2"), "mg1")).toMatchObject({ pool: "b2", shares: { mg2: 90 } });
+    // A peer named for a pool its quota is not in refuses: it has nothing there.
+    const wrong = { ...req, id: "mg2-i-99", pool: "b2", shares: { mg1: 50 } };
+    expect(e1.onRequest(wrong, 11, ctx("mg1", "d1")).find((e) => e.kind === "publish")).toMatchObject({ body: { verdict: "nack", reason: "not-lending" } });
   });
 
   it("settles a second request at once as busy while one is outstanding", () => {

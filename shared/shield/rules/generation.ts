@@ -4,7 +4,9 @@
 // what is left of the agent's allocation: its static quota, plus the leases
 // every live peer granted while the bus is up, minus the load its own closes
 // already committed. In physics mode the live side's island must also carry
-// the pick-up on the grid-forming units surely connected to it.
+// the pick-up on the grid-forming units surely connected to it, and, given
+// per-pool commitments, the pick-up draws on that island's pool only: the
+// quota counts in its own island, a lease in the pool it was granted from.
 import type { ShieldRule } from "./rule.js";
 
 /** Rounding slack (kW): loads are sums of floats. */
@@ -27,7 +29,17 @@ export const generationRule: ShieldRule = {
       committed_kw: round(g.committed_kw),
       bus_up: g.bus_up,
     };
-    if (a.pickupKw > ctx.availableKw + EPS_KW) {
+    // Physics mode, per pool: the pick-up draws on the island it joins (docs/bus.md, generation pools).
+    const pool = a.pool !== null ? ctx.poolBudget(a.pool) : null;
+    if (pool) {
+      if (a.pickupKw > pool.available_kw + EPS_KW) {
+        return {
+          rule: "generation",
+          detail: `${r.element}: would pick up ${round(a.pickupKw)} kW in island '${a.pool}', ${round(pool.available_kw)} kW left there (quota ${round(pool.quota_kw)} + leases ${round(pool.leases_kw)} - committed ${round(pool.committed_kw)})`,
+          values: { ...values, available_kw: round(pool.available_kw), quota_kw: round(pool.quota_kw), leases_kw: round(pool.leases_kw), committed_kw: round(pool.committed_kw), pool: a.pool },
+        };
+      }
+    } else if (a.pickupKw > ctx.availableKw + EPS_KW) {
       return {
         rule: "generation",
         detail: `${r.element}: would pick up ${round(a.pickupKw)} kW, ${round(ctx.availableKw)} kW left (quota ${g.quota_kw} + leases ${round(ctx.leasesCountedKw)} - committed ${round(g.committed_kw)})`,
