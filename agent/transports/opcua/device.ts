@@ -8,6 +8,8 @@
 // node-opcua subscriptions may silently stop (node-opcua #678, #1059, #960).
 import { existsSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
+// First: node-opcua's loggers point away from stdout before the client loads.
+import { routeOpcUaLogs } from "./logs.js";
 import {
   AttributeIds,
   ClientMonitoredItemGroup,
@@ -75,6 +77,7 @@ export class OpcUaDevice implements FieldDevice {
     private readonly clock: Clock,
     private readonly log: OpcUaLog,
   ) {
+    routeOpcUaLogs(log);
     const d = resolved.profile.discovery;
     if (d.kind !== "opcua") throw new DeviceFault(id, "unsupported", `profile ${resolved.id} is not an OPC UA profile`);
     this.namespace = d.namespace_uri;
