@@ -49,6 +49,8 @@ function recloserImage(closed: boolean, currentA: number): Image[string] {
   put("current_b", currentA);
   put("current_c", currentA);
   for (const v of ["voltage_a", "voltage_b", "voltage_c"]) put(v, 7199);
+  for (const v of ["load_voltage_a", "load_voltage_b", "load_voltage_c"]) put(v, closed ? 7198 : 0);
+  put("nominal_voltage", 7200);
   put("p_total", closed ? 812.3 : 0);
   put("q_total", closed ? 301.7 : 0);
   put("frequency", 60);
