@@ -343,10 +343,22 @@ export class Circuit {
 
   // ---------------------------------------------------------------- topology
 
-  /** Union-find over nodes coupled by enabled elements' closed conductors; islands that hold a source are energized. */
+  /** Work arrays of computeEnergized, made once per circuit (it runs on every switching). */
+  private topoScratch: { parent: Int32Array; live: Uint8Array; energized: Uint8Array; island: Int32Array } | undefined;
+
+  /**
+   * Union-find over nodes coupled by enabled elements' closed conductors; islands that hold a
+   * source are energized. The arrays returned are work space, valid until the next call.
+   */
   computeEnergized(): { energized: Uint8Array; island: Int32Array } {
     const N = this.topo.nodeCount;
-    const parent = new Int32Array(N + 1);
+    const work = (this.topoScratch ??= {
+      parent: new Int32Array(N + 1),
+      live: new Uint8Array(N + 1),
+      energized: new Uint8Array(N + 1),
+      island: new Int32Array(N + 1),
+    });
+    const parent = work.parent;
     for (let i = 0; i <= N; i++) parent[i] = i;
     const find = (x: number): number => {
       while (parent[x] !== x) {
@@ -386,10 +398,11 @@ export class Circuit {
       const nodes = elements[i]!.nodes;
       for (let k = 0; k < nodes.length; k++) used[nodes[k]!] = 1;
     }
-    const live = new Uint8Array(N + 1);
+    const { live, energized, island } = work;
+    live.fill(0);
+    energized.fill(0);
+    island.fill(0);
     for (const s of sources) live[find(s)] = 1;
-    const energized = new Uint8Array(N + 1);
-    const island = new Int32Array(N + 1);
     for (let i = 1; i <= N; i++) {
       const r = find(i);
       if (live[r]) {
@@ -554,23 +567,9 @@ export class Circuit {
     for (let guard = 0; guard <= this.topo.nodeCount; guard++) {
       let r = -1;
       try {
-        lu.factor();
-        // A pivot lost to cancellation (|pivot| below 1e-15 of its diagonal: roundoff) is the same singularity.
-        const n = lu.n;
-        for (let p = 0; p < n; p++) {
-          const d = lu.diag[p]!;
-          const ar = lu.aRe[d]!;
-          const ai = lu.aIm[d]!;
-          const a2 = ar * ar + ai * ai;
-          const fr = lu.dInv[2 * p]!;
-          const fi = lu.dInv[2 * p + 1]!;
-          // dInv holds 1/pivot: |pivot|^2 = 1/|dInv|^2
-          if (a2 > 0 && 1 < 1e-30 * a2 * (fr * fr + fi * fi)) {
-            r = lu.perm[p]!;
-            break;
-          }
-        }
-        if (r < 0) return;
+        // A zero pivot, or one lost to cancellation (roundoff), throws with its row.
+        lu.factor(true);
+        return;
       } catch (e) {
         if (!(e instanceof SingularMatrixError)) throw e;
         r = e.index;
@@ -591,11 +590,12 @@ export class Circuit {
   }
 
   /** Norton currents Yprim * [Vs; 0] of every enabled source. */
+  private sourceElements: CompiledElement[] | undefined;
+
   private computeSourceInjection(): void {
     this.srcRe.fill(0);
     this.srcIm.fill(0);
-    for (const e of this.topo.elements) {
-      if (e.spec.kind !== "vsource") continue;
+    for (const e of (this.sourceElements ??= this.topo.elements.filter((x) => x.spec.kind === "vsource"))) {
       const y = this.yprim[e.index];
       if (!y) continue;
       const vs = vsourceVoltages(e.spec as VsourceSpec);

@@ -122,17 +122,13 @@ export function solveSnap(c: Circuit, controls: Controls): SnapResult {
     solveDirect(c);
     c.initialized = true;
   } else if (newly.length) {
-    // Newly energized nodes start from the direct solution; the rest keep their voltages.
-    const keepRe = c.vRe.slice();
-    const keepIm = c.vIm.slice();
-    solveDirect(c);
-    const fresh = new Uint8Array(c.topo.nodeCount + 1);
-    for (const n of newly) fresh[n] = 1;
-    for (let n = 1; n <= c.topo.nodeCount; n++)
-      if (!fresh[n]) {
-        c.vRe[n] = keepRe[n]!;
-        c.vIm[n] = keepIm[n]!;
-      }
+    // Newly energized nodes start from the direct solution; the rest keep their voltages. The
+    // injection vectors hold the direct solution meanwhile (each iteration refills them).
+    c.lu.solve(c.srcRe.subarray(1), c.srcIm.subarray(1), c.injRe.subarray(1), c.injIm.subarray(1));
+    for (const n of newly) {
+      c.vRe[n] = c.injRe[n]!;
+      c.vIm[n] = c.injIm[n]!;
+    }
   }
   for (let n = 1; n <= c.topo.nodeCount; n++)
     if (!c.energized[n]) {

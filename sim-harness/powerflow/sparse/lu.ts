@@ -234,10 +234,11 @@ export class SparseLU {
    * Numeric factorization of aRe/aIm. Row i's factors depend only on its own values and the rows
    * of its subtree in the elimination tree, so after touch() only the touched rows and their
    * ancestors are redone (a tap or switch change: a path to the root, not the matrix); each row
-   * is computed exactly as a full factorization computes it.
+   * is computed exactly as a full factorization computes it. With `cancellation`, a pivot below
+   * 1e-15 of its row's diagonal value (lost to roundoff) throws like a zero one.
    */
-  factor(): void {
-    const { n, ptr, col, aRe, aIm, w, touched, parent, lStart, lCol2, lVal, uPtr, uCol2, uVal, dInv } = this;
+  factor(cancellation = false): void {
+    const { n, ptr, col, diag, aRe, aIm, w, touched, parent, lStart, lCol2, lVal, uPtr, uCol2, uVal, dInv } = this;
     const from = this.dirtyFrom;
     const all = this.allDirty;
     if (!all)
@@ -294,15 +295,22 @@ export class SparseLU {
       w[2 * i] = 0;
       w[2 * i + 1] = 0;
       const m = pr * pr + pi * pi;
-      if (!(m > 0) || !Number.isFinite(m)) {
+      const fr = pr / m;
+      const fi = -pi / m;
+      let lost = false;
+      if (cancellation) {
+        const ar = aRe[diag[i]!]!;
+        const ai = aIm[diag[i]!]!;
+        const a2 = ar * ar + ai * ai;
+        lost = a2 > 0 && 1 < 1e-30 * a2 * (fr * fr + fi * fi);
+      }
+      if (!(m > 0) || !Number.isFinite(m) || lost) {
         // This row and the marked ones after it wait for the next factor().
-        dInv[2 * i] = pr;
-        dInv[2 * i + 1] = pi;
         this.dirtyFrom = i;
         throw new SingularMatrixError(this.perm[i]!);
       }
-      dInv[2 * i] = pr / m;
-      dInv[2 * i + 1] = -pi / m;
+      dInv[2 * i] = fr;
+      dInv[2 * i + 1] = fi;
       touched[i] = 0;
     }
     if (all) touched.fill(0, from);

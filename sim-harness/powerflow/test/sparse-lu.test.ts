@@ -221,6 +221,16 @@ describe("sparse complex LU", () => {
     expect([...perm].sort((a, b) => a - b)).toEqual(Array.from({ length: k * k }, (_, i) => i));
   });
 
+  it("treats a pivot lost to cancellation as zero when asked", () => {
+    // [[1, 1], [1, 1 + 2^-51]]: the second pivot is 2^-51, below 1e-15 of its diagonal value.
+    const s: Sys = { n: 2, edges: [[0, 1]], re: Float64Array.of(1, 1, 1, 1 + 2 ** -51), im: new Float64Array(4) };
+    const lu = SparseLU.analyze(graphOf(s));
+    load(lu, s);
+    expect(() => lu.factor(true)).toThrow(SingularMatrixError);
+    lu.touchAll();
+    expect(() => lu.factor()).not.toThrow();
+  });
+
   it("reports a zero pivot with the original row", () => {
     const s: Sys = { n: 3, edges: [[0, 1]], re: new Float64Array(9), im: new Float64Array(9) };
     s.re[0] = 1;
