@@ -19,6 +19,20 @@ export class NameList {
 
   /** Index of the name (0-based) or -1. `abbrev` allows a unique-by-order prefix. */
   find(name: string, abbrev = true): number {
+    // Scripts spell a property the same way thousands of times (`Bus1=`, `LineCode=`): those
+    // spellings, as written, skip the lower-casing.
+    if (abbrev) {
+      const seen = this.asWritten.get(name);
+      if (seen !== undefined) return seen;
+    }
+    const found = this.lookup(name, abbrev);
+    if (abbrev && this.asWritten.size < 4096) this.asWritten.set(name, found);
+    return found;
+  }
+
+  private readonly asWritten = new Map<string, number>();
+
+  private lookup(name: string, abbrev: boolean): number {
     const key = name.toLowerCase();
     const hit = this.exact.get(key);
     if (hit !== undefined) return hit;
