@@ -368,20 +368,22 @@ export class Circuit {
       return x;
     };
     const sources: number[] = [];
-    const elements = this.topo.elements;
+    // Flat arrays: this runs on every switching, over every element.
+    const { elementNodePtr: ptr, elementNodes: nodes, isSource, elements } = this.topo;
     const enabled = this.enabled;
     const closed = this.closed;
-    for (let i = 0; i < elements.length; i++) {
+    const nEl = ptr.length - 1;
+    for (let i = 0; i < nEl; i++) {
       if (!enabled[i]) continue;
-      const e = elements[i]!;
-      const nodes = e.nodes;
-      const off = e.conductorOffset;
-      const source = e.spec.kind === "vsource";
+      const start = ptr[i]!;
+      const end = ptr[i + 1]!;
+      // A source's own conductors (terminal 1) hold it.
+      const sourceEnd = isSource[i] ? start + elements[i]!.conductors : start;
       let first = -1;
-      for (let k = 0; k < nodes.length; k++) {
-        const n = nodes[k]!;
-        if (n === 0 || !closed[off + k]) continue;
-        if (source && k < e.conductors) sources.push(n);
+      for (let q = start; q < end; q++) {
+        const n = nodes[q]!;
+        if (n === 0 || !closed[q]) continue;
+        if (q < sourceEnd) sources.push(n);
         if (first < 0) first = n;
         else {
           const a = find(first);
@@ -393,11 +395,7 @@ export class Circuit {
     // Nodes some enabled element uses (OpenDSS lists only those).
     const used = this.nodeUsed;
     used.fill(0);
-    for (let i = 0; i < elements.length; i++) {
-      if (!enabled[i]) continue;
-      const nodes = elements[i]!.nodes;
-      for (let k = 0; k < nodes.length; k++) used[nodes[k]!] = 1;
-    }
+    for (let i = 0; i < nEl; i++) if (enabled[i]) for (let q = ptr[i]!; q < ptr[i + 1]!; q++) used[nodes[q]!] = 1;
     const { live, energized, island } = work;
     live.fill(0);
     energized.fill(0);

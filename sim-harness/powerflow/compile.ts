@@ -41,6 +41,15 @@ export interface Topology {
   nodeElemPtr: Int32Array;
   nodeElem: Int32Array;
   conductorCount: number;
+  /**
+   * Every element's nodes in one array (element i's are elementNodes[elementNodePtr[i] ..
+   * elementNodePtr[i+1]), the same as its `nodes`); an element's conductor k is conductor
+   * elementNodePtr[i] + k of the circuit-wide arrays. For loops over the whole circuit.
+   */
+  elementNodePtr: Int32Array;
+  elementNodes: Int32Array;
+  /** Per element: 1 for a Vsource. */
+  isSource: Uint8Array;
   /** Symbolic LU (values belong to each circuit's clone). */
   lu: SparseLU;
 }
@@ -235,6 +244,9 @@ export function compileTopology(spec: NetworkSpec): Topology {
     nodeElemPtr,
     nodeElem,
     conductorCount: conductorOffset,
+    elementNodePtr: sizes,
+    elementNodes: allNodes,
+    isSource: Uint8Array.from(specs, (el) => (el.kind === "vsource" ? 1 : 0)),
     lu,
   };
 }
