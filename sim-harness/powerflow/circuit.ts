@@ -211,8 +211,8 @@ export class Circuit {
       a.injector.branchYIm = b.injector.branchYIm;
       a.injector.iRe.set(b.injector.iRe);
       a.injector.iIm.set(b.injector.iIm);
-      this.injections.update(k);
     }
+    this.injections.copyFrom(src.injections);
   }
 
   static compile(spec: NetworkSpec): Circuit {

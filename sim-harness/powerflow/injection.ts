@@ -74,6 +74,21 @@ export class InjectionPlan {
     }
   }
 
+  /** Takes another plan's numbers (a circuit of the same compile whose models this circuit's copy). */
+  copyFrom(o: InjectionPlan): void {
+    this.fast.set(o.fast);
+    this.na.set(o.na);
+    this.nb.set(o.nb);
+    this.phase.set(o.phase);
+    this.yRe.set(o.yRe);
+    this.yIm.set(o.yIm);
+    this.p.set(o.p);
+    this.q.set(o.q);
+    this.vLow.set(o.vLow);
+    this.v95.set(o.v95);
+    this.v105.set(o.v105);
+  }
+
   /** Adds every enabled PC element's compensation current into injRe/injIm (node-indexed; index 0 is ground and ends at 0). */
   inject(enabled: Uint8Array, vRe: Float64Array, vIm: Float64Array, injRe: Float64Array, injIm: Float64Array): void {
     const { pcs, fast, start, na, nb, yRe, yIm, p, q, vLow, v95, v105 } = this;
