@@ -194,6 +194,7 @@ export class PeerBus {
   private lastHeartbeat = 0;
   private viewNow: View;
   private heartbeatTimer: NodeJS.Timeout | undefined;
+  private deadlineTimer: NodeJS.Timeout | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private firstConnect: { promise: Promise<void>; resolve: () => void };
 
@@ -296,6 +297,7 @@ export class PeerBus {
     this.stopping = true;
     clearInterval(this.heartbeatTimer);
     clearTimeout(this.reconnectTimer);
+    clearTimeout(this.deadlineTimer);
     for (const [id, resolve] of this.waiting) resolve({ id, granted: false, kw: 0, reason: "bus-closed" });
     this.waiting.clear();
     const c = this.client;
@@ -557,7 +559,8 @@ export class PeerBus {
   async reserve(kw: number, reason: string, pool: string = FLEET_POOL): Promise<ReservationResult> {
     let r = await this.reserveOnce(kw, reason, pool);
     for (let retry = 0; retry < 2 && !r.granted && (r.reason === "view-mismatch" || r.reason === "view-changed") && this.up(); retry++) {
-      await new Promise((res) => setTimeout(res, this.o.heartbeatMs));
+      // Views differ while a state is on its way: a moment, not a heartbeat (40 s on a lockstep bench).
+      await new Promise((res) => setTimeout(res, Math.min(this.o.heartbeatMs, this.o.ackTimeoutMs)));
       r = await this.reserveOnce(kw, reason, pool);
     }
     return r;
@@ -848,7 +851,25 @@ export class PeerBus {
     };
   }
 
+  /** Wake the engine at its next deadline (a request's timeout, answers waiting on a claim), not at the next heartbeat. */
+  private armDeadline(): void {
+    clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = undefined;
+    const at = this.engine.nextDeadline();
+    if (at === null || this.stopping) return;
+    this.deadlineTimer = setTimeout(() => {
+      this.deadlineTimer = undefined;
+      this.apply(this.engine.tick(this.now(), this.fleetContext()));
+    }, Math.max(0, at - this.now()));
+    this.deadlineTimer.unref();
+  }
+
   private apply(effects: readonly Effect[]): void {
+    this.applyEffects(effects);
+    this.armDeadline();
+  }
+
+  private applyEffects(effects: readonly Effect[]): void {
     for (const e of effects) {
       switch (e.kind) {
         case "publish":

@@ -161,6 +161,20 @@ export class ReservationEngine {
     return this.decidingSince !== null;
   }
 
+  /**
+   * When `tick` next has something to do (ms, the engine's clock): its own
+   * request's timeout, the answers waiting on a decision that has not claimed,
+   * an ack whose outcome is overdue. Null when nothing waits. The client arms a
+   * timer for it, so a timeout does not wait for the next heartbeat.
+   */
+  nextDeadline(): number | null {
+    let t = Infinity;
+    if (this.pending) t = Math.min(t, this.pending.sentAt + 2 * this.cfg.ackTimeoutMs + 1);
+    if (this.decidingSince !== null && this.waitingForClaim.length) t = Math.min(t, this.decidingSince + this.cfg.ackTimeoutMs + 1);
+    for (const h of this.holds.values()) if (h.state === "tentative") t = Math.min(t, h.expiresAt + 1);
+    return Number.isFinite(t) ? t : null;
+  }
+
   /** Requests this agent lent quota to and has not heard the outcome of (published in its state). */
   lentToIds(): string[] {
     return [...this.lentTo.keys()];

@@ -247,6 +247,30 @@ describe("peer bus over the embedded broker", () => {
     await until(() => ag[2]!.bus.headroom().headroom_kw === 100, 5000, "mg3 sees the lease and mg1's lent quota");
   });
 
+  it("a lender deciding on its budget answers once it claims, and a decision that never claims cannot hold a request past the ack timeout, however long the heartbeat", async () => {
+    broker = await startBroker({ port: 0 });
+    // A lockstep bench's heartbeat: a peer goes stale after 180 s, states every 60 s. Timeouts must not wait for it.
+    const slow = { lending: "demand" as const, peerStaleMs: 180_000, heartbeatMs: 60_000, watchdogMs: 600_000 };
+    const ag = ["mg1", "mg2", "mg3"].map((mg) => agent(mg, broker!.url, slow));
+    for (const x of ag) await x.bus.ready();
+    ag.forEach((x, i) => void x.bus.publishState(state(`mg${i + 1}`)));
+    await until(() => ag.every((x) => x.bus.view().members.length === 3), 5000, "one view");
+    // mg2 and mg3 are deciding (their shield read their budgets) when mg1 asks them to lend 50 kW each.
+    ag[1]!.bus.budget(0);
+    ag[2]!.bus.budget(0);
+    const t0 = Date.now();
+    const refused = await ag[0]!.bus.reserve(400, "close Line.a");
+    expect(refused).toMatchObject({ granted: false, reason: "lender-busy" });
+    // Answered at the lenders' ack timeout (800 ms), not at their next heartbeat (60 s).
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(ag[1]!.bus.quota()).toBe(100);
+    // Once they have claimed what their decisions took (nothing), the same request is granted at once.
+    ag[1]!.bus.claim(0);
+    ag[2]!.bus.claim(0);
+    expect(await ag[0]!.bus.reserve(400, "close Line.a")).toMatchObject({ granted: true, kw: 400 });
+    expect([ag[1]!.bus.quota(), ag[2]!.bus.quota()]).toEqual([50, 50]);
+  });
+
   it("keeps what must survive in the outbox while the broker is down, reconnects with backoff, and finds retained state after a broker restart", async () => {
     const store = join(dir, "retained.db");
     broker = await startBroker({ port: 0, retainedStore: store });
