@@ -514,6 +514,24 @@ export class PeerBus {
     return this.quotaEff;
   }
 
+  /**
+   * At a new restoration: back to the configured quota, if nothing it lent can
+   * still be in use — the bus is up, no request is out, no lease or hold is
+   * running anywhere, and in every pool the fleet may serve no more than at the
+   * reset (stale peers' switches counted closed). Otherwise the loans stand.
+   */
+  renewQuota(reason: string): boolean {
+    if (this.quotaEff >= this.o.quotaKw - 1e-9 || !this.up() || this.engine.outstanding) return false;
+    const ctx = this.fleetContext();
+    for (const p of this.pools.pools) {
+      const l = ctx.ledger(p.id);
+      if (l.used_kw > p.base_kw + 1e-6 || l.agents.some((a) => a.leases_kw > 0)) return false;
+      if (this.engine.activeHolds(new Set(), p.id).length) return false;
+    }
+    this.resetQuota(reason);
+    return true;
+  }
+
   /** Back to the configured quota: only when the outage is over and nothing it lent can still be in use (a new restoration). */
   resetQuota(reason: string): void {
     if (this.quotaEff === this.o.quotaKw) return;

@@ -14,6 +14,7 @@ export function busPort(bus: PeerBus): BusPort {
     budget: (committedKw, byElement) => bus.budget(committedKw, byElement),
     claim: (kw) => bus.claim(kw),
     quota: () => bus.quota(),
+    renewQuota: (reason) => bus.renewQuota(reason),
     reserve: (kw, reason, pool) => bus.reserve(kw, reason, pool),
     publishState: (s) =>
       bus.publishState({

@@ -59,6 +59,8 @@ export interface BusPort {
   budget(committedKw: number, committedByElement?: Readonly<Record<string, number>>): GenerationBudget;
   /** The static quota in force: the site's, less what this agent lent its peers. */
   quota(): number;
+  /** A new restoration: take back what it lent, if none of it can still be in use; whether it did. */
+  renewQuota(reason: string): boolean;
   /** The decision is made and takes `kw` in all (committed plus admitted pick-ups): only the rest may be lent. */
   claim(kw: number): void;
   /** Ask every live peer for `kw` more generation (from `pool`, physics mode); resolves within the acknowledgement timeout. */

@@ -701,6 +701,8 @@ export class Restorer {
     if (ch.kind === "started") {
       policy.reset();
       this.failedInSession.clear();
+      // Quota lent in an earlier outage comes back once nothing it funded is served any more.
+      if (this.d.bus?.renewQuota(`restoration session ${ch.session.id}`)) log.info({ session: ch.session.id, quota_kw: this.d.bus.quota() }, "static quota renewed");
       metrics.sessions.inc({ trigger: ch.session.trigger });
       journal.sessionStarted(ch.session.id, ch.session.reason, { trigger: ch.session.trigger, by: ch.session.by, length: ch.session.length });
       log.info({ session: ch.session.id, trigger: ch.session.trigger, by: ch.session.by, reason: ch.session.reason, length: ch.session.length }, "restoration session started");

@@ -267,8 +267,22 @@ describe("peer bus over the embedded broker", () => {
     // Once they have claimed what their decisions took (nothing), the same request is granted at once.
     ag[1]!.bus.claim(0);
     ag[2]!.bus.claim(0);
-    expect(await ag[0]!.bus.reserve(400, "close Line.a")).toMatchObject({ granted: true, kw: 400 });
+    const lease = await ag[0]!.bus.reserve(400, "close Line.a");
+    expect(lease).toMatchObject({ granted: true, kw: 400 });
     expect([ag[1]!.bus.quota(), ag[2]!.bus.quota()]).toEqual([50, 50]);
+    // A new restoration does not take the loan back while the lease it funded runs...
+    await until(() => ag[1]!.bus.peerInfo().find((p) => p.microgrid === "mg1")!.state?.leases.length === 1, 5000, "mg1's lease in its state");
+    expect(ag[1]!.bus.renewQuota("next outage")).toBe(false);
+    // ...nor while the fleet serves more than at the reset; once neither holds, it does.
+    ag[0]!.bus.release(lease.id);
+    void ag[0]!.bus.publishState(state("mg1", "closed", 400));
+    await until(() => ag[1]!.bus.peerInfo().find((p) => p.microgrid === "mg1")!.state?.switches["Line.a"] === "closed", 5000, "mg1 closed");
+    expect(ag[1]!.bus.renewQuota("next outage")).toBe(false);
+    void ag[0]!.bus.publishState(state("mg1", "open", 0));
+    await until(() => ag[1]!.bus.peerInfo().find((p) => p.microgrid === "mg1")!.state?.switches["Line.a"] === "open", 5000, "mg1 open");
+    expect(ag[1]!.bus.renewQuota("next outage")).toBe(true);
+    expect(ag[1]!.bus.quota()).toBe(100);
+    expect(rows(ag[1]!.journal, "SELECT kind FROM events WHERE kind = 'quota-reset'")).toHaveLength(1);
   });
 
   it("keeps what must survive in the outbox while the broker is down, reconnects with backoff, and finds retained state after a broker restart", async () => {
