@@ -65,6 +65,12 @@ export const TrainConfig = z
     linear_lr_decay: z.boolean().default(false),
     /** Train with the run-time safety shield's action mask on (as deployed), or with the paper's penalties only. */
     shield_mask: z.boolean().default(true),
+    /**
+     * Which rules the environment's mask applies: `shield` (the edge agent's
+     * own rules, as deployed) or `limits` (cap, island ratings and radiality
+     * on the section graph). Also used for the shielded evaluation.
+     */
+    mask_rules: z.enum(["shield", "limits"]).default("shield"),
     /** Reward units taken off per switching operation during training (0 = the paper's reward; trainer/rollout/collector.ts). */
     operation_cost: z.number().nonnegative().default(0),
     /** Probability of starting an episode from a random partially-restored state (overrides the scenario's reset). */

@@ -33,7 +33,7 @@ interface TrainFlags {
   randomResets?: string;
   entropy?: string;
   operationCost?: string;
-  mask: string;
+  mask?: string;
   config?: string;
   evalEvery?: string;
   preset: boolean;
@@ -138,7 +138,7 @@ export function register(program: Command): void {
     .option("--workers <n>", "rollout worker threads (default: the number of cores; 0: main thread only)")
     .option("--grid <kind>", "circuit model: powerflow (reported figures) | nominal (development only)", "powerflow")
     .option("--no-shield", "train with the paper's penalties only, without the run-time shield's action mask")
-    .option("--mask <kind>", "the action mask used in training and in the shielded evaluation: shield (the edge agent's rules, as deployed) | limits (cap, ratings, radiality on the section graph)", "shield")
+    .option("--mask <kind>", "the action mask used in training and in the shielded evaluation: shield (the edge agent's rules, as deployed; the default) | limits (cap, ratings, radiality on the section graph)")
     .option("--random-resets <p>", "probability of starting an episode from a random partially-restored state")
     .option("--entropy <coef>", "entropy bonus coefficient")
     .option("--operation-cost <c>", "reward units taken off per switching operation in training (0: the paper's reward)")
@@ -171,7 +171,7 @@ async function train(flags: TrainFlags, commandLine: string): Promise<void> {
   }
   const algo = Algorithm.safeParse(flags.algo);
   if (!algo.success) throw new BlackstartError(TrainerErrors.OPTIONS, `--algo must be happo, mappo or ippo, got '${flags.algo}'`, { field: "--algo" });
-  if (flags.mask !== "shield" && flags.mask !== "limits") throw new BlackstartError(TrainerErrors.OPTIONS, `--mask must be shield or limits, got '${flags.mask}'`, { field: "--mask" });
+  if (flags.mask !== undefined && flags.mask !== "shield" && flags.mask !== "limits") throw new BlackstartError(TrainerErrors.OPTIONS, `--mask must be shield or limits, got '${flags.mask}'`, { field: "--mask" });
   if (flags.grid !== "powerflow" && flags.grid !== "nominal") throw new BlackstartError(TrainerErrors.OPTIONS, `--grid must be powerflow or nominal, got '${flags.grid}'`, { field: "--grid" });
   const preset = flags.preset ? loadPreset(s.name) : undefined;
   const fromFile: TrainConfigInput = { ...(preset?.config ?? {}), ...(flags.config ? loadConfigFile(flags.config) : {}) };
@@ -187,13 +187,14 @@ async function train(flags: TrainFlags, commandLine: string): Promise<void> {
     ...(flags.entropy !== undefined ? { entropy_coef: num(flags.entropy, "--entropy", 0, 10) } : {}),
     ...(flags.operationCost !== undefined ? { operation_cost: num(flags.operationCost, "--operation-cost", 0, 1e9) } : {}),
     ...(flags.evalEvery !== undefined ? { eval_every: int(flags.evalEvery, "--eval-every") } : {}),
+    ...(flags.mask !== undefined ? { mask_rules: flags.mask as "shield" | "limits" } : {}),
   };
   const cfg = TrainConfig.parse(ck ? { ...ck.config, total_steps: config.total_steps ?? ck.config.total_steps } : config);
   const outDir = resumeDir ?? resolve(flags.out ?? `run/train/${s.name}-${cfg.algo}-s${cfg.seed}`);
   mkdirSync(outDir, { recursive: true });
   const grid = ck ? ((ck.env_source.options as ScenarioEnvOptions).grid ?? flags.grid) : (flags.grid as ScenarioEnvOptions["grid"]);
   // A resumed run keeps its mask (runs from before the option used the limits mask).
-  const mask = ck ? ((ck.env_source.options as ScenarioEnvOptions).mask ?? "limits") : (flags.mask as "shield" | "limits");
+  const mask = ck ? ((ck.env_source.options as ScenarioEnvOptions).mask ?? "limits") : cfg.mask_rules;
   const envOptions: ScenarioEnvOptions = {
     scenario: bound.file,
     grid,
