@@ -139,12 +139,15 @@ export const powerflow: BenchSuite = {
       }
       return m;
     };
+    // What a process that loaded one feeder and re-solves it (an environment) holds at most.
+    const envPeak = process.resourceUsage().maxRSS / 1024;
     const perIteration = best(() => fixedPoint(c));
     const luSolve = best(() => c.lu.solve(b.re, b.im, x.re, x.im));
     const injections = best(() => c.injections.inject(c.enabled, c.vRe, c.vIm, c.injRe, c.injIm));
     console.log(
       `one fixed-point iteration on ieee8500-paper (best of 50 batches): ${fmt(perIteration, 3)} ms, of which the LU solve ${fmt(luSolve, 3)} ms (n ${c.lu.n}, nnz(L+U) ${c.lu.nnz}) and the ${c.pcs.length} loads' injections ${fmt(injections, 3)} ms`,
     );
+    console.log(`peak resident memory after loading ieee8500-paper once, forking it and ${resolve.length + 40} re-solves (what an environment process holds): ${fmt(envPeak, 0)} MiB`);
     console.log("");
     const loads: string[] = [];
     console.log("| feeder | solve ms (median) | p90 | CPU ms (median) | iterations / control iterations | OpenDSS solve_ms_median | ratio (ours/OpenDSS) |");
@@ -214,6 +217,6 @@ export const powerflow: BenchSuite = {
     const resetT0 = performance.now();
     for (let i = 0; i < 50; i++) live.resetTo(loaded.pf);
     console.log(`resetTo (in-place reset of a fork to the compiled state): ${fmt((performance.now() - resetT0) / 50)} ms`);
-    console.log(`peak resident memory of this process (every feeder loaded ${RUNS + LOAD_WARMUP + 2} times or more, forks, solves): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+    console.log(`peak resident memory of the whole bench process (every feeder loaded ${RUNS + LOAD_WARMUP + 2} times or more: garbage awaiting collection): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
   },
 };
