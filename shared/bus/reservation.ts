@@ -140,6 +140,8 @@ export class ReservationEngine {
   private waitingForClaim: Waiting[] = [];
   /** Requests it lent to (id -> when), until their outcome is heard: its published state lists them. */
   private readonly lentTo = new Map<string, number>();
+  /** Peers' requests whose outcome it has heard (id -> when): an answer still owed to one is never given. */
+  private readonly settledIds = new Map<string, number>();
 
   constructor(private readonly cfg: ReservationConfig) {}
 
@@ -300,6 +302,11 @@ export class ReservationEngine {
     if (out.from === this.cfg.self) return [];
     this.lamport = Math.max(this.lamport, out.lamport) + 1;
     this.lentTo.delete(out.request_id);
+    // An outcome can overtake an answer still deferred here (behind its own request, or its decision):
+    // the requester has settled, so no answer is owed, and acking now would leave a hold no outcome ends.
+    this.settledIds.set(out.request_id, now);
+    this.deferred = this.deferred.filter((r) => r.id !== out.request_id);
+    this.waitingForClaim = this.waitingForClaim.filter((w) => w.req.id !== out.request_id);
     const hold = this.holds.get(out.request_id);
     const pool = hold?.pool ?? FLEET_POOL;
     const record: ReservationRecordRef = { id: out.request_id, requester: out.from, kw: out.kw, view: hold?.view ?? null, leaseMs: out.lease_ms, role: "peer", ...(pool !== FLEET_POOL ? { pool } : {}) };
@@ -329,6 +336,7 @@ export class ReservationEngine {
     if (this.decidingSince !== null && now - this.decidingSince > this.cfg.ackTimeoutMs) effects.push(...this.answerWaiting(now, fleet, false));
     // An outcome never heard: by a lease's time every judge of that request has long answered.
     for (const [id, at] of this.lentTo) if (now - at > this.cfg.leaseMs) this.lentTo.delete(id);
+    for (const [id, at] of this.settledIds) if (now - at > this.cfg.leaseMs) this.settledIds.delete(id);
     for (const h of [...this.holds.values()]) {
       const record: ReservationRecordRef = { id: h.id, requester: h.holder, kw: h.kw, view: h.view, leaseMs: h.leaseMs, role: "peer", ...(h.pool !== FLEET_POOL ? { pool: h.pool } : {}) };
       if (h.state === "tentative" && now > h.expiresAt) {
@@ -396,6 +404,7 @@ export class ReservationEngine {
         leases: this.ownLeases(now),
       },
     });
+    if (this.settledIds.has(req.id)) return [{ kind: "journal", record, state: "dropped", detail: { reason: "settled before it was answered" } }];
     if (req.view !== fleet.view.view) {
       return [respond("nack", "view-mismatch", null), { kind: "journal", record, state: "nacked", detail: { reason: "view-mismatch", my_view: fleet.view.view } }];
     }

@@ -475,6 +475,26 @@ describe("reservation protocol (simulated delivery orders)", () => {
     expect(e1.onRequest(wrong, 11, ctx("mg1", "d1")).find((e) => e.kind === "publish")).toMatchObject({ body: { verdict: "nack", reason: "not-lending" } });
   });
 
+  it("an outcome that overtakes an answer still waiting here: no answer, no hold (a lost race must not block the headroom for a lease's time)", () => {
+    const f = new SimFleet(["mg1", "mg2"], 1000, 600, 200, mulberry32(12), 1000, true);
+    for (const m of f.ids) f.committed.set(m, 0);
+    const e1 = f.engines.get("mg1")!;
+    const e2 = f.engines.get("mg2")!;
+    e2.beginDecision(0);
+    const effects = e1.request(150, "x", 0, f.fleet("mg1"));
+    const req = requestOf(effects, "mg1");
+    e2.onRequest(req, 1, f.fleet("mg2"));
+    // mg1 gives up (timeout) and says so before mg2's decision claims.
+    const aborted = e1.tick(2001, f.fleet("mg1")).find((e) => e.kind === "publish" && e.topic === "reservation/outcome")!;
+    e2.onOutcome({ v: BUS_PROTOCOL, from: "mg1", incarnation: "i", ...(aborted as Extract<Effect, { kind: "publish"; topic: "reservation/outcome" }>).body }, 2002);
+    const late = e2.claim(0, 2003, f.fleet("mg2"));
+    expect(late.filter((e) => e.kind === "publish" || e.kind === "lend")).toEqual([]);
+    // Nothing is held for it, now or once an outcome would be overdue.
+    e2.tick(10_000, f.fleet("mg2"));
+    expect(e2.activeHolds(new Set())).toEqual([]);
+    expect(e2.headroom(f.fleet("mg2")).held_kw).toBe(0);
+  });
+
   it("settles a second request at once as busy while one is outstanding", () => {
     const f = new SimFleet(["mg1", "mg2"], 2400, 0, 0, mulberry32(1));
     const e = f.engines.get("mg1")!;
