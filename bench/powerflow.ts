@@ -81,6 +81,7 @@ export const powerflow: BenchSuite = {
       console.log(`skipped: ${FEEDERS_DIR} not found`);
       return;
     }
+    const rssBefore = process.memoryUsage().rss / 2 ** 20;
     // First the re-solve, in a process that has loaded one feeder (as an environment has): the load
     // and solve runs below leave garbage whose collection would land in these short solves.
     // Re-solve after one switch operation on ieee8500-paper, with the paper's first agent's switches.
@@ -147,7 +148,10 @@ export const powerflow: BenchSuite = {
     console.log(
       `one fixed-point iteration on ieee8500-paper (best of 50 batches): ${fmt(perIteration, 3)} ms, of which the LU solve ${fmt(luSolve, 3)} ms (n ${c.lu.n}, nnz(L+U) ${c.lu.nnz}) and the ${c.pcs.length} loads' injections ${fmt(injections, 3)} ms`,
     );
-    console.log(`peak resident memory after loading ieee8500-paper once, forking it and ${resolve.length + 40} re-solves (what an environment process holds): ${fmt(envPeak, 0)} MiB`);
+    console.log(
+      `peak resident memory after loading ieee8500-paper once, forking it and ${resolve.length + 40} re-solves (what an environment process holds): ${fmt(envPeak, 0)} MiB, ` +
+        `of which ${fmt(rssBefore, 0)} MiB before loading (Node, tsx and every bench suite's modules)`,
+    );
     console.log("");
     const loads: string[] = [];
     console.log("| feeder | solve ms (median) | p90 | CPU ms (median) | iterations / control iterations | OpenDSS solve_ms_median | ratio (ours/OpenDSS) |");
