@@ -73,6 +73,8 @@ export const TrainConfig = z
     mask_rules: z.enum(["shield", "limits"]).default("shield"),
     /** Reward units taken off per switching operation during training (0 = the paper's reward; trainer/rollout/collector.ts). */
     operation_cost: z.number().nonnegative().default(0),
+    /** Reward units taken off a step that exceeds the generation cap, on top of the scenario's penalty (0 = the paper's reward). */
+    breach_cost: z.number().nonnegative().default(0),
     /** Probability of starting an episode from a random partially-restored state (overrides the scenario's reset). */
     random_reset_probability: z.number().min(0).max(1).optional(),
     /** Iterations between deterministic evaluations (0 = only at the end). */

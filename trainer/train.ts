@@ -209,7 +209,7 @@ export class Trainer {
       timeTo95 = ck.meta.progress.time_to_95;
       curves = ck.meta.curves as CurveRow[];
     }
-    const runner: RolloutRunner = await createRunner(envSource, cfg.envs, cfg.seed, { shieldMask: cfg.shield_mask, operationCost: cfg.operation_cost }, cfg.workers);
+    const runner: RolloutRunner = await createRunner(envSource, cfg.envs, cfg.seed, { shieldMask: cfg.shield_mask, operationCost: cfg.operation_cost, breachCost: cfg.breach_cost }, cfg.workers);
     const timing = { rollout: 0, update: 0, eval: 0, checkpoint: 0 };
     const t0 = performance.now();
     const wall = () => wallBefore + (performance.now() - t0) / 1000;

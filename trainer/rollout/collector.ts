@@ -66,12 +66,20 @@ export interface CollectOptions {
    * may toggle them every step. In the field every operation wears a relay.
    */
   operationCost: number;
+  /**
+   * Reward units taken off a step that exceeds the generation cap, on top of
+   * the scenario's own penalty. The paper's -M (restored - cap)^2 with M = 0.005
+   * (8500) is small next to a step's gains, and with an operation cost ending
+   * the episode by a breach can pay.
+   */
+  breachCost?: number;
 }
 
 export class Collector {
   private readonly rngs: Rng[];
   private readonly shieldMask: boolean;
   private readonly operationCost: number;
+  private readonly breachCost: number;
 
   constructor(
     private readonly envs: MultiAgentEnv[],
@@ -83,6 +91,7 @@ export class Collector {
     this.rngs = indices.map((i) => new Rng(seed, 1000 + i));
     this.shieldMask = options.shieldMask;
     this.operationCost = options.operationCost;
+    this.breachCost = options.breachCost ?? 0;
   }
 
   get rngStates(): [number, number, number, number][] {
@@ -139,7 +148,7 @@ export class Collector {
       this.envs.forEach((env, e) => {
         const row = t * E + e;
         const res = env.step(chosen[e]!);
-        const cost = this.operationCost * res.info.operations.length;
+        const cost = this.operationCost * res.info.operations.length + (res.info.cap_breached ? this.breachCost : 0);
         res.rewards.forEach((rw, i) => (rewards[i]![row] = rw - cost));
         teamRewards[row] = res.teamReward - cost;
         account(running[e]!, res.teamReward - cost, res.info);

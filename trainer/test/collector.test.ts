@@ -34,6 +34,21 @@ describe("rollout collection", () => {
   });
 });
 
+describe("breach cost", () => {
+  it("takes the breach cost off exactly the steps that exceed the cap", () => {
+    const rng = new Rng(2);
+    const actors = toy.sizes.map((n) => initMlp({ inputSize: n, hidden: [8], outputSize: 3 * n, activation: "relu", hiddenLayerNorm: false, headGain: 1 }, rng));
+    const collect = (breachCost: number) => new Collector([new ToyEnv(toy), new ToyEnv(toy)], [0, 1], 3, { shieldMask: false, operationCost: 0, breachCost }).collect(actors, 4);
+    const a = collect(0);
+    const b = collect(1000);
+    const diffs = [...a.teamRewards].map((r, i) => Math.round(r - b.teamRewards[i]!));
+    expect(diffs.every((d) => d === 0 || d === 1000)).toBe(true);
+    // Breaches end episodes in the toy environment: every costed step is a done step.
+    diffs.forEach((d, i) => d === 1000 && expect(b.dones[i]).toBe(1));
+    expect(diffs).toContain(1000);
+  });
+});
+
 describe("evaluation", () => {
   it("counts operations that undo earlier ones", () => {
     const env = new ToyEnv(toy);
