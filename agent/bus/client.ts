@@ -571,14 +571,19 @@ export class PeerBus {
 
   /**
    * Ask every live peer for `kw` more generation. Settles within 2 x ack
-   * timeout per attempt; a refusal only because views differed for a moment
-   * (a peer joining or going stale) is asked again once the view has settled.
+   * timeout per attempt, at most three attempts: a refusal only because views
+   * differed for a moment (a peer joining or going stale) is asked again once
+   * the view has settled, one whose answers did not all come in time (a lossy
+   * link) once more at once.
    */
   async reserve(kw: number, reason: string, pool: string = FLEET_POOL): Promise<ReservationResult> {
     let r = await this.reserveOnce(kw, reason, pool);
-    for (let retry = 0; retry < 2 && !r.granted && (r.reason === "view-mismatch" || r.reason === "view-changed") && this.up(); retry++) {
+    let timeouts = 0;
+    for (let retry = 0; retry < 2 && !r.granted && RETRIED.has(r.reason ?? "") && this.up(); retry++) {
+      // A timeout (an answer lost or late on a lossy link: TCP's retransmissions take seconds) is asked again once, at once.
+      if (r.reason === "timeout" && ++timeouts > 1) break;
       // Views differ while a state is on its way: a moment, not a heartbeat (40 s on a lockstep bench).
-      await new Promise((res) => setTimeout(res, Math.min(this.o.heartbeatMs, this.o.ackTimeoutMs)));
+      if (r.reason !== "timeout") await new Promise((res) => setTimeout(res, Math.min(this.o.heartbeatMs, this.o.ackTimeoutMs)));
       r = await this.reserveOnce(kw, reason, pool);
     }
     return r;
@@ -938,6 +943,8 @@ export class PeerBus {
 }
 
 const ENVELOPE_KEYS = { v: 1, from: 1, incarnation: 1, sent_at: 1 } as const;
+/** Refusals asked again within the same reserve(): the views differed for a moment, or answers were lost or late. */
+const RETRIED = new Set(["view-mismatch", "view-changed", "timeout"]);
 const QUOTA_META = "bus.quota_effective_kw";
 
 function round3(x: number): number {

@@ -285,6 +285,35 @@ describe("peer bus over the embedded broker", () => {
     expect(rows(ag[1]!.journal, "SELECT kind FROM events WHERE kind = 'quota-reset'")).toHaveLength(1);
   });
 
+  it("a request a live peer never answers (answers lost on a lossy link) is asked once more at once, then refused naming it", async () => {
+    broker = await startBroker({ port: 0 });
+    const a = agent("mg1", broker.url);
+    const b = agent("mg2", broker.url);
+    await a.bus.ready();
+    await b.bus.ready();
+    // mg3: online and publishing states, but never answering a request.
+    const mute = await mqtt.connectAsync(broker.url, { clientId: "mute-mg3" });
+    cleanups.push(() => mute.endAsync());
+    const env = { v: 1, from: "mg3", incarnation: "mute" };
+    await mute.publishAsync("blackstart/mg3/availability", JSON.stringify({ ...env, type: "availability", state: "online" }), { qos: 1, retain: true });
+    const muteState = (seq: number) =>
+      JSON.stringify({ ...env, type: "state", seq, tick: seq, session: { active: false, id: null, step: 0, length: 0 }, switches: { "Line.c": "open" }, served_kw: 0, quota_kw: 100, leases: [], committed_kw: 0, health: "ok", view: 0 });
+    let seq = 0;
+    const beat = setInterval(() => void mute.publishAsync("blackstart/mg3/state", muteState(++seq), { qos: 1 }), 200);
+    cleanups.push(() => clearInterval(beat));
+    void a.bus.publishState(state("mg1"));
+    void b.bus.publishState(state("mg2"));
+    await until(() => a.bus.view().members.length === 3, 5000, "mg1 sees mg2 and mg3");
+    const t0 = Date.now();
+    const r = await a.bus.reserve(100, "close Line.a");
+    const waited = Date.now() - t0;
+    expect(r).toMatchObject({ granted: false, reason: "timeout", detail: { missing: ["mg3"] } });
+    // Two attempts of 2 x 800 ms each.
+    expect(waited).toBeGreaterThanOrEqual(2 * 1600 - 50);
+    expect(waited).toBeLessThan(2 * 1600 + 1500);
+    expect(rows(a.journal, "SELECT id FROM reservations WHERE role = 'own'")).toHaveLength(2);
+  });
+
   it("keeps what must survive in the outbox while the broker is down, reconnects with backoff, and finds retained state after a broker restart", async () => {
     const store = join(dir, "retained.db");
     broker = await startBroker({ port: 0, retainedStore: store });
