@@ -7,6 +7,9 @@
 //    installed), each grant released before the next.
 // 3. State propagation: publishState() on one agent to the state seen by the
 //    four others.
+// 4. What a decision adds on the bus's side (budget and claim; physics: the
+//    commitments mapped to the islands' pools), and the round trip of a
+//    reservation that the peers' lending on demand makes fit.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -88,6 +91,82 @@ const starGraph = SectionGraph.parse({
   microgrids: [1, 2, 3, 4, 5].map((i) => ({ id: `mg${i}`, switches: [`Line.l${i}`], sections: [], units: [], quota_kw: 100 })),
 });
 
+/**
+ * The same star, its cap exactly its quotas (10 MW each) and each agent able
+ * to reach more than its quota (so none lowers its quota by itself): every
+ * reservation needs quota the four peers lend on demand.
+ */
+const tightGraph = SectionGraph.parse({
+  ...starGraph,
+  scenario: "bench-star-tight",
+  cap_kw: 5 * 10_000,
+  total_load_kw: 5 * 20_000,
+  sections: starGraph.sections.map((x, i) => ({ ...x, load_kw: i === 0 ? 0 : 20_000 })),
+  microgrids: starGraph.microgrids.map((m) => ({ ...m, quota_kw: 10_000 })),
+});
+
+/**
+ * What a decision adds on the bus's side: bus.budget() (the quota less loans,
+ * leases; physics: the agent's commitments mapped to the islands' pools) and
+ * bus.claim() after the shield. Five agents of a scenario, one publishing a
+ * partly restored state; no broker needed (the client works offline).
+ */
+function budgetBench(name: string, samples: number): void {
+  const graph = bindScenarioFile(name).sections;
+  const buses = graph.microgrids.map((m) => new PeerBus({ microgrid: m.id, graph, url: "mqtt://127.0.0.1:9", quotaKw: m.quota_kw }));
+  try {
+    const b = buses[0]!;
+    const mg = graph.microgrids[0]!;
+    // Half of its switches closed, each with a commitment: what the budget maps to pools.
+    const switches = Object.fromEntries(mg.switches.map((e, k) => [e, k % 2 === 0 ? ("closed" as const) : ("open" as const)]));
+    const byElement = Object.fromEntries(mg.switches.filter((_, k) => k % 2 === 0).map((e) => [e, 40]));
+    void b.publishState({ tick: 1, session: null, switches, served_kw: 40 * Object.keys(byElement).length, committed_by_element: byElement, health: "ok" });
+    const times: number[] = [];
+    for (let i = 0; i < samples; i++) {
+      const t = performance.now();
+      const g = b.budget(100, byElement);
+      b.claim(100 + (g.quota_kw > 0 ? 1 : 0));
+      times.push(performance.now() - t);
+    }
+    console.log(`${name} (${graph.mode}, ${b.generationPools().pools.length} pool(s)): bus.budget() + bus.claim() per decision ${fmt(times.slice(100))}`);
+  } finally {
+    for (const x of buses) void x.close();
+  }
+}
+
+async function lendingBench(label: string, url: string, rounds: number): Promise<void> {
+  const ids = ["mg1", "mg2", "mg3", "mg4", "mg5"];
+  const buses = ids.map((mg) => new PeerBus({ microgrid: mg, graph: tightGraph, url, quotaKw: 10_000, peerStaleMs: 3000, heartbeatMs: 1000, ackTimeoutMs: 2000, lending: "demand" }));
+  try {
+    for (const b of buses) b.start();
+    for (const b of buses) if (!(await b.ready(10_000))) throw new Error(`${label}: an agent did not connect`);
+    buses.forEach((b, i) => void b.publishState({ tick: 0, session: null, switches: { [`Line.l${i + 1}`]: "open" }, served_kw: 0, health: "ok" }));
+    const end = Date.now() + 10_000;
+    while (!buses.every((b) => b.view().members.length === 5)) {
+      if (Date.now() > end) throw new Error(`${label}: no common view`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const rtt: number[] = [];
+    for (let i = 0; i < rounds; i++) {
+      const b = buses[i % buses.length]!;
+      // 50 kW more than the pool holds: the four peers must lend it (12.5 kW each, in one round).
+      const kw = Math.max(0, b.headroom().headroom_kw) + 50;
+      const t = performance.now();
+      const r = await b.reserve(kw, "bench");
+      if (!r.granted) throw new Error(`${label}: refused ${JSON.stringify(r)}`);
+      rtt.push(performance.now() - t);
+      b.release(r.id);
+      // Let every peer see the release and the lenders' lower quotas before the next round.
+      const seen = Date.now() + 5000;
+      while (Date.now() < seen && !buses.every((x) => x === b || x.headroom().headroom_kw >= kw - 50 - 1e-6)) await new Promise((res) => setImmediate(res));
+    }
+    const lent = buses.reduce((a, x) => a + (10_000 - x.quota()), 0);
+    console.log(`${label}: reservation round trip lending on demand (5 agents, 4 lenders, 50 kW lent per round, ${lent.toFixed(0)} kW lent in all) ${fmt(rtt)}`);
+  } finally {
+    for (const b of buses) await b.close();
+  }
+}
+
 async function busBench(label: string, url: string, rounds: number): Promise<void> {
   const ids = ["mg1", "mg2", "mg3", "mg4", "mg5"];
   const buses = ids.map(
@@ -154,13 +233,17 @@ async function mosquittoBench(rounds: number): Promise<void> {
 
 export const busSuite: BenchSuite = {
   name: "bus",
-  description: "safety shield per agent (ieee123-5mg, ieee8500-10mg), reservation round trip and state propagation over aedes and mosquitto",
+  description: "safety shield per agent (ieee123-5mg, ieee8500-10mg), a decision's bus budget and claim, reservation round trip (plain and lending on demand) and state propagation over aedes and mosquitto",
   async run() {
     shieldBench("ieee123-5mg", 400);
     shieldBench("ieee8500-10mg", 200);
+    budgetBench("ieee123-5mg", 2000);
+    budgetBench("ieee123-voltage", 2000);
+    budgetBench("ieee8500-fault-trunk", 1000);
     const broker = await startBroker({ port: 0 });
     try {
       await busBench("aedes (embedded), loopback", broker.url, 300);
+      await lendingBench("aedes (embedded), loopback", broker.url, 200);
     } finally {
       await broker.close();
     }

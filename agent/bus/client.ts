@@ -93,15 +93,16 @@ export interface PeerBusOptions {
   /** No echo of its own heartbeat for this long while connected: reconnect (default 3 heartbeats + 1 s). */
   watchdogMs?: number;
   /**
-   * Quota lending (docs/bus.md). Off by default: an agent that lends must take
-   * its generation budget from `quota()` / `budget()`, never from its site's
-   * static quota, or it would spend what it lent. `demand`: as `reachable`, and when
-   * a peer's request does not fit, lend it a share of the deficit from the
-   * unused quota. `reachable`: while the bus is up, lower the effective quota
-   * to what this agent's closes could still pick up (plus what it committed,
-   * less its leases), so peers can lease the rest. `off` (default): never lend.
-   * Lending is durable and is not taken back during an outage
-   * (`resetQuota` after it); what was lent comes back only as a lease.
+   * Quota lending (docs/bus.md). An agent that lends takes its generation
+   * budget from `budget()` (agent/runtime does), never from its site's static
+   * quota, or it would spend what it lent. `demand` (the site's default): as
+   * `reachable`, and lend the share a peer's request names from the unused
+   * quota its decisions have not claimed. `reachable`: while the bus is up,
+   * lower the effective quota to what this agent's closes could still pick up
+   * (plus what it committed, never below what it claimed, less its leases), so
+   * peers can lease the rest. `off` (this class's default, for tools that
+   * only watch): never lend. Lending is durable and is not taken back during
+   * an outage (`renewQuota` at a new restoration, if nothing lent is in use).
    */
   lending?: "demand" | "reachable" | "off";
   /** Peer messages, reservations and bus events go here; its database also holds the outbox. */
@@ -541,7 +542,7 @@ export class PeerBus {
     if (this.ownState) void this.publishState(this.ownState);
   }
 
-  /** Lend what this agent's closes cannot use now (option `lending: reachable`). */
+  /** Lend what this agent's closes cannot use now (`lending: reachable` or `demand`). */
   private lendUnreachable(): void {
     if ((this.o.lending ?? "off") === "off" || !this.up() || !this.ownState) return;
     const published: PeerSwitches[] = this.peerInfo().map((p) => ({ microgrid: p.microgrid, fresh: p.live, switches: p.state?.switches ?? {} }));

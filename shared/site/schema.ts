@@ -169,10 +169,10 @@ export const BusConfig = z
     /** A peer whose state is older than this counts as stale (its switches count as closed). */
     peer_stale_ms: Millis.default(5000),
     /**
-     * Quota lending (docs/bus.md): `demand` (default) lends the share of its
-     * unused static quota a peer's reservation asks of it; `reachable` instead
-     * lowers its quota by itself to what its closes could still pick up; `off`
-     * never lends (a pick-up beyond the pool waits for headroom).
+     * Quota lending (docs/bus.md): `demand` (default) lowers its quota by
+     * itself to what its closes could still pick up and lends the share of its
+     * unused quota a peer's reservation asks of it; `reachable` only lowers it;
+     * `off` never lends (a pick-up beyond the pool waits for headroom).
      */
     lending: z.enum(["demand", "reachable", "off"]).default("demand"),
     reservation: z
