@@ -69,6 +69,7 @@ export const Errors = {
   INVALID_DOCUMENT: defineError("INVALID_DOCUMENT", "A YAML/JSON document failed schema validation."),
   PARSE: defineError("PARSE", "A YAML/JSON document could not be parsed."),
   UNKNOWN_NAME: defineError("UNKNOWN_NAME", "A name (element, load, bus, scenario) does not exist."),
+  BAD_VALUE: defineError("BAD_VALUE", "A value given to an API or command is not a finite number or is out of range."),
   MISMATCH: defineError("MISMATCH", "Two artefacts that must agree do not (policy vs scenario, site vs policy)."),
   INTERNAL: defineError("INTERNAL", "A bug: an invariant of blackstart itself did not hold.", 4),
 } as const;

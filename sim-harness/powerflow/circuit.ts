@@ -656,6 +656,7 @@ export class Circuit {
   }
 
   setLoadMult(mult: number): void {
+    requireFinite("load multiplier", mult);
     if (this.options.loadMult === mult) return;
     this.options.loadMult = mult;
     for (const pc of this.pcs) {
@@ -668,6 +669,8 @@ export class Circuit {
   setLoadPower(name: string, kW: number, kvar: number): void {
     const e = this.element(name);
     if (e.spec.kind !== "load") throw new BlackstartError(Errors.INVALID_DOCUMENT, `${e.spec.name} is not a Load`);
+    requireFinite(`${e.spec.name} kW`, kW);
+    requireFinite(`${e.spec.name} kvar`, kvar);
     this.loadPower[e.index] = [kW, kvar];
     const pc = this.pcs[this.pcIndex[e.index]!]!;
     const m = new LoadModel(this.loadSpecOf(e.index, e.spec), e.conductors);
@@ -682,6 +685,8 @@ export class Circuit {
     const pc = this.pcs[this.pcIndex[e.index]!];
     if (!pc || pc.kind === "load")
       throw new BlackstartError(Errors.INVALID_DOCUMENT, `${e.spec.name} is not a Generator, PVSystem or Storage`);
+    requireFinite(`${e.spec.name} kW`, kW);
+    requireFinite(`${e.spec.name} kvar`, kvar);
     this.outputs[e.index] = [kW, kvar];
     (pc.model as GenerationModel).setOutput(kW, kvar);
     this.dirty.add(e.index);
@@ -691,6 +696,7 @@ export class Circuit {
   setIrradiance(name: string, irradiance: number): void {
     const e = this.element(name);
     if (e.spec.kind !== "pvsystem") throw new BlackstartError(Errors.INVALID_DOCUMENT, `${e.spec.name} is not a PVSystem`);
+    requireFinite(`${e.spec.name} irradiance`, irradiance);
     this.irradiance[e.index] = irradiance;
     this.outputs[e.index] = undefined;
     const pc = this.pcs[this.pcIndex[e.index]!]!;
@@ -739,3 +745,8 @@ export class Circuit {
 }
 
 export type { CapacitorSpec, GeneratorSpec, StorageSpec };
+
+/** Inputs that reach the injections must be numbers: one NaN would poison every node voltage. */
+function requireFinite(what: string, value: number): void {
+  if (!Number.isFinite(value)) throw new BlackstartError(Errors.BAD_VALUE, `${what} must be a finite number, got ${value}`);
+}

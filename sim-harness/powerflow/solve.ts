@@ -50,8 +50,12 @@ export function fixedPoint(c: Circuit): FixedPointResult {
     }
     c.lu.solve(bRe, bIm, xRe, xIm);
     maxError = 0;
+    // A NaN voltage compares false everywhere below and would never raise
+    // maxError: count it apart so such a solve can never report converged.
+    let nonFinite = false;
     for (let n = 1; n <= N; n++) {
       const vm = Math.sqrt(vRe[n]! * vRe[n]! + vIm[n]! * vIm[n]!);
+      if (vm !== vm) nonFinite = true;
       const base = nodeVbase[n]!;
       if (base > 0) {
         // err = |dV| / base. A change below maxError * base (less a margin of several roundings)
@@ -67,7 +71,8 @@ export function fixedPoint(c: Circuit): FixedPointResult {
       }
       vmagSaved[n] = vm;
     }
-    converged = maxError <= tol && !Number.isNaN(maxError);
+    if (nonFinite) maxError = NaN;
+    converged = maxError <= tol && !nonFinite;
   } while (!(converged && it >= 2) && it < maxIt);
   return { converged, iterations: it, maxError };
 }
@@ -166,7 +171,9 @@ export function solveSnap(c: Circuit, controls: Controls): SnapResult {
       } else done = true;
     }
   } while (!done && ctl < maxCtl);
-  if (!last.converged)
+  if (!last.converged && Number.isNaN(last.maxError))
+    messages.push(`power flow did not converge: a node voltage is not a number after ${last.iterations} iterations (an injection or admittance is invalid)`);
+  else if (!last.converged)
     messages.push(
       `power flow did not converge in ${last.iterations} iterations (max |dV| ${last.maxError.toExponential(2)} pu > tolerance ${c.options.tolerance}); raise maxiterations or check the circuit`,
     );
