@@ -73,6 +73,62 @@ export function netnsAvailable(): boolean {
   }
 }
 
+const NS_PREFIX = /^bs([0-9a-z]+)-/;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Delete the namespaces of bench runs whose process is gone (killed before its cleanup ran); their
+ * veth pairs go with them. A host end left behind keeps its address and route: a new run on the same
+ * subnet would then send its replies into a dead link (seen: every agent's broker connection timed out).
+ */
+export function sweepStale(): string[] {
+  let list = "";
+  try {
+    list = execFileSync("ip", ["netns", "list"], { encoding: "utf8" });
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const line of list.split("\n")) {
+    const name = line.split(" ")[0] ?? "";
+    const m = NS_PREFIX.exec(name);
+    if (!m) continue;
+    const pid = Number.parseInt(m[1]!, 36);
+    if (pid === process.pid || alive(pid)) continue;
+    try {
+      execFileSync("ip", ["netns", "del", name], { stdio: "ignore" });
+      removed.push(name);
+    } catch {
+      // another run swept it first
+    }
+  }
+  return removed;
+}
+
+/** Two second octets whose 10.x.0.0/16 no address or route on this host touches (another run's, a VPN's). */
+export function freeOctets(): [number, number] {
+  let used = "";
+  try {
+    used = execFileSync("ip", ["-o", "-4", "addr"], { encoding: "utf8" }) + execFileSync("ip", ["-4", "route"], { encoding: "utf8" });
+  } catch {
+    // no ip tool: add() reports it
+  }
+  const taken = new Set<number>();
+  for (const m of used.matchAll(/\b10\.(\d+)\./g)) taken.add(Number(m[1]));
+  const free: number[] = [];
+  for (let x = 231; x < 255 && free.length < 2; x++) if (!taken.has(x)) free.push(x);
+  if (free.length < 2) throw new BlackstartError(BenchErrors.NETWORK, "no free 10.x.0.0/16 subnets between 10.231 and 10.254 for the agents' links (are stale bench namespaces left? `ip netns list`)");
+  return [free[0]!, free[1]!];
+}
+
 const LOSSY_LINK = join(import.meta.dirname, "lossy-link.py");
 
 interface Bridge {
@@ -97,8 +153,14 @@ export class BenchNetwork {
   private readonly bridges = new Map<string, Bridge>();
   private readonly tag: string;
 
+  /** Second octets of the device links' and the bus links' 10.x.k.0/30 subnets, chosen free on this host. */
+  private readonly octets: readonly [number, number];
+
   constructor(private readonly o: NetworkOptions = {}) {
-    this.tag = o.tag ?? (process.pid % 10000).toString(36);
+    // The whole pid: a namespace left behind by a run that died names a process that is gone (sweepStale).
+    this.tag = o.tag ?? process.pid.toString(36);
+    sweepStale();
+    this.octets = freeOctets();
   }
 
   /** Create the namespace and both links of agent k (0-based, < 250). */
@@ -112,10 +174,10 @@ export class BenchNetwork {
       devNs: `${base}dn`,
       busHost: `${base}bh`,
       busNs: `${base}bn`,
-      devHostIp: `10.231.${k}.1`,
-      devNsIp: `10.231.${k}.2`,
-      busHostIp: `10.232.${k}.1`,
-      busNsIp: `10.232.${k}.2`,
+      devHostIp: `10.${this.octets[0]}.${k}.1`,
+      devNsIp: `10.${this.octets[0]}.${k}.2`,
+      busHostIp: `10.${this.octets[1]}.${k}.1`,
+      busNsIp: `10.${this.octets[1]}.${k}.2`,
     };
     run("ip", ["netns", "add", ns]);
     this.agents.set(microgrid, a);
