@@ -117,11 +117,11 @@ function checkDirectory(dir: string, m: PolicyManifest, lineOf: (p: (string | nu
   return plan.value;
 }
 
-class OnnxAgentPolicy implements AgentPolicy {
-  readonly kind = "onnx" as const;
+/** What every agent's actor does alike: its identity from the manifest, and the checks of a decision's inputs. */
+abstract class CheckedAgentPolicy implements AgentPolicy {
+  abstract readonly kind: "onnx" | "plan";
   constructor(
-    private readonly actor: OnnxActor,
-    private readonly spec: PolicyAgent,
+    protected readonly spec: PolicyAgent,
     readonly label: string,
   ) {}
   get id() {
@@ -136,8 +136,24 @@ class OnnxAgentPolicy implements AgentPolicy {
   async decide(obs: ArrayLike<number>, options: DecideOptions = {}): Promise<Decision> {
     checkObservation(obs, this.spec.observation_size, this.spec.id);
     checkMask(options.mask, this.spec.elements.length, this.spec.id);
+    return this.act(obs, options.mask);
+  }
+  protected abstract act(obs: ArrayLike<number>, mask: DecideOptions["mask"]): Promise<Decision>;
+  abstract reset(): void;
+}
+
+class OnnxAgentPolicy extends CheckedAgentPolicy {
+  readonly kind = "onnx" as const;
+  constructor(
+    private readonly actor: OnnxActor,
+    spec: PolicyAgent,
+    label: string,
+  ) {
+    super(spec, label);
+  }
+  protected async act(obs: ArrayLike<number>, mask: DecideOptions["mask"]): Promise<Decision> {
     const logits = await this.actor.logitsBatch(toFloat32(obs), 1);
-    return decide("onnx", this.spec.id, this.spec.elements, logits, options.mask);
+    return decide("onnx", this.spec.id, this.spec.elements, logits, mask);
   }
   reset(): void {}
   release(): Promise<void> {
@@ -145,26 +161,17 @@ class OnnxAgentPolicy implements AgentPolicy {
   }
 }
 
-class PlanAgentPolicy implements AgentPolicy {
+class PlanAgentPolicy extends CheckedAgentPolicy {
   readonly kind = "plan" as const;
   constructor(
     private readonly actor: PlanActor,
-    private readonly spec: PolicyAgent,
-    readonly label: string,
-  ) {}
-  get id() {
-    return this.spec.id;
+    spec: PolicyAgent,
+    label: string,
+  ) {
+    super(spec, label);
   }
-  get elements() {
-    return this.spec.elements;
-  }
-  get observationSize() {
-    return this.spec.observation_size;
-  }
-  async decide(obs: ArrayLike<number>, options: DecideOptions = {}): Promise<Decision> {
-    checkObservation(obs, this.spec.observation_size, this.spec.id);
-    checkMask(options.mask, this.spec.elements.length, this.spec.id);
-    return this.actor.decide(obs, options.mask);
+  protected async act(obs: ArrayLike<number>, mask: DecideOptions["mask"]): Promise<Decision> {
+    return this.actor.decide(obs, mask);
   }
   reset(): void {
     this.actor.reset();
