@@ -100,8 +100,8 @@ export function checkAgents(manifest: PolicyManifest, dir: string, bindings: rea
   if (problems.length) refuse(manifest, dir, problems, `the ${against}`);
 }
 
-/** Check against a scenario: agents, elements, sizes, then the scenario hash (weights, limits, feeder). */
-export function checkScenario(manifest: PolicyManifest, dir: string, scenario: Scenario): void {
+/** Check the agents a scenario defines (ids, elements, observation sizes) without its hash. */
+export function checkScenarioAgents(manifest: PolicyManifest, dir: string, scenario: Scenario): void {
   checkAgents(
     manifest,
     dir,
@@ -111,6 +111,11 @@ export function checkScenario(manifest: PolicyManifest, dir: string, scenario: S
     }),
     "scenario",
   );
+}
+
+/** Check against a scenario: agents, elements, sizes, then the scenario hash (weights, limits, feeder). */
+export function checkScenario(manifest: PolicyManifest, dir: string, scenario: Scenario): void {
+  checkScenarioAgents(manifest, dir, scenario);
   const hash = scenarioHash(scenario);
   if (hash !== manifest.scenario_hash) {
     refuse(

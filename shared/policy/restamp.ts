@@ -11,7 +11,7 @@ import onnxProto from "onnx-proto";
 import { loadDocument } from "../documents.js";
 import { scenarioHash } from "../scenario/hash.js";
 import type { Scenario } from "../scenario/schema.js";
-import { checkAgents, expectedObservationSize } from "./check.js";
+import { checkScenarioAgents } from "./check.js";
 import { PolicyManifest } from "./manifest.js";
 import { sha256File } from "./onnx.js";
 
@@ -47,15 +47,7 @@ export function onnxMetadata(bytes: Uint8Array): Record<string, string> {
 export function restampPolicy(dir: string, scenario: Scenario): Restamped {
   const manifestFile = join(dir, "manifest.json");
   const manifest = loadDocument(manifestFile, PolicyManifest).value;
-  checkAgents(
-    manifest,
-    dir,
-    scenario.microgrids.map((m) => {
-      const size = expectedObservationSize(manifest, m.switches.length);
-      return { id: m.id, elements: m.switches, ...(size !== undefined ? { observationSize: size } : {}) };
-    }),
-    "scenario",
-  );
+  checkScenarioAgents(manifest, dir, scenario);
   const to = scenarioHash(scenario);
   const from = manifest.scenario_hash;
   const files: string[] = [];
