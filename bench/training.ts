@@ -35,10 +35,13 @@ interface EvalFigures {
   restoredKw: number;
   operations?: number;
   reversals?: number;
-  pctCap: number;
+  /** Absent in physics mode (no generation cap: islands are limited by their units' ratings). */
+  pctCap?: number;
   pctOptimum: number;
   capBreaches: number;
   peakKw: number;
+  /** Steps with a voltage or thermal violation (physics mode). */
+  violations?: number;
 }
 
 interface Report {
@@ -52,7 +55,7 @@ interface Report {
     timeTo95?: { wall_seconds: number; env_steps: number };
     timing: Record<string, number>;
   };
-  references: { optimum: { restoredKw: number; pctCap: number; weightedRestored: number }; greedy: EvalFigures & { episodes: number }; random: EvalFigures & { episodes: number } };
+  references: { optimum: { restoredKw: number; pctCap?: number; weightedRestored: number }; greedy: EvalFigures & { episodes: number }; random: EvalFigures & { episodes: number } };
 }
 
 
@@ -102,6 +105,19 @@ function meanSd(xs: number[]): string {
   return `${m.toFixed(1)} ± ${sd.toFixed(1)}`;
 }
 
+/** Mean ± sd of % of cap, or "no cap" for a scenario without one (physics mode). */
+function pctCap(xs: (number | undefined)[]): string {
+  const known = xs.filter((x): x is number => x !== undefined);
+  return known.length ? meanSd(known) : "no cap";
+}
+
+/** Cap breaches summed over runs; in physics mode the voltage/thermal violation steps beside them. */
+function breaches(evals: EvalFigures[]): string {
+  const n = evals.reduce((a, e) => a + e.capBreaches, 0);
+  const v = evals.filter((e) => e.violations !== undefined);
+  return v.length ? `${n} (violation steps ${v.reduce((a, e) => a + e.violations!, 0)})` : String(n);
+}
+
 function operations(res: Report["result"][]): string {
   const ops = res.map((r) => r.evalShield.operations).filter((x): x is number => x !== undefined);
   const rev = res.map((r) => r.evalShield.reversals).filter((x): x is number => x !== undefined);
@@ -133,15 +149,21 @@ export function table(runs: { spec: RunSpec; report: Report }[]): string {
     scenarios.set(scenario, rs[0]!.report);
     const res = rs.map((r) => r.report.result);
     const reached = res.filter((r) => r.timeTo95);
+    const capless = res.every((r) => r.evalShield.pctCap === undefined);
+    const to95 = capless
+      ? "n/a (no cap)"
+      : reached.length === res.length
+        ? meanSd(reached.map((r) => r.timeTo95!.wall_seconds))
+        : `${meanSd(reached.map((r) => r.timeTo95!.wall_seconds))} (${reached.length} of ${res.length} reached)`;
     out.push(
-      `| ${scenario} | ${label} | ${rs.length} | ${meanSd(res.map((r) => r.evalShield.pctCap))} | ${meanSd(res.map((r) => r.evalShield.pctOptimum))} | ${res.reduce((a, r) => a + r.evalShield.capBreaches, 0)} | ${meanSd(res.map((r) => r.evalNoShield.pctOptimum))} | ${res.reduce((a, r) => a + r.evalNoShield.capBreaches, 0)} | ${randomStarts(res)} | ${operations(res)} | ${reached.length === res.length ? meanSd(reached.map((r) => r.timeTo95!.wall_seconds)) : `${meanSd(reached.map((r) => r.timeTo95!.wall_seconds))} (${reached.length} of ${res.length} reached)`} | ${meanSd(reached.map((r) => r.timeTo95!.env_steps))} | ${meanSd(res.map((r) => r.wallSeconds))} |`,
+      `| ${scenario} | ${label} | ${rs.length} | ${pctCap(res.map((r) => r.evalShield.pctCap))} | ${meanSd(res.map((r) => r.evalShield.pctOptimum))} | ${breaches(res.map((r) => r.evalShield))} | ${meanSd(res.map((r) => r.evalNoShield.pctOptimum))} | ${breaches(res.map((r) => r.evalNoShield))} | ${randomStarts(res)} | ${operations(res)} | ${to95} | ${capless ? "n/a" : meanSd(reached.map((r) => r.timeTo95!.env_steps))} | ${meanSd(res.map((r) => r.wallSeconds))} |`,
     );
   }
   for (const [scenario, rep] of scenarios) {
     const ref = rep.references;
-    out.push(`| ${scenario} | greedy | 1 | ${ref.greedy.pctCap?.toFixed(1)} | ${ref.greedy.pctOptimum.toFixed(1)} | ${ref.greedy.capBreaches} | | | | | | | |`);
-    out.push(`| ${scenario} | random (${ref.random.episodes} episodes) | ${ref.random.episodes} | ${ref.random.pctCap?.toFixed(1)} | ${ref.random.pctOptimum.toFixed(1)} | ${ref.random.capBreaches} | | | | | | | |`);
-    out.push(`| ${scenario} | optimum (${ref.optimum.restoredKw.toFixed(1)} kW) | 1 | ${ref.optimum.pctCap?.toFixed(1)} | 100.0 | 0 | | | | | | | |`);
+    out.push(`| ${scenario} | greedy | 1 | ${ref.greedy.pctCap?.toFixed(1) ?? "no cap"} | ${ref.greedy.pctOptimum.toFixed(1)} | ${ref.greedy.capBreaches} | | | | | | | |`);
+    out.push(`| ${scenario} | random (${ref.random.episodes} episodes) | ${ref.random.episodes} | ${ref.random.pctCap?.toFixed(1) ?? "no cap"} | ${ref.random.pctOptimum.toFixed(1)} | ${ref.random.capBreaches} | | | | | | | |`);
+    out.push(`| ${scenario} | optimum (${ref.optimum.restoredKw.toFixed(1)} kW) | 1 | ${ref.optimum.pctCap?.toFixed(1) ?? "no cap"} | 100.0 | 0 | | | | | | | |`);
   }
   return out.join("\n");
 }
@@ -168,7 +190,7 @@ export const trainingBench: BenchSuite = {
     console.log(`run: ${runDir(spec)}`);
     console.log(`95 % of cap (deterministic evaluation, no breach) first reached: ${r.timeTo95 ? `${r.timeTo95.wall_seconds} s, ${r.timeTo95.env_steps} env steps` : "not reached"}`);
     console.log(`whole run: ${r.envSteps} env steps in ${r.wallSeconds.toFixed(1)} s (${(r.envSteps / r.wallSeconds).toFixed(0)} steps/s); rollouts ${r.timing.rollout!.toFixed(1)} s, updates ${r.timing.update!.toFixed(1)} s, evaluation ${r.timing.eval!.toFixed(1)} s`);
-    console.log(`final: ${r.evalShield.pctCap.toFixed(2)} % of cap, ${r.evalShield.pctOptimum.toFixed(2)} % of optimum, ${r.evalShield.capBreaches} breaches`);
+    console.log(`final: ${r.evalShield.pctCap?.toFixed(2) ?? "n/a (no cap)"} % of cap, ${r.evalShield.pctOptimum.toFixed(2)} % of optimum, ${r.evalShield.capBreaches} breaches`);
   },
 };
 
