@@ -9,9 +9,13 @@
 // sittings. The set prints a markdown table (mean ± sd over seeds) with the
 // greedy, random and optimum references beside it.
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { loadPolicy } from "../shared/policy/runner.js";
+import { findOptimum } from "../sim-harness/baselines/optimum.js";
+import { createEnvFromBound } from "../sim-harness/env/create.js";
+import { bindScenarioFile } from "../sim-harness/scenarios/bind.js";
 import { machineSummary } from "./machine.js";
 import type { BenchSuite } from "./suites.js";
 
@@ -180,6 +184,83 @@ export async function runSet(name: string, dry = false, only?: string): Promise<
   return table(runs);
 }
 
+/** One deterministic episode of a shipped policy directory under one mask. */
+export interface ShippedEval {
+  /** `shield`: the edge agent's rules (as deployed); `limits`: cap, ratings, radiality on the section graph; `none`: every action allowed. */
+  mask: "shield" | "limits" | "none";
+  restoredKw: number;
+  pctCap: number | undefined;
+  pctOptimum: number;
+  /** Steps whose restored kW exceeded the cap. */
+  capBreachSteps: number;
+  peakKw: number;
+  operations: number;
+  violationSteps: number;
+}
+
+/**
+ * Evaluate a shipped policy directory as it is today (current environment,
+ * shield and scenario), from the scenario's reset, with the power flow: with
+ * the shield's mask, with the limits mask and with no mask at all. Restored
+ * load is the environment's at the end of the episode, as the paper reports it.
+ */
+export async function evalShipped(dir: string): Promise<{ scenario: string; optimum: { restoredKw: number; weighted: number }; rows: ShippedEval[] }> {
+  const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as { scenario: string };
+  const bound = bindScenarioFile(manifest.scenario);
+  const base = createEnvFromBound(bound, { grid: "powerflow" });
+  const opt = await findOptimum(base, { progress: (l) => process.stderr.write(`${l}\n`) });
+  const optimum = { restoredKw: opt.replay.final.restored_kw, weighted: opt.replay.final.weighted_restored };
+  const policy = await loadPolicy(dir, { scenario: bound.scenario, intraOpThreads: 1, interOpThreads: 1 });
+  const rows: ShippedEval[] = [];
+  try {
+    const actors = await policy.agents();
+    for (const mask of ["shield", "limits", "none"] as const) {
+      const env = createEnvFromBound(bound, { grid: "powerflow", observation: policy.manifest.observation.kind, mask: mask === "none" ? "limits" : mask });
+      const reset = env.reset(0);
+      for (const a of actors) a.reset();
+      let obs = reset.obs;
+      let last = reset.info;
+      let peak = last.restored_kw;
+      let breaches = 0;
+      let ops = 0;
+      let violations = 0;
+      for (let t = 0; t < env.episodeLength; t++) {
+        const masks = mask === "none" ? env.agentSwitches.map((sw) => new Uint8Array(3 * sw.length).fill(1)) : env.actionMask();
+        const decisions = await Promise.all(actors.map((a, i) => a.decide(obs[i]!, { mask: masks[i]! })));
+        const r = env.step(decisions.map((d) => d.actions));
+        obs = r.obs;
+        last = r.info;
+        peak = Math.max(peak, r.info.restored_kw);
+        if (r.info.cap_breached) breaches++;
+        if (r.info.violations.length > 0) violations++;
+        ops += r.info.operations.length;
+        if (r.done) break;
+      }
+      rows.push({
+        mask,
+        restoredKw: last.restored_kw,
+        pctCap: last.cap_kw ? (100 * last.restored_kw) / last.cap_kw : undefined,
+        pctOptimum: (100 * last.weighted_restored) / optimum.weighted,
+        capBreachSteps: breaches,
+        peakKw: peak,
+        operations: ops,
+        violationSteps: violations,
+      });
+    }
+  } finally {
+    await policy.close();
+  }
+  return { scenario: manifest.scenario, optimum, rows };
+}
+
+export function shippedTable(name: string, e: Awaited<ReturnType<typeof evalShipped>>): string {
+  const out = [`${name} (scenario ${e.scenario}; optimum ${e.optimum.restoredKw.toFixed(1)} kW, weighted ${e.optimum.weighted.toFixed(1)})`, "", "| mask | restored kW | % of cap | % of optimum (weighted) | steps over the cap | peak kW | operations | steps with violations |", "|---|---|---|---|---|---|---|---|"];
+  for (const r of e.rows) {
+    out.push(`| ${r.mask} | ${r.restoredKw.toFixed(1)} | ${r.pctCap?.toFixed(2) ?? "no cap"} | ${r.pctOptimum.toFixed(2)} | ${r.capBreachSteps} | ${r.peakKw.toFixed(1)} | ${r.operations} | ${r.violationSteps} |`);
+  }
+  return out.join("\n");
+}
+
 export const trainingBench: BenchSuite = {
   name: "training",
   description: "Wall time for HAPPO (seed 1) to reach 95 % of the cap on ieee123-5mg with the power flow (target <= 10 min), steps/s and where the time goes",
@@ -197,10 +278,16 @@ export const trainingBench: BenchSuite = {
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const [set, ...rest] = process.argv.slice(2);
   if (!set) {
-    console.error(`usage: node bin/run-ts.mjs bench/training.ts <${Object.keys(sets()).join("|")}> [--dry] [--only <run-name-prefix>]`);
+    console.error(`usage: node bin/run-ts.mjs bench/training.ts <${Object.keys(sets()).join("|")}> [--dry] [--only <run-name-prefix>]\n       node bin/run-ts.mjs bench/training.ts shipped [policies/<dir> ...]`);
     process.exit(2);
   }
   console.log(`# training set ${set} — ${new Date().toISOString()} — ${machineSummary()}\n`);
-  const only = rest.includes("--only") ? rest[rest.indexOf("--only") + 1] : undefined;
-  console.log(await runSet(set, rest.includes("--dry"), only));
+  if (set === "shipped") {
+    // node bin/run-ts.mjs bench/training.ts shipped [policies/<dir> ...]: the shipped policies evaluated as they are today.
+    const dirs = rest.length ? rest : readdirSync(join(ROOT, "policies")).filter((d) => existsSync(join(ROOT, "policies", d, "manifest.json")) && readdirSync(join(ROOT, "policies", d)).some((f) => f.endsWith(".onnx"))).map((d) => join(ROOT, "policies", d));
+    for (const d of dirs) console.log(`${shippedTable(d, await evalShipped(resolve(d)))}\n`);
+  } else {
+    const only = rest.includes("--only") ? rest[rest.indexOf("--only") + 1] : undefined;
+    console.log(await runSet(set, rest.includes("--dry"), only));
+  }
 }
