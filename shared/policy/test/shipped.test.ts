@@ -43,3 +43,29 @@ describe("shipped policies", () => {
     if (existsSync(join(dir, "model_card.json"))) expect(JSON.parse(readFileSync(join(dir, "model_card.json"), "utf8")).scenario.hash).toBe(hash);
   });
 });
+
+describe("a shipped policy refuses a scenario it was not made for, naming the mismatch", () => {
+  it.each(dirs)("%s: another shipped scenario, and its own with one load weight changed", async (dir) => {
+    const manifest = PolicyManifest.parse(JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")));
+    const others = [...new Set(dirs.map((d) => PolicyManifest.parse(JSON.parse(readFileSync(join(d, "manifest.json"), "utf8"))).scenario))].filter((s) => s !== manifest.scenario);
+    for (const name of others) {
+      const { scenario } = loadScenario(name);
+      const e = await loadPolicy(dir, { scenario }).then(
+        () => undefined,
+        (err: unknown) => err as Error & { code?: string },
+      );
+      expect(e?.code, `${dir} against ${name}`).toBe("BLACKSTART_ERR_POLICY_MISMATCH");
+      expect(e?.message).toMatch(/agents|element 0 is/);
+      expect(e?.message).toContain("manifest.json");
+    }
+    // Same agents and switches, one weight changed: only the scenario hash tells them apart.
+    const { scenario } = loadScenario(manifest.scenario);
+    const reweighted = { ...scenario, weights: { ...scenario.weights, default: scenario.weights.default + 1 } };
+    const e = await loadPolicy(dir, { scenario: reweighted }).then(
+      () => undefined,
+      (err: unknown) => err as Error & { code?: string },
+    );
+    expect(e?.code).toBe("BLACKSTART_ERR_POLICY_MISMATCH");
+    expect(e?.message).toMatch(/scenario hash is [0-9a-f]{12}… in the policy but [0-9a-f]{12}…/);
+  });
+});
