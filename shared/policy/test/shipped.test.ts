@@ -60,7 +60,8 @@ describe("a shipped policy refuses a scenario it was not made for, naming the mi
     }
     // Same agents and switches, one weight changed: only the scenario hash tells them apart.
     const { scenario } = loadScenario(manifest.scenario);
-    const reweighted = { ...scenario, weights: { ...scenario.weights, default: scenario.weights.default + 1 } };
+    const w = scenario.weights;
+    const reweighted = { ...scenario, weights: "explicit" in w ? { ...w, default: w.default + 1 } : { generator: { ...w.generator, seed: w.generator.seed + 1 } } };
     const e = await loadPolicy(dir, { scenario: reweighted }).then(
       () => undefined,
       (err: unknown) => err as Error & { code?: string },
