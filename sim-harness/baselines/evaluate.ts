@@ -20,7 +20,7 @@ export interface EpisodeResult {
   sequence: (SequenceStep & { step: number })[];
   /** Time of each env.step (ms), policy excluded. */
   stepMs: number[];
-  /** OpenDSS commands that set the final taps (grid.tapCommands), for replaying the final state. */
+  /** OpenDSS commands that set the final taps and curtailed outputs (grid.tapCommands, grid.outputCommands), for replaying the final state. */
   tapCommands: string[];
 }
 
@@ -57,7 +57,7 @@ export async function runEpisode(env: RestorationEnv, policy: EnvPolicy, seed: n
     }
     if (r.done) break;
   }
-  return { seed, steps: env.stepIndex, return: ret, final, capBreaches, violationSteps, switchStates: env.switchStates(), sequence, stepMs, tapCommands: env.grid.tapCommands?.() ?? [] };
+  return { seed, steps: env.stepIndex, return: ret, final, capBreaches, violationSteps, switchStates: env.switchStates(), sequence, stepMs, tapCommands: [...(env.grid.tapCommands?.() ?? []), ...(env.grid.outputCommands?.() ?? [])] };
 }
 
 export interface EvaluationSummary {

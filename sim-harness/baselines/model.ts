@@ -3,7 +3,8 @@
 // model. Section kW are estimates (nominal, or measured by a power flow);
 // optimum.ts re-checks plans by the full power flow and refines them.
 import type { SectionGraph } from "../../shared/scenario/sections.js";
-import type { DerUnit, Scenario } from "../../shared/scenario/schema.js";
+import type { Scenario } from "../../shared/scenario/schema.js";
+import { unitMinKw } from "../env/units.js";
 
 export interface ModelUnit {
   id: string;
@@ -97,14 +98,8 @@ export interface ModelOptions {
   sectionInjectionKw?: ArrayLike<number>;
 }
 
-/**
- * Least a grid-forming unit may deliver (kW): a machine must not be driven
- * backwards (a diesel's reverse-power relay trips it), a battery may absorb up
- * to its charge rating.
- */
-export function unitMinKw(u: Pick<DerUnit, "kind" | "kw" | "charge_kw">): number {
-  return u.kind === "battery" ? -(u.charge_kw ?? u.kw) : 0;
-}
+/** Least a grid-forming unit may deliver (kW): the environment's floor (sim-harness/env/units.ts). */
+export { unitMinKw };
 
 export function buildModel(scenario: Scenario, graph: SectionGraph, options: ModelOptions = {}): RestorationModel {
   const index = new Map(graph.sections.map((s, i) => [s.id, i]));

@@ -13,7 +13,7 @@ import { ScenarioErrors } from "../scenarios/errors.js";
 import type { Probe, RestorationEnv } from "../env/env.js";
 import { runEpisode, type EpisodeResult } from "./evaluate.js";
 import { solveModel, type Cut, type Formulation, type Plan } from "./milp.js";
-import { buildModel, unitMinKw, type RestorationModel } from "./model.js";
+import { buildModel, type RestorationModel } from "./model.js";
 import { SequencePolicy } from "./policies.js";
 import { ShieldAudit } from "./shield-audit.js";
 import { buildSequence, type SequenceStep } from "./sequence.js";
@@ -77,34 +77,8 @@ function rejects(env: RestorationEnv, p: Probe): string | undefined {
     const v = p.violations[0]!;
     return `${p.violations.length} violation(s), first ${v.kind} at ${v.element}: ${v.value.toFixed(4)} vs ${v.limit.toFixed(4)}`;
   }
-  if (env.bound.scenario.mode === "physics") {
-    const low = unitsBelowMinimum(env, p);
-    if (low.length > 0) return `grid-forming unit below its minimum: ${low.join(", ")}`;
-  }
   return undefined;
 }
-
-/**
- * Islands whose grid-forming units the power flow runs below their minimum
- * (a diesel driven backwards, a battery charged beyond its rating): the power
- * flow runs PV at its full output and curtails nothing, so a small island with
- * more PV than load reverse-powers its unit. Not a violation of the
- * environment's (it checks ratings), but no plan to report.
- */
-export function unitsBelowMinimum(env: RestorationEnv, p: Pick<Probe, "islands">): string[] {
-  const units = new Map(env.bound.scenario.microgrids.flatMap((mg) => mg.units.map((u) => [u.id, u] as const)));
-  const out: string[] = [];
-  for (const isl of p.islands) {
-    const ids = isl.source.split("+");
-    if (!ids.every((id) => units.has(id))) continue; // the substation (paper mode) has no minimum
-    const min = ids.reduce((t, id) => t + unitMinKw(units.get(id)!), 0);
-    if (isl.generation_kw < min - MIN_SLACK_KW) out.push(`${isl.source} at ${isl.generation_kw.toFixed(1)} kW < ${min} kW`);
-  }
-  return out;
-}
-
-/** Tolerance (kW) below a unit's minimum: the solve's own accuracy, not a reverse flow. */
-const MIN_SLACK_KW = 1;
 
 export async function findOptimum(envIn: RestorationEnv, options: OptimumOptions = {}): Promise<OptimumResult> {
   const env = envIn.clone({ randomPartialProbability: 0, observation: "switch-states" });
@@ -174,7 +148,7 @@ export async function findOptimum(envIn: RestorationEnv, options: OptimumOptions
       const bad =
         audit.vetoes.length > 0
           ? `the shield vetoes ${audit.vetoes.map((v) => `${v.action} ${v.element} (${v.rule}, step ${v.step})`).join(", ")}`
-          : replay.final.cap_breached || (s.mode === "physics" && (replay.final.violations.length > 0 || unitsBelowMinimum(env, replay.final).length > 0))
+          : replay.final.cap_breached || (s.mode === "physics" && replay.final.violations.length > 0)
             ? "replayed sequence ends with a violation"
             : undefined;
       if (bad) {
@@ -212,8 +186,9 @@ export async function findOptimum(envIn: RestorationEnv, options: OptimumOptions
         estKw[i] = probe.sectionKw[i]!;
         estW[i] = probe.sectionWeighted[i]!;
       }
+      // What they have available: what they delivered plus what frequency-watt held back.
       const following = graph.sections[i]!.sources.filter((src) => !src.grid_forming);
-      if (following.length) estInj[i] = following.reduce((t, src) => t + Math.max(0, probe.result.sourceKw.get(src.element) ?? 0), 0);
+      if (following.length) estInj[i] = following.reduce((t, src) => t + Math.max(0, (probe.result.sourceKw.get(src.element) ?? 0) + (probe.result.curtailedKw.get(src.element) ?? 0)), 0);
     }
     if (s.mode === "physics") {
       for (const isl of probe.islands) {

@@ -1,8 +1,9 @@
 // Pass or fail of a bench run, from the simulator's record (never from what
 // the agents claimed) and from the journals (what each agent wrote down):
-// the cap and every island's rating at every solved instant, faulted sections
-// never closed onto, no switch operated twice for one decision, the target
-// reached, and the end state a fault file states.
+// the cap, every island's rating and its units' floors (reverse power) at
+// every solved instant, faulted sections never closed onto, no switch
+// operated twice for one decision, the target reached, and the end state a
+// fault file states.
 import { openJournalForReading } from "../../agent/journal/read.js";
 import { canonicalElement } from "../../shared/names.js";
 import type { BoundScenario } from "../scenarios/bind.js";
@@ -104,13 +105,19 @@ export function evaluateChecks(i: CheckInput): Check[] {
     const over = inst.filter((x) => x.cap_exceeded);
     add("cap never exceeded", over.length === 0, over.length === 0 ? `peak ${kw(peak.restored_kw)} at t=${peak.t_s.toFixed(3)} s of the ${cap} kW cap, over ${inst.length} solved instants` : `${over.length} instant(s) above the ${cap} kW cap, first at t=${over[0]!.t_s.toFixed(3)} s with ${kw(over[0]!.restored_kw)}`);
   }
-  const islandsOver = inst.filter((x) => x.islands_exceeded.length > 0);
+  // Within the units' range at both ends: no island above its grid-forming units' rating, no unit below its floor
+  // (a diesel driven backwards trips on reverse power, and its island collapses).
+  const islandsOver = inst.filter((x) => x.islands_exceeded.length > 0 || (x.reverse_power?.length ?? 0) > 0);
+  const what = (x: (typeof inst)[number]) => [
+    ...x.islands_exceeded.map((y) => `${y.source} ${kw(y.generation_kw)} > ${kw(y.rating_kw)}`),
+    ...(x.reverse_power ?? []).map((v) => `${v.element} ${kw(v.value)} < ${kw(v.limit)} (reverse power)`),
+  ];
   add(
     "island generation never exceeded",
     islandsOver.length === 0,
     islandsOver.length === 0
-      ? `every energized island within its grid-forming units' ratings at all ${inst.length} instants`
-      : `${islandsOver.length} instant(s), first at t=${islandsOver[0]!.t_s.toFixed(3)} s: ${islandsOver[0]!.islands_exceeded.map((x) => `${x.source} ${kw(x.generation_kw)} > ${kw(x.rating_kw)}`).join(", ")}`,
+      ? `every energized island within its grid-forming units' ratings, and no unit below its floor (reverse power), at all ${inst.length} instants`
+      : `${islandsOver.length} instant(s), first at t=${islandsOver[0]!.t_s.toFixed(3)} s: ${what(islandsOver[0]!).join(", ")}`,
   );
   const lockedClosed = inst.filter((x) => x.locked_closed.length > 0);
   add("no faulted section closed onto", lockedClosed.length === 0, lockedClosed.length === 0 ? "switches held open by the outage stayed open" : `${lockedClosed[0]!.locked_closed.join(", ")} closed at t=${lockedClosed[0]!.t_s.toFixed(3)} s`);

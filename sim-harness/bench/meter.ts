@@ -3,11 +3,15 @@
 // the plant holds, the load it serves (the scenario mode's measure, scored by
 // the environment's own Assessor: paper = power-flow load kW against the cap;
 // physics = each island's load against its grid-forming units), the islands,
-// the violations, and whether a switch held open by the outage was closed.
+// the violations (a grid-forming unit driven below its floor, i.e. reverse
+// power, among them), and whether a switch held open by the outage was
+// closed. On the power flow the plant's grid-following inverters answer the
+// island's frequency as in the field (frequency-watt, env/frequency-watt.ts):
+// the meter's solve settles their curtailment on the plant's own circuit.
 import { canonicalElement } from "../../shared/names.js";
 import { Assessor } from "../env/assess.js";
 import { EnergizationGraph } from "../env/energization.js";
-import { NominalGrid, type Grid, type GridResult } from "../env/grid.js";
+import { NominalGrid, type GridResult } from "../env/grid.js";
 import { PowerFlowGrid } from "../env/powerflow-grid.js";
 import type { IslandInfo, Violation } from "../env/types.js";
 import type { Plant } from "../devices/plant.js";
@@ -28,6 +32,8 @@ export interface Reading {
   cap_exceeded: boolean;
   /** Islands whose grid-forming units deliver more than their rating (physics). */
   islands_exceeded: IslandInfo[];
+  /** Grid-forming units delivering less than their floor (`reverse-power` violations: a diesel driven backwards, a battery charged beyond its rating). */
+  reverse_power: Violation[];
   /** Switches held open by the outage (faulted sections) that the plant shows closed. */
   locked_closed: string[];
   converged: boolean;
@@ -43,6 +49,8 @@ export class Meter {
   private readonly sectionOwner: (string | undefined)[];
   private readonly graphSwitches: string[];
   private readonly nominal: NominalGrid | undefined;
+  /** The environment's grid over the plant's own circuit (power flow plant): its curtailment state persists across reads. */
+  private readonly grid: PowerFlowGrid | undefined;
 
   constructor(
     readonly bound: BoundScenario,
@@ -54,6 +62,7 @@ export class Meter {
     this.sectionOwner = bound.sections.sections.map((s) => s.microgrid);
     this.graphSwitches = bound.sections.switches.map((s) => canonicalElement(s.element));
     this.nominal = plant instanceof PowerFlowPlant ? undefined : new NominalGrid(bound);
+    this.grid = plant instanceof PowerFlowPlant ? new PowerFlowGrid(bound, plant.pf, {}, plant.pf) : undefined;
   }
 
   /** The plant is solved on the full power flow (voltages, losses, taps) rather than nominal loads. */
@@ -66,16 +75,19 @@ export class Meter {
     return this.plant instanceof PowerFlowPlant ? this.plant.pf : undefined;
   }
 
-  /** OpenDSS commands that set the regulators' taps as the plant holds them (to reproduce the final state). */
+  /** OpenDSS commands that set the regulators' taps and the curtailed outputs as the plant holds them (to reproduce the final state). */
   tapCommands(): string[] {
-    return this.plant instanceof PowerFlowPlant ? new PowerFlowGrid(this.bound, this.plant.pf, {}, this.plant.pf).tapCommands() : [];
+    return this.grid ? [...this.grid.tapCommands(), ...this.grid.outputCommands()] : [];
   }
 
   private gridResult(): GridResult {
-    if (this.plant instanceof PowerFlowPlant) {
+    if (this.grid && this.plant instanceof PowerFlowPlant) {
       // The environment's grid over the plant's own circuit: the same extraction `scenario eval` scores.
-      const grid: Grid = new PowerFlowGrid(this.bound, this.plant.pf, {}, this.plant.pf);
-      return grid.solve();
+      this.grid.adoptSwitchStates(this.energy.closed);
+      const r = this.grid.solve();
+      // Curtailment moved outputs after the plant's own solve: its devices read the settled solution next step.
+      if (this.grid.lastSettleSteps > 0) (this.plant as PowerFlowPlant).invalidate();
+      return r;
     }
     this.nominal!.restore(this.energy.closed);
     return this.nominal!.solve();
@@ -111,6 +123,7 @@ export class Meter {
       violations: a.violations,
       cap_exceeded: this.capKw !== undefined && a.restored > this.capKw + KW_TOLERANCE,
       islands_exceeded,
+      reverse_power: a.violations.filter((v) => v.kind === "reverse-power"),
       locked_closed,
       converged: result.converged,
     };

@@ -6,7 +6,7 @@
 // the JSON summary and the HTML report are computed from it afterwards.
 import type { TickReport } from "../../agent/runtime/restorer.js";
 import { canonicalElement } from "../../shared/names.js";
-import type { IslandInfo } from "../env/types.js";
+import type { IslandInfo, Violation } from "../env/types.js";
 import type { BoundScenario } from "../scenarios/bind.js";
 import type { Reading } from "./meter.js";
 
@@ -22,6 +22,8 @@ export interface Instant {
   operations: string[];
   cap_exceeded: boolean;
   islands_exceeded: IslandInfo[];
+  /** Grid-forming units below their floor (reverse power); absent in records made before it was metered. */
+  reverse_power?: Violation[];
   locked_closed: string[];
   converged: boolean;
 }
@@ -115,6 +117,7 @@ export class RunRecord {
       operations: [...operations],
       cap_exceeded: r.cap_exceeded,
       islands_exceeded: r.islands_exceeded,
+      reverse_power: r.reverse_power,
       locked_closed: r.locked_closed,
       converged: r.converged,
     };

@@ -1,11 +1,16 @@
 // Scoring a solved configuration: restored and weighted kW (the sum of every
 // load's power from the solve, as the paper defines restored power), kW per
 // section, island generation against the units' ratings, and the violations
-// (the grid's voltage and thermal ones, plus cap, island generation, mesh).
+// (the grid's voltage and thermal ones, plus cap, island generation, a
+// grid-forming unit below its floor (reverse power), mesh).
 import type { BoundScenario } from "../scenarios/bind.js";
 import type { EnergizationGraph } from "./energization.js";
 import type { GridResult } from "./grid.js";
 import type { IslandInfo, Violation } from "./types.js";
+import { islandUnits, type IslandUnits } from "./units.js";
+
+/** Tolerance (kW) below a grid-forming unit's floor: the solve's and the curtailment's accuracy, not a reverse flow. */
+export const FLOOR_SLACK_KW = 1;
 
 export interface Assessment {
   restored: number;
@@ -22,9 +27,11 @@ export class Assessor {
   readonly loadSection: Int32Array;
   readonly weights: Float64Array;
   readonly capKw: number | undefined;
+  readonly units: IslandUnits;
 
   constructor(bound: BoundScenario) {
     this.bound = bound;
+    this.units = islandUnits(bound);
     const sectionOfBus = new Map<string, number>();
     bound.sections.sections.forEach((sec, i) => sec.buses.forEach((b) => sectionOfBus.set(b, i)));
     this.loadSection = Int32Array.from(bound.loads, (l) => sectionOfBus.get(l.bus) ?? -1);
@@ -63,8 +70,22 @@ export class Assessor {
       const source = isl.forming.map((j) => energy.forming[j]!.id).join("+");
       const rated = Number.isFinite(isl.ratingKw);
       if (rated && gen > isl.ratingKw) violations.push({ kind: "island-generation", element: source, value: gen, limit: isl.ratingKw });
+      // Each grid-forming unit of the scenario at its floor or above (a substation has none).
+      let floor = 0;
+      for (const j of isl.forming) {
+        const u = this.units.formingByElement.get(energy.forming[j]!.element);
+        if (!u) {
+          floor = -Infinity;
+          continue;
+        }
+        floor += u.floorKw;
+        const kw = result.sourceKw.get(u.element) ?? 0;
+        if (kw < u.floorKw - FLOOR_SLACK_KW) violations.push({ kind: "reverse-power", element: u.id, value: kw, limit: u.floorKw });
+      }
+      let curtailed = 0;
+      if (result.curtailedKw.size > 0) for (const s of isl.sections) for (const u of this.units.followingBySection[s]!) curtailed += result.curtailedKw.get(u.element) ?? 0;
       // An unrated substation is reported against the cap (Infinity without one; JSON shows null).
-      islands.push({ source, load_kw: load, generation_kw: gen, rating_kw: rated ? isl.ratingKw : (this.capKw ?? Infinity) });
+      islands.push({ source, load_kw: load, generation_kw: gen, rating_kw: rated ? isl.ratingKw : (this.capKw ?? Infinity), floor_kw: floor, curtailed_kw: curtailed });
     }
     if (!this.bound.scenario.limits.allow_mesh) {
       for (const k of energy.meshSwitches()) violations.push({ kind: "mesh", element: this.bound.switches[k]!.ref, value: 1, limit: 0 });
@@ -81,6 +102,7 @@ export function violationPenalty(violations: readonly Violation[], w: { voltage_
     else if (v.kind === "voltage-high") p += w.voltage_penalty * (v.value - v.limit);
     else if (v.kind === "thermal-line" || v.kind === "thermal-transformer") p += w.thermal_penalty * (v.value - v.limit);
     else if (v.kind === "island-generation") p += w.island_penalty * (v.value - v.limit);
+    else if (v.kind === "reverse-power") p += w.island_penalty * (v.limit - v.value);
   }
   return p;
 }

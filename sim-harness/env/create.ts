@@ -18,16 +18,22 @@ export interface CreateEnvOptions extends Omit<EnvOptions, "violations"> {
    * resets and episode ends), `every-step`, or `never` (a training run that never reads them).
    */
   violations?: "when-needed" | "every-step" | "never";
+  /**
+   * Grid-following units in an island of the scenario's units: `frequency-watt` (default
+   * in physics mode: curtailed so no grid-forming unit goes below its floor) or `none`
+   * (fixed output, the earlier model: a what-if that shows the reverse power it causes).
+   */
+  curtailment?: "frequency-watt" | "none";
 }
 
-export function openGrid(bound: BoundScenario, kind: GridKind = "powerflow", options: { violations?: boolean } = {}): Grid {
-  if (kind === "nominal") return new NominalGrid(bound);
+export function openGrid(bound: BoundScenario, kind: GridKind = "powerflow", options: { violations?: boolean; curtailment?: "frequency-watt" | "none" } = {}): Grid {
+  if (kind === "nominal") return new NominalGrid(bound, options);
   return new PowerFlowGrid(bound, openScenarioPowerFlow(bound), options);
 }
 
 export function createEnvFromBound(bound: BoundScenario, options: CreateEnvOptions = {}): RestorationEnv {
-  const { grid, violations, ...envOptions } = options;
-  return new RestorationEnv(bound, openGrid(bound, grid, { violations: violations !== "never" }), {
+  const { grid, violations, curtailment, ...envOptions } = options;
+  return new RestorationEnv(bound, openGrid(bound, grid, { violations: violations !== "never", ...(curtailment ? { curtailment } : {}) }), {
     ...envOptions,
     ...(violations === "every-step" ? { violations: "every-step" as const } : {}),
   });

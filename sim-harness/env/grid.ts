@@ -7,6 +7,8 @@
 import type { Violation } from "./types.js";
 import { EnergizationGraph } from "./energization.js";
 import type { BoundScenario } from "../scenarios/bind.js";
+import { droopShare } from "./frequency-watt.js";
+import { islandUnits, type FollowingUnit, type IslandUnits } from "./units.js";
 
 export interface GridResult {
   converged: boolean;
@@ -20,6 +22,8 @@ export interface GridResult {
   /** Voltage (pu) of one bus node; undefined when dead or without a base. */
   nodeVoltagePu(bus: string, node: number): number | undefined;
   tapPositions: Record<string, number>;
+  /** kW curtailed per grid-following element (frequency-watt, physics mode): what it has available less what it delivers. Only curtailed elements. */
+  curtailedKw: ReadonlyMap<string, number>;
 }
 
 export interface Grid {
@@ -37,11 +41,18 @@ export interface Grid {
   setTaps?(taps: Record<string, number>): void;
   /** OpenDSS commands that set the regulators' present taps (and hold them), for replaying a state. */
   tapCommands?(): string[];
+  /** OpenDSS commands that set the grid-following units' present (curtailed) outputs, for replaying a state. */
+  outputCommands?(): string[];
   /** An independent copy for another environment. */
   clone(): Grid;
 }
 
-/** Each energized load at its nominal kW; sources deliver what their island draws. */
+/**
+ * Each energized load at its nominal kW; grid-forming sources deliver what
+ * their island draws less its grid-following output, which (physics mode:
+ * frequency-watt, as on the power flow) is curtailed by droop so that the
+ * grid-forming units stay at their floor or above.
+ */
 export class NominalGrid implements Grid {
   readonly kind = "nominal" as const;
   private readonly energy: EnergizationGraph;
@@ -50,16 +61,25 @@ export class NominalGrid implements Grid {
   /** kW injected by grid-following units per section when energized. */
   private readonly injectionKw: Float64Array;
   private readonly bound: BoundScenario;
+  private readonly units: IslandUnits | undefined;
+  private readonly following: FollowingUnit[][];
   private last: GridResult | undefined;
 
-  constructor(bound: BoundScenario) {
+  private readonly options: { curtailment?: "frequency-watt" | "none" };
+
+  constructor(bound: BoundScenario, options: { curtailment?: "frequency-watt" | "none" } = {}) {
     this.bound = bound;
+    this.options = options;
+    const curtail = options.curtailment ?? (bound.scenario.mode === "physics" ? "frequency-watt" : "none");
+    this.units = curtail === "frequency-watt" ? islandUnits(bound) : undefined;
     this.energy = new EnergizationGraph(bound.sections);
     const sectionOfBus = new Map<string, number>();
     bound.sections.sections.forEach((s, i) => s.buses.forEach((b) => sectionOfBus.set(b, i)));
     this.loadSection = Int32Array.from(bound.loads, (l) => sectionOfBus.get(l.bus) ?? -1);
     this.loadNominal = Float64Array.from(bound.loads, (l) => l.kw);
-    this.injectionKw = Float64Array.from(bound.sections.sections, (sec) => sec.sources.filter((x) => !x.grid_forming).reduce((t, x) => t + (x.kw ?? 0), 0));
+    // What the grid-following units deliver uncurtailed, per section (PV added by the scenario at kw x irradiance).
+    this.following = islandUnits(bound).followingBySection;
+    this.injectionKw = Float64Array.from(this.following, (us) => us.reduce((t, u) => t + u.availableKw, 0));
   }
 
   setSwitch(k: number, closed: boolean): void {
@@ -87,14 +107,35 @@ export class NominalGrid implements Grid {
       if (s >= 0) sectionKw[s] = sectionKw[s]! + loadKw[i]!;
     }
     const sourceKw = new Map<string, number>();
-    this.bound.sections.sections.forEach((sec, i) => {
-      if (!e.energized(i)) return;
-      for (const src of sec.sources) if (!src.grid_forming) sourceKw.set(src.element, src.kw ?? 0);
+    const curtailedKw = new Map<string, number>();
+    this.following.forEach((us, i) => {
+      if (e.energized(i)) for (const u of us) sourceKw.set(u.element, u.availableKw);
     });
     for (const isl of e.islands()) {
       if (!isl.energized) continue;
-      let kw = 0;
-      for (const s of isl.sections) kw += sectionKw[s]! - this.injectionKw[s]!;
+      let load = 0;
+      let injected = 0;
+      for (const s of isl.sections) {
+        load += sectionKw[s]!;
+        injected += this.injectionKw[s]!;
+      }
+      // Frequency-watt: the grid-following units give up what would drive the grid-forming units below their floor.
+      const forming = this.units ? isl.forming.map((j) => this.units!.formingByElement.get(e.forming[j]!.element)) : [];
+      if (this.units && forming.length > 0 && forming.every((f) => f !== undefined)) {
+        const floor = forming.reduce((t, f) => t + f!.floorKw, 0);
+        const deliver = Math.min(injected, Math.max(0, load - floor));
+        if (deliver < injected) {
+          const members = isl.sections.flatMap((s) => this.units!.followingBySection[s]!);
+          const avail = members.map((u) => sourceKw.get(u.element) ?? 0);
+          const out = droopShare(avail, members.map((u) => u.ratingKw), deliver);
+          members.forEach((u, m) => {
+            sourceKw.set(u.element, out[m]!);
+            if (avail[m]! - out[m]! > 1e-9) curtailedKw.set(u.element, avail[m]! - out[m]!);
+          });
+          injected = deliver;
+        }
+      }
+      const kw = load - injected;
       const finite = isl.forming.every((j) => Number.isFinite(e.forming[j]!.kw));
       for (const j of isl.forming) {
         const f = e.forming[j]!;
@@ -118,6 +159,7 @@ export class NominalGrid implements Grid {
         return s !== undefined && e.energized(s) ? 1 : undefined;
       },
       tapPositions: {},
+      curtailedKw,
     };
     return this.last;
   }
@@ -127,7 +169,7 @@ export class NominalGrid implements Grid {
   }
 
   clone(): NominalGrid {
-    const g = new NominalGrid(this.bound);
+    const g = new NominalGrid(this.bound, this.options);
     g.energy.setAll(this.energy.closed);
     return g;
   }

@@ -5,15 +5,32 @@
 // the results are read per load (kW), per grid-forming source (kW), per bus
 // (voltages) and as violations. `restore` forks the post-compile circuit, so
 // a reset never depends on the previous episode. Nothing is re-solved when no
-// switch changed since the last solve.
-import type { PowerFlow } from "../powerflow/index.js";
+// switch changed since the last solve. In physics mode grid-following units
+// follow their island's frequency (frequency-watt.ts): after a solve, PV is
+// curtailed where it would drive a grid-forming unit below its floor, and the
+// circuit re-solved.
+import type { PowerFlow, SolveSummary } from "../powerflow/index.js";
 import type { BoundScenario } from "../scenarios/bind.js";
 import type { Grid, GridResult } from "./grid.js";
 import type { Violation } from "./types.js";
+import { EnergizationGraph } from "./energization.js";
+import { FrequencyWatt, outputSetpoint } from "./frequency-watt.js";
+import type { PVSystemSpec } from "../powerflow/network.js";
+import { pvOutput } from "../powerflow/yprim/generator.js";
+import { islandUnits } from "./units.js";
+
+/** Controller steps (each a re-solve) at most per solve; one or two suffice (the response is nearly linear). */
+const MAX_SETTLE_STEPS = 6;
 
 export interface PowerFlowGridOptions {
   /** Compute voltage and thermal violations when asked (default true); false: never (a training run that never reads them). */
   violations?: boolean;
+  /**
+   * Grid-following units in a scenario unit's island: `frequency-watt` (default in
+   * physics mode: curtailed so no grid-forming unit goes below its floor) or `none`
+   * (fixed output whatever the island draws; the default in paper mode).
+   */
+  curtailment?: "frequency-watt" | "none";
 }
 
 export class PowerFlowGrid implements Grid {
@@ -29,15 +46,25 @@ export class PowerFlowGrid implements Grid {
   private readonly withViolations: boolean;
   private last: GridResult | undefined;
   private lastViolations: Violation[] | undefined;
+  private readonly options: PowerFlowGridOptions;
+  /** Which sections are joined (islands for the curtailment), kept with the switches. */
+  private readonly energy: EnergizationGraph;
+  private readonly fw: FrequencyWatt | undefined;
+  /** Curtailment steps (re-solves) the last solve took: 0 when no grid-following output moved. */
+  lastSettleSteps = 0;
 
-  constructor(bound: BoundScenario, base: PowerFlow, options: PowerFlowGridOptions = {}, current?: PowerFlow) {
+  constructor(bound: BoundScenario, base: PowerFlow, options: PowerFlowGridOptions = {}, current?: PowerFlow, from?: PowerFlowGrid) {
     this.bound = bound;
     this.base = base;
+    this.options = options;
     this.pf = current ?? base.fork();
     this.switchRefs = bound.switches.map((s) => s.ref);
     this.sourceElements = bound.sections.sections.flatMap((s) => s.sources.map((x) => x.element));
     bound.loads.forEach((l, i) => this.loadIndex.set(l.ref.toLowerCase(), i));
     this.withViolations = options.violations ?? true;
+    this.energy = from ? from.energy.clone() : new EnergizationGraph(bound.sections);
+    const curtail = options.curtailment ?? (bound.scenario.mode === "physics" ? "frequency-watt" : "none");
+    this.fw = curtail === "frequency-watt" ? new FrequencyWatt(from?.fw?.units ?? islandUnits(bound), this.pf, from?.fw) : undefined;
   }
 
   /** The power flow behind the present state (for reports and replay commands). */
@@ -45,7 +72,14 @@ export class PowerFlowGrid implements Grid {
     return this.pf;
   }
 
+  /** The switch states the circuit already holds (a plant operated outside this grid): the islands the curtailment works on. */
+  adoptSwitchStates(closed: ArrayLike<number>): void {
+    this.energy.setAll(closed);
+    this.last = undefined;
+  }
+
   setSwitch(k: number, closed: boolean): void {
+    this.energy.set(k, closed);
     const ref = this.switchRefs[k]!;
     if (closed) {
       this.pf.setEnabled(ref, true);
@@ -59,6 +93,7 @@ export class PowerFlowGrid implements Grid {
 
   restore(closed: ArrayLike<number>): void {
     this.pf = this.base.fork();
+    this.energy.setAll(closed);
     for (let k = 0; k < this.switchRefs.length; k++) {
       const want = closed[k] ? 1 : 0;
       const ref = this.switchRefs[k]!;
@@ -77,12 +112,15 @@ export class PowerFlowGrid implements Grid {
     if (this.last) return this.last;
     this.lastViolations = undefined;
     const pf = this.pf;
-    let summary = pf.solve();
-    if (!summary.converged) {
-      // A warm start far from the new topology's solution can stall: start over from the
-      // direct solution (as OpenDSS's `set mode=snapshot`), taps where they are.
-      pf.resetSolution();
-      summary = pf.solve();
+    let summary = this.solveOnce();
+    this.lastSettleSteps = 0;
+    if (this.fw && summary.converged) {
+      const delivered = (el: string) => -(pf.flow(el).terminals[0]?.kW ?? 0);
+      while (this.lastSettleSteps < MAX_SETTLE_STEPS && this.fw.adjust(pf, this.energy, delivered)) {
+        this.lastSettleSteps++;
+        summary = this.solveOnce();
+        if (!summary.converged) break;
+      }
     }
     const loads = pf.loadPowers();
     if (!this.loadOrder) this.loadOrder = Int32Array.from(loads, (l) => this.loadIndex.get(l.name.toLowerCase()) ?? -1);
@@ -129,8 +167,44 @@ export class PowerFlowGrid implements Grid {
       busVoltage,
       nodeVoltagePu,
       tapPositions: pf.tapPositions(),
+      curtailedKw: this.fw?.curtailed() ?? new Map(),
     };
     return this.last;
+  }
+
+  private solveOnce(): SolveSummary {
+    let summary = this.pf.solve();
+    if (!summary.converged) {
+      // A warm start far from the new topology's solution can stall: start over from the
+      // direct solution (as OpenDSS's `set mode=snapshot`), taps where they are.
+      this.pf.resetSolution();
+      summary = this.pf.solve();
+    }
+    return summary;
+  }
+
+  /**
+   * OpenDSS commands that set the grid-following units' present (curtailed)
+   * outputs, for replaying a state: a Generator's `kW`, a PVSystem's `%Pmpp`
+   * (the panel limit that, through its efficiency curve, gives the output) with
+   * its cut-in and cut-out off.
+   */
+  outputCommands(): string[] {
+    const out: string[] = [];
+    if (!this.fw) return out;
+    const c = this.pf.circuit;
+    for (const el of this.fw.curtailed().keys()) {
+      const e = c.element(el);
+      const kw = outputSetpoint(this.pf, el).kW;
+      if (e.spec.kind === "generator") out.push(`edit ${el} kW=${kw.toFixed(6)}`);
+      else if (e.spec.kind === "pvsystem") {
+        // Curtailment limits the inverter's output, not the panel: OpenDSS's cut-out (a panel
+        // below %cutout of kVA stops the inverter) must not turn a limited unit off.
+        const spec = { ...(e.spec as PVSystemSpec), irradiance: c.irradiance[e.index] ?? (e.spec as PVSystemSpec).irradiance, pctCutin: 0, pctCutout: 0 };
+        out.push(`edit ${el} %Pmpp=${pctPmppFor(spec, kw).toFixed(6)} %cutin=0 %cutout=0`);
+      } else out.push(`edit ${el} kW=${kw.toFixed(6)}`);
+    }
+    return out;
   }
 
   violations(): Violation[] {
@@ -165,6 +239,18 @@ export class PowerFlowGrid implements Grid {
   }
 
   clone(): PowerFlowGrid {
-    return new PowerFlowGrid(this.bound, this.base, { violations: this.withViolations }, this.pf.fork());
+    return new PowerFlowGrid(this.bound, this.base, this.options, this.pf.fork(), this);
   }
+}
+
+/** The `%Pmpp` at which a PVSystem delivers `kw` (its output grows with the panel limit: bisection). */
+function pctPmppFor(spec: PVSystemSpec, kw: number): number {
+  let lo = 0;
+  let hi = spec.pctPmpp;
+  for (let it = 0; it < 60; it++) {
+    const mid = (lo + hi) / 2;
+    if (pvOutput({ ...spec, pctPmpp: mid }).kW < kw) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
 }

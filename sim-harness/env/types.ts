@@ -12,7 +12,14 @@ export interface AgentSpec {
 }
 
 export interface Violation {
-  kind: "voltage-low" | "voltage-high" | "thermal-line" | "thermal-transformer" | "island-generation" | "generation-cap" | "mesh";
+  /**
+   * `reverse-power`: a grid-forming unit delivers less than its floor (element:
+   * the unit's id; value: its kW; limit: the floor, 0 for a diesel, minus its
+   * charge rating for a battery), which frequency-watt curtailment of the
+   * island's grid-following units could not prevent: a diesel's reverse-power
+   * relay would trip it and the island collapse.
+   */
+  kind: "voltage-low" | "voltage-high" | "thermal-line" | "thermal-transformer" | "island-generation" | "reverse-power" | "generation-cap" | "mesh";
   /** Element or bus (with node) the violation concerns. */
   element: string;
   value: number;
@@ -25,6 +32,10 @@ export interface IslandInfo {
   load_kw: number;
   generation_kw: number;
   rating_kw: number;
+  /** Least its grid-forming units may deliver (sum of their floors; -Infinity for a substation: JSON shows null). */
+  floor_kw: number;
+  /** kW its grid-following units hold back (frequency-watt) so that its grid-forming units stay at their floor. */
+  curtailed_kw: number;
 }
 
 export interface StepInfo {

@@ -19,6 +19,7 @@ function reading(kw: number, patch: Partial<Reading> = {}): Reading {
     violations: [],
     cap_exceeded: kw > 2400,
     islands_exceeded: [],
+    reverse_power: [],
     locked_closed: [],
     converged: true,
     ...patch,
@@ -48,6 +49,16 @@ describe("bench checks", () => {
     const c = base(r, reading(2300));
     expect(passed(c)).toBe(false);
     expect(c.find((x) => x.name === "cap never exceeded")).toMatchObject({ ok: false, detail: expect.stringContaining("2450.0 kW") });
+  });
+
+  it("fails a run in which a grid-forming unit was driven below its floor (reverse power) at one instant", () => {
+    const r = new RunRecord(bound);
+    r.instant(0, [], reading(505));
+    r.instant(60, ["close Line.l35"], reading(2300, { reverse_power: [{ kind: "reverse-power", element: "d1", value: -42, limit: 0 }] }));
+    r.instant(120, [], reading(2300));
+    const c = base(r, reading(2300));
+    expect(passed(c)).toBe(false);
+    expect(c.find((x) => x.name === "island generation never exceeded")).toMatchObject({ ok: false, detail: expect.stringContaining("d1 -42.0 kW < 0.0 kW (reverse power)") });
   });
 
   it("fails below the target and when a switch is operated twice in one tick", () => {

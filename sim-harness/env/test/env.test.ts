@@ -29,7 +29,7 @@ describe("restoration environment (nominal grid)", () => {
     expect(r.obs.every((o) => o.every((v) => v === 0))).toBe(true);
     expect(r.state.length).toBe(env.stateSize);
     // One island, fed by the substation (reported against the cap); its five PV units cover part of its load.
-    expect(r.info.islands).toEqual([{ source: "source", load_kw: 505, generation_kw: expect.closeTo(505 - 5 * 223 * 0.8, 6), rating_kw: 2400 }]);
+    expect(r.info.islands).toEqual([{ source: "source", load_kw: 505, generation_kw: expect.closeTo(505 - 5 * 223 * 0.8, 6), rating_kw: 2400, floor_kw: -Infinity, curtailed_kw: 0 }]);
   });
 
   it("rewards the change of weighted restored kW and ends on a cap breach with -M (P - cap)^2", () => {

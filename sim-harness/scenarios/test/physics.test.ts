@@ -3,7 +3,7 @@
 // one grid-forming unit per island, the merge scenario picks the south up
 // through its tie, and the voltage band binds before the generation does. (The 8500 optimum runs in the bench, not here: ~10 s.)
 import { describe, expect, it } from "vitest";
-import { findOptimum, unitsBelowMinimum } from "../../baselines/optimum.js";
+import { findOptimum } from "../../baselines/optimum.js";
 import { runEpisode } from "../../baselines/evaluate.js";
 import { GreedyPolicy } from "../../baselines/policies.js";
 import { ShieldAudit } from "../../baselines/shield-audit.js";
@@ -56,15 +56,39 @@ describe("shipped physics scenarios", () => {
     expect(o.replay.switchStates["Line.l25"]).toBe("open");
   });
 
-  it("ieee123-fault-lateral: PV runs at full output, so small islands drive their diesel backwards; the optimum's never", async () => {
+  it("ieee123-fault-lateral: at the reset PV is curtailed (frequency-watt) so no grid-forming unit is below its floor; at fixed PV output three diesels would run backwards", async () => {
     const env = createEnv("ieee123-fault-lateral");
     const r = env.reset(0);
-    // d1's section: 60 kW of load, PV1 at 142 kW; d5's: no load beside PV5. The batteries
-    // (b2, also below zero) may absorb up to their charge rating.
-    expect(unitsBelowMinimum(env, r.info)).toEqual([expect.stringMatching(/^d1 at -\d/), expect.stringMatching(/^d3 at -\d/), expect.stringMatching(/^d5 at -\d/)]);
-    expect(r.info.islands.find((i) => i.source === "b2")!.generation_kw).toBeLessThan(0);
+    const floors: Record<string, number> = { d1: 0, d3: 0, d5: 0, b2: -225, b4: -250 };
+    for (const isl of r.info.islands) {
+      expect(isl.floor_kw).toBe(floors[isl.source]);
+      expect(isl.generation_kw).toBeGreaterThanOrEqual(isl.floor_kw);
+      expect(isl.generation_kw).toBeLessThanOrEqual(isl.rating_kw);
+    }
+    expect(r.info.violations).toEqual([]);
+    // d1's section: 60 kW of load beside PV1's 142 kW; d5's: no load beside PV5. Their PV gives up the
+    // difference and the diesels idle just above zero; the batteries absorb within their charge rating.
+    const by = new Map(r.info.islands.map((i) => [i.source, i]));
+    for (const d of ["d1", "d3", "d5"]) {
+      expect(by.get(d)!.generation_kw).toBeLessThan(1.5);
+      expect(by.get(d)!.curtailed_kw).toBeGreaterThan(20);
+    }
+    expect(by.get("d5")!.curtailed_kw).toBeGreaterThan(150);
+    expect(by.get("b2")!.generation_kw).toBeLessThan(-50);
+    expect(by.get("b2")!.curtailed_kw).toBe(0);
+    // The earlier model (fixed PV output): the environment reports the reverse power it causes.
+    const fixed = createEnv("ieee123-fault-lateral", { curtailment: "none" }).reset(0);
+    expect(fixed.info.violations.map((v) => [v.kind, v.element])).toEqual([
+      ["reverse-power", "d1"],
+      ["reverse-power", "d3"],
+      ["reverse-power", "d5"],
+    ]);
+    for (const v of fixed.info.violations) expect(v.value).toBeLessThan(-20);
+    // Curtailment changes what the units deliver, not the load served.
+    expect(Math.abs(fixed.info.restored_kw - r.info.restored_kw)).toBeLessThan(0.5);
     const o = await findOptimum(env);
-    expect(unitsBelowMinimum(env, o.replay.final)).toEqual([]);
+    expect(o.replay.final.violations).toEqual([]);
+    for (const isl of o.replay.final.islands) expect(isl.generation_kw).toBeGreaterThanOrEqual(isl.floor_kw - 1);
   });
 
   it("ieee123-merge: the south, without a grid-forming unit, is served from the west's battery through the tie", async () => {
