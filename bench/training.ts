@@ -9,10 +9,11 @@
 // sittings. The set prints a markdown table (mean ± sd over seeds) with the
 // greedy, random and optimum references beside it.
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadPolicy } from "../shared/policy/runner.js";
+import { lineChart } from "../trainer/report/curves.js";
 import { findOptimum } from "../sim-harness/baselines/optimum.js";
 import { createEnvFromBound } from "../sim-harness/env/create.js";
 import { bindScenarioFile } from "../sim-harness/scenarios/bind.js";
@@ -33,6 +34,8 @@ export interface RunSpec {
   flags?: string[];
   /** Label of the variant in option comparisons. */
   variant?: string;
+  /** Short label of the variant for plot legends. */
+  short?: string;
 }
 
 interface EvalFigures {
@@ -71,9 +74,9 @@ export function sets(): Record<string, RunSpec[]> {
     "8500": seeds(2).map((seed) => ({ name: `8500-happo-s${seed}`, scenario: "ieee8500-10mg", algo: "happo" as const, seed })),
     physics: seeds(2).map((seed) => ({ name: `physics-happo-s${seed}`, scenario: "ieee123-fault-lateral", algo: "happo" as const, seed })),
     options: seeds(3).flatMap((seed) => [
-      { name: `123-happo-s${seed}`, scenario: "ieee123-5mg", algo: "happo" as const, seed, variant: "shield mask, reset from all open" },
-      { name: `opt-noshield-s${seed}`, scenario: "ieee123-5mg", algo: "happo" as const, seed, flags: ["--no-shield"], variant: "penalties only (no mask)" },
-      { name: `opt-resets-s${seed}`, scenario: "ieee123-5mg", algo: "happo" as const, seed, flags: ["--random-resets", "0.3"], variant: "shield mask, 30 % random partial resets" },
+      { name: `123-happo-s${seed}`, scenario: "ieee123-5mg", algo: "happo" as const, seed, variant: "shield mask, reset from all open", short: "mask, all-open starts" },
+      { name: `opt-noshield-s${seed}`, scenario: "ieee123-5mg", algo: "happo" as const, seed, flags: ["--no-shield"], variant: "penalties only (no mask)", short: "penalties only" },
+      { name: `opt-resets-s${seed}`, scenario: "ieee123-5mg", algo: "happo" as const, seed, flags: ["--random-resets", "0.3"], variant: "shield mask, 30 % random partial resets", short: "mask, 30 % random starts" },
     ]),
   };
 }
@@ -261,6 +264,53 @@ export function shippedTable(name: string, e: Awaited<ReturnType<typeof evalShip
   return out.join("\n");
 }
 
+/** A run's curves.csv as rows of numbers (empty cells: null). */
+function readCurves(dir: string): Record<string, number | null>[] {
+  const [head, ...lines] = readFileSync(join(dir, "curves.csv"), "utf8").trim().split("\n");
+  const cols = head!.split(",");
+  return lines.map((l) => Object.fromEntries(l.split(",").map((v, i) => [cols[i]!, v === "" ? null : Number(v)])));
+}
+
+/** Mean over runs of one curve column, per iteration (runs of one set share the iteration grid). */
+function meanCurve(runs: Record<string, number | null>[][], key: string): [number, number][] {
+  const out: [number, number][] = [];
+  const n = Math.min(...runs.map((r) => r.length));
+  for (let i = 0; i < n; i++) {
+    const ys = runs.map((r) => r[i]![key]).filter((v): v is number => typeof v === "number");
+    if (ys.length === runs.length) out.push([runs[0]![i]!.env_steps!, ys.reduce((a, b) => a + b, 0) / ys.length]);
+  }
+  return out;
+}
+
+/**
+ * One HTML page comparing the groups of a set (mean over seeds per iteration):
+ * deterministic evaluation's % of cap and % of the optimum, training episodes'
+ * % of the optimum and breach rate. Written from the runs' curves.csv.
+ */
+export function comparisonHtml(set: string, file: string): void {
+  const specs = sets()[set];
+  if (!specs) throw new Error(`unknown training set '${set}'`);
+  const colors = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"];
+  const groups = new Map<string, Record<string, number | null>[][]>();
+  for (const spec of specs) {
+    if (!existsSync(join(runDir(spec), "report.json"))) continue;
+    const label = spec.short ?? `${spec.scenario.replace(/-.*/, "")} ${spec.algo.toUpperCase()}`;
+    groups.set(label, [...(groups.get(label) ?? []), readCurves(runDir(spec))]);
+  }
+  const series = (key: string) => [...groups].map(([label, runs], i) => ({ label: `${label} (${runs.length})`, color: colors[i % colors.length]!, points: meanCurve(runs, key) }));
+  const charts = [
+    lineChart("Deterministic evaluation: restored load, % of the cap (mean over seeds)", "environment steps", series("eval_pct_cap"), { y: 95, label: "95 %" }),
+    lineChart("Deterministic evaluation: weighted restored load, % of the optimum", "environment steps", series("eval_pct_optimum"), { y: 98, label: "98 %" }),
+    lineChart("Training episodes: weighted restored load, % of the optimum", "environment steps", series("pct_optimum")),
+    lineChart("Training episodes over the cap (fraction)", "environment steps", series("breach_rate")),
+  ];
+  mkdirSync(resolve(file, ".."), { recursive: true });
+  writeFileSync(
+    file,
+    `<!doctype html><html><head><meta charset="utf-8"><title>blackstart training set ${set}</title><style>body{font-family:sans-serif;margin:24px}svg{margin:8px 8px 0 0}</style></head><body><h1>Training set ${set}: mean over seeds</h1><p>Written by <code>node bin/run-ts.mjs bench/training.ts plot ${set} ${file}</code> from run/bench/training/*/curves.csv (BENCHMARKS.md, "Training and policies"). Each run's own plots: run/bench/training/&lt;run&gt;/curves.html.</p><div>${charts.join("\n")}</div></body></html>\n`,
+  );
+}
+
 export const trainingBench: BenchSuite = {
   name: "training",
   description: "Wall time for HAPPO (seed 1) to reach 95 % of the cap on ieee123-5mg with the power flow (target <= 10 min), steps/s and where the time goes",
@@ -282,7 +332,13 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     process.exit(2);
   }
   console.log(`# training set ${set} — ${new Date().toISOString()} — ${machineSummary()}\n`);
-  if (set === "shipped") {
+  if (set === "plot") {
+    // node bin/run-ts.mjs bench/training.ts plot <set> <file.html>: the set's groups compared on one page.
+    const [which, file] = rest;
+    if (!which || !file) throw new Error("usage: bench/training.ts plot <set> <file.html>");
+    comparisonHtml(which, resolve(file));
+    console.log(`wrote ${file}`);
+  } else if (set === "shipped") {
     // node bin/run-ts.mjs bench/training.ts shipped [policies/<dir> ...]: the shipped policies evaluated as they are today.
     const dirs = rest.length ? rest : readdirSync(join(ROOT, "policies")).filter((d) => existsSync(join(ROOT, "policies", d, "manifest.json")) && readdirSync(join(ROOT, "policies", d)).some((f) => f.endsWith(".onnx"))).map((d) => join(ROOT, "policies", d));
     for (const d of dirs) console.log(`${shippedTable(d, await evalShipped(resolve(d)))}\n`);
