@@ -21,7 +21,7 @@ import { DEFAULT_LIMITS, evaluate, indexGraph, type GraphIndex, type ShieldInput
 import { Assessor, violationPenalty, type Assessment } from "./assess.js";
 import { EnergizationGraph } from "./energization.js";
 import type { Grid, GridResult } from "./grid.js";
-import { globalState, observationSize, observe, stateSize, switchFlows, type ObserveContext } from "./observe.js";
+import { globalState, observationSize, observe, stateSize, switchFlows, terminalPu, type ObserveContext, type SwitchTerminal } from "./observe.js";
 import type { AgentSpec, MultiAgentEnv, ResetResult, StepInfo, StepResult } from "./types.js";
 
 export interface EnvOptions {
@@ -77,7 +77,7 @@ export class RestorationEnv implements MultiAgentEnv {
   readonly assessor: Assessor;
   /** Flattened switch indices per agent, in action order. */
   readonly agentSwitches: readonly (readonly number[])[];
-  private readonly switchBuses: (readonly [string, string])[];
+  private readonly switchTerminals: (readonly [SwitchTerminal, SwitchTerminal])[];
   private readonly totalWeighted: number;
   private readonly norm: number;
   private readonly capKw: number | undefined;
@@ -113,10 +113,10 @@ export class RestorationEnv implements MultiAgentEnv {
       observationSize: observationSize(this.observation, this.agentSwitches[i]!.length),
     }));
     this.stateSize = stateSize(this.energy.switchCount, this.energy.sectionCount);
-    this.switchBuses = bound.switches.map((sw) => {
+    this.switchTerminals = bound.switches.map((sw) => {
       const e = bound.topology.byRef.get(sw.ref.toLowerCase())!;
-      const bs = e.terminals.filter((t) => t.bus).map((t) => t.bus);
-      return [bs[0]!, bs[bs.length - 1]!] as const;
+      const ts = e.terminals.filter((t) => t.bus).map((t) => ({ bus: t.bus, nodes: t.nodes.length ? t.nodes : [1, 2, 3] }));
+      return [ts[0]!, ts[ts.length - 1]!] as const;
     });
     this.totalWeighted = bound.loads.reduce((t, l) => t + l.kw * l.weight, 0);
     this.norm = this.capKw ?? Math.max(1, bound.sections.total_load_kw);
@@ -274,9 +274,10 @@ export class RestorationEnv implements MultiAgentEnv {
     const g = this.energy;
     const capLeft = this.capKw !== undefined ? Math.max(0, this.capKw - this.now.restored) : 1e12;
     const reading = (k: number): SwitchReading => {
-      const [a, b] = this.switchBuses[k]!;
-      const va = this.last.busVoltage(a)?.min ?? 0;
-      const vb = this.last.busVoltage(b)?.min ?? 0;
+      // As the edge agent reports them (agent/runtime/shield-input.ts): each terminal's highest live phase of the switch's own.
+      const [a, b] = this.switchTerminals[k]!;
+      const va = terminalPu(this.last, a)?.max ?? 0;
+      const vb = terminalPu(this.last, b)?.max ?? 0;
       return {
         element: this.bound.switches[k]!.ref,
         closed: g.closed[k] === 1,
@@ -455,7 +456,7 @@ export class RestorationEnv implements MultiAgentEnv {
       energy: this.energy,
       result: this.last,
       sectionKw: this.now.sectionKw,
-      switchBuses: this.switchBuses,
+      switchTerminals: this.switchTerminals,
       norm: this.norm,
       headroomKw: this.observation === "measured" ? this.headroom() : new Float64Array(this.agents.length),
       step: this.stepCount,

@@ -18,13 +18,38 @@ export function stateSize(switches: number, sections: number): number {
   return switches + 2 * sections + 3;
 }
 
+/** One terminal of a switch: its bus and the phases (nodes 1-3) the switch has there. */
+export interface SwitchTerminal {
+  bus: string;
+  nodes: readonly number[];
+}
+
+/**
+ * Lowest and highest live phase voltage (pu) at a switch terminal, over the
+ * switch's own phases: what its device's voltage transformers read (a
+ * single-phase switch on a three-phase bus sees its one phase, not the
+ * bus's lowest). Undefined when dead.
+ */
+export function terminalPu(result: GridResult, t: SwitchTerminal): { min: number; max: number } | undefined {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const node of t.nodes) {
+    if (node < 1 || node > 3) continue;
+    const v = result.nodeVoltagePu(t.bus, node);
+    if (v === undefined || !(v > 0)) continue;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return max > 0 ? { min, max } : undefined;
+}
+
 export interface ObserveContext {
   energy: EnergizationGraph;
   result: GridResult;
   /** kW served per section from the last solve. */
   sectionKw: Float64Array;
-  /** Per switch k: terminal buses (for voltages). */
-  switchBuses: readonly (readonly [string, string])[];
+  /** Per switch k: its two terminals (for voltages). */
+  switchTerminals: readonly (readonly [SwitchTerminal, SwitchTerminal])[];
   norm: number;
   /** Headroom (kW) per agent: what its island (or the cap) still allows. */
   headroomKw: Float64Array;
@@ -85,7 +110,7 @@ export function observe(kind: ObservationKind, agentSwitches: readonly number[],
   }
   const out = new Float32Array(observationSize(kind, agentSwitches.length));
   agentSwitches.forEach((k, i) => {
-    const [ba, bb] = ctx.switchBuses[k]!;
+    const [ta, tb] = ctx.switchTerminals[k]!;
     writeMeasuredSwitch(
       out,
       i,
@@ -93,8 +118,8 @@ export function observe(kind: ObservationKind, agentSwitches: readonly number[],
       energy.energized(energy.ends[2 * k]!),
       energy.energized(energy.ends[2 * k + 1]!),
       flows?.[k] ?? 0,
-      ctx.result.busVoltage(ba)?.min ?? 0,
-      ctx.result.busVoltage(bb)?.min ?? 0,
+      terminalPu(ctx.result, ta)?.min ?? 0,
+      terminalPu(ctx.result, tb)?.min ?? 0,
       ctx.norm,
     );
   });
