@@ -712,6 +712,23 @@ export class Restorer {
     }
   }
 
+  /**
+   * The switches as the peers must count them: the positions read at the
+   * start of the tick, moved by the commands confirmed since, and `unknown`
+   * where a command is written but its outcome not yet seen (it may have
+   * moved already). Publishing the read alone would show peers a switch
+   * closed this tick as open for one more tick, and a peer's close would then
+   * pick up through it uncounted, or parallel two islands.
+   */
+  private publishedSwitches(report: TickReport): Record<string, "open" | "closed" | "unknown"> {
+    const out: Record<string, "open" | "closed" | "unknown"> = {};
+    for (const [e, st] of Object.entries(report.switches)) out[canonicalElement(e)] = st as "open" | "closed" | "unknown";
+    for (const c of report.decision?.commands ?? []) if (c.outcome === "confirmed") out[canonicalElement(c.element)] = targetOf(c.action);
+    for (const a of this.awaiting.values()) out[canonicalElement(a.op.element)] = "unknown";
+    for (const c of this.unknown.values()) out[canonicalElement(c.element)] = "unknown";
+    return out;
+  }
+
   private async publish(report: TickReport, switches: readonly SwitchView[]): Promise<void> {
     const bus = this.d.bus;
     if (!bus) return;
@@ -719,7 +736,7 @@ export class Restorer {
     const state: AgentStatePayload = {
       tick: report.tick,
       session: { active: s !== undefined, id: s?.id ?? null, step: s?.step ?? 0, length: s?.length ?? this.d.site.config.session.episode_length },
-      switches: Object.fromEntries(Object.entries(report.switches).map(([e, st]) => [canonicalElement(e), st as "open" | "closed" | "unknown"])),
+      switches: this.publishedSwitches(report),
       served_kw: this.ledger.committedKw(),
       quota_kw: bus.quota(),
       committed_kw: this.ledger.committedKw(),
@@ -732,6 +749,11 @@ export class Restorer {
       this.d.log.warn({ error: (e as Error).message }, "could not publish state on the bus");
     }
   }
+}
+
+/** Position a command moves a switch to. */
+function targetOf(action: string): "open" | "closed" {
+  return action === "close" ? "closed" : "open";
 }
 
 function bindingOf(site: Site, element: string): string {

@@ -54,7 +54,9 @@ export function headroom(l: LedgerInput): Headroom {
     used_kw: round3(l.used_kw),
     reserved_kw: round3(reserved),
     held_kw: round3(held),
-    headroom_kw: round3(l.cap_kw - l.used_kw - reserved - held),
+    // Rounded down, never up: a headroom rounded up by 0.5 W let a lease be granted on
+    // shares that together lent 0.5 W less than it (ieee123-5mg: 2400.0003 kW worst case).
+    headroom_kw: floor3(l.cap_kw - l.used_kw - reserved - held),
   };
 }
 
@@ -120,4 +122,9 @@ export function equalQuotaKw(capKw: number, baseKw: number, owners: number, marg
 
 function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
+}
+
+/** Down to the watt (a hair of float noise above a whole watt keeps that watt). */
+function floor3(kw: number): number {
+  return Number.isFinite(kw) ? Math.floor(kw * 1000 + 1e-6) / 1000 : kw;
 }

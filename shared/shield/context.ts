@@ -11,6 +11,9 @@ import { readPosition, type Position } from "./rules/data-quality.js";
 import type { ShieldInput, SwitchReading } from "./types.js";
 import { FLEET_POOL, generationPools, type PoolIndex } from "../bus/pools.js";
 
+/** Command states after which the switch is where it reads (the command did not, or no longer may, move it). */
+const SETTLED = new Set(["failed", "confirmed", "resolved", "rejected"]);
+
 /** Each graph's generation pools, computed once. */
 const POOLS = new WeakMap<GraphIndex, PoolIndex>();
 function poolsOf(ix: GraphIndex): PoolIndex {
@@ -43,6 +46,31 @@ export interface CloseAnalysis {
   islandRatingKw: number;
   /** Generation pool of the live side's island (its surely connected grid-forming units), null if none. */
   pool: string | null;
+  /**
+   * Both sides dead: what a simultaneous close elsewhere could make of it
+   * (docs/shield.md, "Closing between two dead sides"). Absent when a side is live.
+   */
+  deadToDead?: DeadToDead;
+}
+
+/**
+ * A close between two dead sides picks up nothing by itself, but the peers
+ * decide on states published before this tick: a side that a live source can
+ * reach through switches someone may be closing in this same tick (any open
+ * switch of a microgrid, own or peer, not held open by the outage, and own
+ * switches not tripped, locked out or held) may be energized at the same
+ * instant, and this close then picks up the other side with nobody counting
+ * it. The dead-to-dead rule refuses such a close (docs/shield.md).
+ */
+export interface DeadToDead {
+  /** Each side reachable from a live source through switches that may close this tick. */
+  reachable: readonly [boolean, boolean];
+  /** Nominal load (kW) of each side (walked through closed and unknown switches). */
+  sideKw: readonly [number, number];
+  /** Generation pools (physics: islands) whose live sections may reach a side; `fleet` in paper mode. */
+  pools: readonly string[];
+  /** Possibly energized sections a side may be reached from (for the verdict). */
+  via: readonly string[];
 }
 
 export interface ShieldContext {
@@ -87,7 +115,9 @@ export function buildContext(ix: GraphIndex, input: ShieldInput): ShieldContext 
   // Peers' switches: a fresh peer's published state, else unknown (counts closed for pick-ups).
   const states = fleetStates(ix, input.peers);
   positions.forEach((p, k) => {
-    states[own[k]!] = p.state === "closed" ? CLOSED : p.state === "open" ? OPEN : UNKNOWN;
+    // A command in flight may already have moved the switch: either position is possible.
+    const moving = input.switches[k]!.pending != null && !SETTLED.has(input.switches[k]!.pending!.state);
+    states[own[k]!] = moving ? UNKNOWN : p.state === "closed" ? CLOSED : p.state === "open" ? OPEN : UNKNOWN;
   });
 
   const faulted = ix.faulted.slice();
@@ -118,11 +148,13 @@ export function buildContext(ix: GraphIndex, input: ShieldInput): ShieldContext 
     return { available_kw: quota + leases - committed, quota_kw: quota, leases_kw: leases, committed_kw: committed };
   };
 
+  let movable: Uint8Array | undefined;
+  const movableStates = (): Uint8Array => (movable ??= mayCloseThisTick(ix, input, own, states));
   const cache = new Map<number, CloseAnalysis>();
   const close = (k: number): CloseAnalysis => {
     let a = cache.get(k);
     if (!a) {
-      a = analyseClose(ix, input.switches[k]!, own[k]!, states, surelyLive, possiblyLive, sourcesDown, input.limits.dead_below_pu, pools);
+      a = analyseClose(ix, input.switches[k]!, own[k]!, states, surelyLive, possiblyLive, sourcesDown, input.limits.dead_below_pu, pools, movableStates);
       cache.set(k, a);
     }
     return a;
@@ -140,6 +172,7 @@ function analyseClose(
   down: ReadonlySet<string>,
   deadBelowPu: number,
   pools: PoolIndex | undefined,
+  movableStates: () => Uint8Array,
 ): CloseAnalysis {
   const ends = [ix.endA[sw]!, ix.endB[sw]!] as const;
   const side = (t: 0 | 1): { live: boolean; evidence: "measured" | "graph" } => {
@@ -155,14 +188,64 @@ function analyseClose(
   let islandLoadKw = 0;
   let islandRatingKw = Infinity;
   let pool: string | null = null;
+  let deadToDead: DeadToDead | undefined;
+  // Possibly live sections a live source could reach from terminal t through switches that may close this tick.
+  const liveVia = (t: 0 | 1): number[] => walk(ix, movableStates(), [ends[t]], true, sw).filter((x) => possiblyLive[x] === 1);
   if (s0.live !== s1.live) {
     const near = s0.live ? ends[0] : ends[1];
     const far = s0.live ? ends[1] : ends[0];
     pickupKw = sumLoad(ix, walk(ix, states, [far], true, sw, surelyLive));
+    // A live side known only from the graph, not surely energized (through a stale peer's switch), may
+    // be dead; if a simultaneous close may energize the other side, this close may pick the near one up.
+    const nearSide = s0.live ? s0 : s1;
+    if (nearSide.evidence === "graph" && !surelyLive[near] && liveVia(far === ends[0] ? 0 : 1).length > 0) {
+      pickupKw = Math.max(pickupKw, sumLoad(ix, walk(ix, states, [near], true, sw, surelyLive)));
+    }
     islandLoadKw = sumLoad(ix, walk(ix, states, [near], true, sw));
     const surely = walk(ix, states, [near], false, sw);
     islandRatingKw = formingRating(ix, surely, down);
     if (pools) pool = poolOfSections(pools, surely);
+  } else if (!s0.live && !s1.live) {
+    // Dead to dead: picks up nothing by itself; what a simultaneous close elsewhere could make of it (rule dead-to-dead).
+    const sides = [walk(ix, states, [ends[0]], true, sw, surelyLive), walk(ix, states, [ends[1]], true, sw, surelyLive)] as const;
+    const via = [liveVia(0), liveVia(1)] as const;
+    const allVia = [...new Set([...via[0], ...via[1]])];
+    const island = allVia.length ? walk(ix, states, allVia, true, sw) : [];
+    deadToDead = {
+      reachable: [via[0].length > 0, via[1].length > 0],
+      sideKw: [sumLoad(ix, sides[0]), sumLoad(ix, sides[1])],
+      pools: ix.graph.mode === "physics" ? poolsOfSections(pools ?? poolsOf(ix), island) : allVia.length ? [FLEET_POOL] : [],
+      via: allVia.map((x) => ix.sectionIds[x]!),
+    };
   }
-  return { live: [s0.live, s1.live], evidence: [s0.evidence, s1.evidence], joined, pickupKw, islandLoadKw, islandRatingKw, pool };
+  return { live: [s0.live, s1.live], evidence: [s0.evidence, s1.evidence], joined, pickupKw, islandLoadKw, islandRatingKw, pool, ...(deadToDead ? { deadToDead } : {}) };
+}
+
+/** Every pool with a grid-forming section among these. */
+function poolsOfSections(pools: PoolIndex, sections: readonly number[]): string[] {
+  const out = new Set<string>();
+  for (const s of sections) {
+    const k = pools.poolOfSource[s]!;
+    if (k >= 0) out.add(pools.pools[k]!.id);
+  }
+  return [...out].sort();
+}
+
+/**
+ * The graph's switch states with every switch that may be closed in this same
+ * tick counted unknown (passable): any open switch of a microgrid, own or a
+ * peer's, except those held open by the outage and own switches the agent
+ * cannot close (tripped, locked out, held). Peers decide on states a tick old,
+ * and this agent's own later closes of the same decision are not yet applied.
+ */
+function mayCloseThisTick(ix: GraphIndex, input: ShieldInput, own: Int32Array, states: Uint8Array): Uint8Array {
+  const out = states.slice();
+  const stuck = new Uint8Array(states.length);
+  input.switches.forEach((r, k) => {
+    if (r.tripped || r.locked_out || r.hold) stuck[own[k]!] = 1;
+  });
+  for (let i = 0; i < out.length; i++) {
+    if (out[i] === OPEN && ix.owner[i] !== "" && !ix.lockedOpen[i] && !stuck[i]) out[i] = UNKNOWN;
+  }
+  return out;
 }

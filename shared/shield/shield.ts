@@ -7,7 +7,7 @@
 // training environment's action mask comes from `evaluate` too.
 import { ACTIONS_PER_SWITCH, SwitchAction } from "../encoding/actions.js";
 import { buildContext, type ShieldContext } from "./context.js";
-import type { GraphIndex } from "./graph.js";
+import { UNKNOWN, type GraphIndex } from "./graph.js";
 import { RULES } from "./rules/index.js";
 import type { KnownState, Operation, ShieldInput, ShieldResult, SwitchAssessment, Verdict } from "./types.js";
 
@@ -41,7 +41,8 @@ function assess(ctx: ShieldContext, k: number): SwitchAssessment {
     if (state !== null && target(action) === state) continue;
     for (const rule of RULES) {
       if (!rule.applies.includes(action)) continue;
-      if (rule.needsPosition && state === null) continue;
+      // The graph's rules judge a switch whose position is known and not moving (a command in flight holds it anyway).
+      if (rule.needsPosition && (state === null || ctx.states[ctx.own[k]!] === UNKNOWN)) continue;
       const o = rule.check(ctx, k, action);
       if (o) {
         vetoes.push({ element: r.element, index: k, action, rule: o.rule, detail: o.detail, values: o.values });

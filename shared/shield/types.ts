@@ -14,6 +14,7 @@ export const RULE_IDS = [
   "select-before-operate",
   "faulted",
   "dead-bus",
+  "dead-to-dead",
   "generation",
   "held",
 ] as const;

@@ -1,5 +1,6 @@
 // The rules in the order they are checked (all are checked; every objection is reported).
 import { deadBusRule } from "./dead-bus.js";
+import { deadToDeadRule } from "./dead-to-dead.js";
 import { faultedRule } from "./faulted.js";
 import { generationRule } from "./generation.js";
 import { heldRule } from "./held.js";
@@ -17,5 +18,6 @@ export const RULES: readonly ShieldRule[] = [
   selectBeforeOperateRule,
   faultedRule,
   deadBusRule,
+  deadToDeadRule,
   generationRule,
 ];

@@ -16,11 +16,15 @@ describe("shield mask", () => {
   it("allows a close onto a dead section that fits, and lays the mask out as the logits", () => {
     const r = evaluate(ix, mg1Input());
     // Line.a: close allowed (picks up s1 only: b is open), open is a no-op on an open switch.
-    expect([...r.mask]).toEqual([1, 1, 1, /* Line.b: both sides dead, nothing to pick up */ 1, 1, 1]);
+    // Line.b: both sides dead, but Line.a may close in the same tick and energize s1 (rule dead-to-dead).
+    expect([...r.mask]).toEqual([1, 1, 1, 0, 1, 1]);
     expect(r.switches[0]!.pickup_kw).toBe(100);
     expect(r.switches[1]!.pickup_kw).toBe(0);
-    expect(r.verdicts).toEqual([]);
+    expect(r.verdicts.map((v) => [v.element, v.rule])).toEqual([["Line.b", "dead-to-dead"]]);
     expect(r.available_kw).toBe(480);
+    // Once s1 is live, Line.b is an ordinary pick-up of s2.
+    const after = evaluate(ix, mg1Input({ switches: [reading("Line.a", "closed"), reading("Line.b", "open")] }));
+    expect(after.switches[1]!).toMatchObject({ pickup_kw: 200, allowed: { close: true } });
   });
 
   it("keeps no-op allowed whatever else is vetoed", () => {
@@ -41,7 +45,7 @@ describe("shield mask", () => {
   it("matches element names as OpenDSS does, without regard to case", () => {
     const r = evaluate(ix, mg1Input({ switches: [reading("line.A", "open"), reading("LINE.b", "open")], peers: [{ microgrid: "mg2", fresh: true, switches: { "line.C": "open", "Line.D": "open" } }] }));
     expect(r.switches[0]!.pickup_kw).toBe(100);
-    expect(r.verdicts).toEqual([]);
+    expect(r.verdicts.map((v) => [v.element, v.rule])).toEqual([["LINE.b", "dead-to-dead"]]);
   });
 
   it("names an unknown or foreign switch with a coded error", () => {
