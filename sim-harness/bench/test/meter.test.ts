@@ -55,4 +55,24 @@ describe("bench meter", () => {
     expect(m.physical).toBe(true);
     expect(m.tapCommands().length).toBeGreaterThan(0);
   });
+
+  it("power flow plant, physics: the meter settles frequency-watt on the plant (PV curtailed, no diesel driven backwards) and reports reverse power as a violation", () => {
+    const fl = bindScenarioFile("ieee123-fault-lateral");
+    const plant = openPlant(fl, "powerflow");
+    plant.solve();
+    // The plant alone runs PV at full output: d5's island has no load beside PV5.
+    expect(plant.measure("Vsource.d5").pKw).toBeLessThan(-100);
+    const m = new Meter(fl, plant);
+    const r = m.read();
+    expect(r.reverse_power).toEqual([]);
+    const d5 = r.islands.find((i) => i.source === "d5")!;
+    expect(d5.generation_kw).toBeGreaterThanOrEqual(0);
+    expect(d5.curtailed_kw).toBeGreaterThan(150);
+    // The plant's devices read the settled solution at its next solve.
+    plant.solve();
+    expect(plant.measure("PVSystem.pv5").pKw).toBeLessThan(1);
+    expect(plant.measure("Vsource.d5").pKw).toBeGreaterThan(-1);
+    // Commands that reproduce the state carry the curtailed outputs.
+    expect(m.tapCommands().some((c) => /^edit PVSystem\.pv5 %Pmpp=/i.test(c))).toBe(true);
+  });
 });
