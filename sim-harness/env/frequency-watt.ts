@@ -59,9 +59,12 @@ export class FrequencyWatt {
   private readonly availKvar: Float64Array;
   /** Output this controller last set (kW); a different set point in the power flow was set from outside. */
   private readonly setKw: Float64Array;
+  /** Index into units.following by element. */
+  private readonly index: ReadonlyMap<string, number>;
 
   constructor(units: IslandUnits, pf: PowerFlow, copy?: FrequencyWatt) {
     this.units = units;
+    this.index = copy?.index ?? new Map(units.following.map((u, i) => [u.element, i]));
     const n = units.following.length;
     this.availKw = copy ? copy.availKw.slice() : new Float64Array(n);
     this.availKvar = copy ? copy.availKvar.slice() : new Float64Array(n);
@@ -105,7 +108,7 @@ export class FrequencyWatt {
   adjust(pf: PowerFlow, energy: EnergizationGraph, deliveredKw: (element: string) => number): boolean {
     this.sync(pf);
     const { formingByElement, followingBySection } = this.units;
-    const index = new Map(this.units.following.map((u, i) => [u.element, i]));
+    const index = this.index;
     let changed = false;
     for (const isl of energy.islands()) {
       if (!isl.energized || isl.forming.length === 0) continue;
