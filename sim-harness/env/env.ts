@@ -466,8 +466,25 @@ export class RestorationEnv implements MultiAgentEnv {
 
   private observeAll(): Float32Array[] {
     const ctx = this.context();
-    const flows = this.observation === "measured" ? switchFlows(this.energy, this.now.sectionKw) : undefined;
+    const flows = this.observation === "measured" ? this.measuredFlows() : undefined;
     return this.agentSwitches.map((sw, i) => observe(this.observation, sw, i, ctx, flows));
+  }
+
+  /**
+   * kW through each switch for the measured observation: on the power flow, what
+   * its device measures (|kW| at terminal 1 of a closed switch with a live side:
+   * PV downstream and losses included); on the nominal grid, the load of the
+   * sections beyond it.
+   */
+  private measuredFlows(): Float64Array {
+    const branchKw = this.last.branchKw;
+    if (!branchKw) return switchFlows(this.energy, this.now.sectionKw);
+    const g = this.energy;
+    const out = new Float64Array(g.switchCount);
+    for (let k = 0; k < g.switchCount; k++) {
+      if (g.closed[k] && (g.energized(g.ends[2 * k]!) || g.energized(g.ends[2 * k + 1]!))) out[k] = branchKw(this.bound.switches[k]!.ref);
+    }
+    return out;
   }
 
   private state(): Float32Array {

@@ -22,6 +22,12 @@ export interface GridResult {
   /** Voltage (pu) of one bus node; undefined when dead or without a base. */
   nodeVoltagePu(bus: string, node: number): number | undefined;
   tapPositions: Record<string, number>;
+  /**
+   * Active power (kW, magnitude) through a branch element at its terminal 1, as
+   * its device measures it (load less grid-following output downstream, plus
+   * losses); absent on a model without branch flows (the nominal grid).
+   */
+  branchKw?(element: string): number;
   /** kW curtailed per grid-following element (frequency-watt, physics mode): what it has available less what it delivers. Only curtailed elements. */
   curtailedKw: ReadonlyMap<string, number>;
 }

@@ -168,6 +168,7 @@ export class PowerFlowGrid implements Grid {
       nodeVoltagePu,
       tapPositions: pf.tapPositions(),
       curtailedKw: this.fw?.curtailed() ?? new Map(),
+      branchKw: (el) => Math.abs(pf.flow(el).terminals[0]?.kW ?? 0),
     };
     return this.last;
   }

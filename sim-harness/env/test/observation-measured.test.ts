@@ -1,13 +1,16 @@
-// The `measured` observation's voltage feature and the shield's terminal
-// voltages mean what the edge agent's devices read: the switch's own phases
-// at each terminal (a single-phase switch on a three-phase bus sees its one
-// phase), not the bus's lowest phase. Checked on the power flow against the
-// simulated devices' own measurement (PowerFlowPlant.measure, what the
-// recloser's voltage registers carry) for random partially-restored states.
+// The `measured` observation and the shield's terminal voltages mean what the
+// edge agent's devices read: a terminal's voltage over the switch's own
+// phases (a single-phase switch on a three-phase bus sees its one phase, not
+// the bus's lowest), and the kW through a switch as its device measures it
+// (PV downstream and losses included, not only the load beyond it). Checked
+// on the power flow against the simulated devices' own measurement
+// (PowerFlowPlant.measure, what the recloser's registers carry) for random
+// partially-restored states.
 import { describe, expect, it } from "vitest";
 import { switchVoltageFeature } from "../../../shared/encoding/observation.js";
 import { PowerFlowPlant } from "../../devices/powerflow-plant.js";
 import { createEnv } from "../create.js";
+import { switchFlows } from "../observe.js";
 import type { PowerFlowGrid } from "../powerflow-grid.js";
 
 /** A device terminal's phase voltages (V, 0 = phase absent or dead) as the agent turns them into pu (agent/runtime/views.ts). */
@@ -16,7 +19,7 @@ function devicePu(volts: readonly number[], nominalV: number): { min: number; ma
   return live.length ? { min: Math.min(...live), max: Math.max(...live) } : undefined;
 }
 
-describe("voltage readings in the environment and at the devices", () => {
+describe("measured readings in the environment and at the devices", () => {
   it.each(["ieee123-fault-lateral", "ieee123-5mg"])("%s: the observation's voltage and the shield's terminal voltages are the switch's own phases, as measured", (name) => {
     const env = createEnv(name, { observation: "measured", randomPartialProbability: 1 });
     let checked = 0;
@@ -47,5 +50,28 @@ describe("voltage readings in the environment and at the devices", () => {
     expect(checked).toBeGreaterThan(100);
     // Not vacuous: on 123's single-phase laterals the bus's lowest phase is often another phase.
     expect(busDiffers).toBeGreaterThan(5);
+  });
+
+  it("ieee8500-fault-lateral: the observation's kW through a switch is its device's (PV beyond it offsets the load)", () => {
+    const env = createEnv("ieee8500-fault-lateral", { observation: "measured", randomPartialProbability: 1 });
+    const norm = env.bound.sections.total_load_kw;
+    let checked = 0;
+    let offset = 0;
+    for (let seed = 0; seed < 5; seed++) {
+      const r = env.reset(seed);
+      const plant = new PowerFlowPlant((env.grid as PowerFlowGrid).powerflow);
+      env.agentSwitches.forEach((sw, i) =>
+        sw.forEach((k, j) => {
+          const m = plant.measure(env.bound.switches[k]!.ref);
+          const want = env.energy.closed[k] && m.energized ? Math.abs(m.pKw) : 0;
+          expect(r.obs[i]![5 * j + 3]! * norm).toBeCloseTo(want, 1);
+          if (want > 0) checked++;
+          // The load beyond it (the nominal model's figure) is not what the device reads where PV sits beyond it.
+          if (want > 0 && Math.abs(switchFlows(env.energy, env.sectionKwEstimate())[k]! - want) > 50) offset++;
+        }),
+      );
+    }
+    expect(checked).toBeGreaterThan(10);
+    expect(offset).toBeGreaterThan(0);
   });
 });
