@@ -432,10 +432,18 @@ export class RestorationEnv implements MultiAgentEnv {
     };
   }
 
+  /**
+   * Generation headroom per agent for the measured observation, in nominal kW as
+   * the edge agent counts it (agent/runtime/observe.ts: it cannot measure its
+   * island's load, it sums the energized sections' nominal load): the cap less
+   * the energized load, or its island's grid-forming rating less the island's load.
+   */
   private headroom(): Float64Array {
     const g = this.energy;
     const out = new Float64Array(this.agents.length);
-    const capLeft = this.capKw !== undefined ? this.capKw - this.now.restored : 0;
+    let energized = 0;
+    for (let s = 0; s < g.sectionCount; s++) if (g.energized(s)) energized += g.sectionLoadKw[s]!;
+    const capLeft = this.capKw !== undefined ? this.capKw - energized : 0;
     this.bound.scenario.microgrids.forEach((mg, i) => {
       const unit = mg.forming_unit ?? mg.units.find((u) => g.forming.some((f) => f.id === u.id))?.id;
       const f = unit === undefined ? -1 : g.forming.findIndex((x) => x.id === unit);
@@ -445,7 +453,7 @@ export class RestorationEnv implements MultiAgentEnv {
       }
       const isl = g.islands()[g.islandOf(g.forming[f]!.section)]!;
       let load = 0;
-      for (const s of isl.sections) load += this.now.sectionKw[s]!;
+      for (const s of isl.sections) load += g.sectionLoadKw[s]!;
       out[i] = Number.isFinite(isl.ratingKw) ? isl.ratingKw - load : capLeft;
     });
     return out;

@@ -74,4 +74,24 @@ describe("measured readings in the environment and at the devices", () => {
     expect(checked).toBeGreaterThan(10);
     expect(offset).toBeGreaterThan(0);
   });
+
+  it.each(["ieee123-5mg", "ieee123-fault-lateral"])("%s: the observation's headroom is counted in nominal kW, as the edge agent counts it", (name) => {
+    const env = createEnv(name, { observation: "measured", randomPartialProbability: 1 });
+    const cap = env.bound.scenario.limits.generation_cap_kw;
+    const norm = cap ?? env.bound.sections.total_load_kw;
+    for (let seed = 0; seed < 4; seed++) {
+      const r = env.reset(seed);
+      const g = env.energy;
+      let energized = 0;
+      for (let s = 0; s < g.sectionCount; s++) if (g.energized(s)) energized += g.sectionLoadKw[s]!;
+      env.agents.forEach((_, i) => {
+        const mg = env.bound.scenario.microgrids[i]!;
+        const f = g.forming.findIndex((x) => x.id === mg.forming_unit);
+        const isl = f >= 0 ? g.islands()[g.islandOf(g.forming[f]!.section)]! : undefined;
+        const want = isl ? isl.ratingKw - isl.sections.reduce((t, s) => t + g.sectionLoadKw[s]!, 0) : cap! - energized;
+        const o = r.obs[i]!;
+        expect(o[o.length - 2]! * norm).toBeCloseTo(want, 1);
+      });
+    }
+  });
 });
