@@ -93,7 +93,11 @@ export async function startAgent(siteFile: string, options: StartOptions = {}): 
     if (!up) log.warn({ url: c.bus.url }, "peer bus not reachable at start: static quota only until it is");
   }
   const restorer = new Restorer({ site, devices, policy: actor, journal: jport, bus, clock, metrics, log, observation });
-  bus?.onCommand((cmd) => restorer.request(cmd));
+  bus?.onCommand((cmd) => {
+    if (cmd.command !== "release") return restorer.request(cmd);
+    const r = restorer.requestRelease(cmd.element ?? "", cmd.by, cmd.reason);
+    return "error" in r ? { accepted: false, detail: { error: r.error, why: r.detail } } : { accepted: true, detail: { element: r.element, hold: r.hold.kind, note: "takes effect at the next tick" } };
+  });
 
   // Give the devices a moment to connect, so the first tick (and the settling of commands a
   // crash left in flight, which reads them) does not meet them all still connecting.
@@ -161,9 +165,8 @@ export async function startAgent(siteFile: string, options: StartOptions = {}): 
       }),
       command: (cmd) => restorer.request({ ...cmd, by: "http" }),
       release: (element, reason) => {
-        const r = restorer.releasable(element);
+        const r = restorer.requestRelease(element, "http", reason);
         if ("error" in r) return { status: r.error === "unknown" ? 404 : 409, body: { error: r.detail } };
-        restorer.request({ command: "release", by: "http", element: r.element, ...(reason ? { reason } : {}) });
         return { status: 202, body: { accepted: "release", element: r.element, hold: r.hold, note: "takes effect at the next tick" } };
       },
       tick,

@@ -33,6 +33,7 @@ import {
   type Effect,
   type FleetContext,
   type Headroom,
+  type HoldInfo,
   type LeaseInfo,
   type OperatorRequest,
   type PeerState,
@@ -123,13 +124,23 @@ export interface OwnState {
   /** The same per own switch (its ledger): physics mode publishes it per generation pool (island). */
   committed_by_element?: Readonly<Record<string, number>>;
   health: "ok" | "degraded" | "holding";
+  /** Switches it holds after an uncommanded change of position (peers count an open's sections faulted). */
+  holds?: readonly HoldInfo[];
 }
 
 export interface OperatorCommand {
-  command: "restore" | "abort" | "status";
+  command: "restore" | "abort" | "status" | "release";
   by: string;
   reason?: string;
   request_id: string;
+  /** `release`: the switch. */
+  element?: string;
+}
+
+/** A command handler's answer, published in the command response; none: accepted. */
+export interface OperatorAnswer {
+  accepted: boolean;
+  detail?: Record<string, unknown>;
 }
 
 /** One peer as this agent sees it. */
@@ -180,7 +191,7 @@ export class PeerBus {
   private readonly backoff: Backoff;
   private readonly peersMap = new Map<string, PeerRecord>();
   private readonly waiting = new Map<string, (r: ReservationResult) => void>();
-  private readonly commandHandlers: ((c: OperatorCommand) => void)[] = [];
+  private readonly commandHandlers: ((c: OperatorCommand) => OperatorAnswer | void)[] = [];
   private client: MqttClient | null = null;
   private connected = false;
   private started = false;
@@ -427,11 +438,18 @@ export class PeerBus {
 
   /** Every peer of the fleet for the shield: fresh = online and heard within peer_stale_ms. */
   peers(): PeerSwitches[] {
-    return this.peerInfo().map((p) => ({
-      microgrid: p.microgrid,
-      fresh: p.live && this.up(),
-      switches: p.state ? { ...p.state.switches } : {},
-    }));
+    return this.peerInfo().map((p) => {
+      const holds = p.state?.holds ?? [];
+      const faulted = [...new Set(holds.flatMap((h) => (h.kind === "uncommanded-open" ? h.sections : [])))];
+      return {
+        microgrid: p.microgrid,
+        fresh: p.live && this.up(),
+        switches: p.state ? { ...p.state.switches } : {},
+        // Its holds count whether it is fresh or not: a silent peer's last word on a suspect section stands.
+        ...(holds.length ? { held: holds.map((h) => h.element) } : {}),
+        ...(faulted.length ? { faulted_sections: faulted } : {}),
+      };
+    });
   }
 
   peerInfo(): PeerInfo[] {
@@ -625,6 +643,7 @@ export class PeerBus {
       ...(this.engine.lentToIds().length ? { lent_to: this.engine.lentToIds().slice(-64) } : {}),
       lending: this.o.lending ?? "off",
       health: state.health,
+      ...(state.holds?.length ? { holds: state.holds.map((h) => ({ ...h, sections: [...h.sections] })) } : {}),
       view: this.viewNow.view,
     };
     this.lastHeartbeat = this.now();
@@ -636,7 +655,7 @@ export class PeerBus {
     this.publishRaw("alarm", { type: "alarm", id: `${this.microgrid}-${this.incarnation}-a${++this.seq}`, kind, severity, detail }, true);
   }
 
-  onCommand(handler: (c: OperatorCommand) => void): void {
+  onCommand(handler: (c: OperatorCommand) => OperatorAnswer | void): void {
     this.commandHandlers.push(handler);
   }
 
@@ -786,14 +805,18 @@ export class PeerBus {
   }
 
   private onOperator(req: OperatorRequest): void {
-    const cmd: OperatorCommand = { command: req.command, by: `bus:${req.by}`, request_id: req.request_id, ...(req.reason ? { reason: req.reason } : {}) };
+    const cmd: OperatorCommand = {
+      command: req.command,
+      by: `bus:${req.by}`,
+      request_id: req.request_id,
+      ...(req.reason ? { reason: req.reason } : {}),
+      ...(req.element ? { element: req.element } : {}),
+    };
     this.o.journal?.event("operator-request", { ...cmd });
-    for (const h of this.commandHandlers) h(cmd);
-    this.publishRaw(
-      "response/command",
-      { type: "command-response", request_id: req.request_id, accepted: this.commandHandlers.length > 0, detail: { command: req.command, microgrid: this.microgrid } },
-      true,
-    );
+    const answers = this.commandHandlers.map((h) => h(cmd) ?? { accepted: true });
+    const accepted = answers.length > 0 && answers.every((a) => a.accepted);
+    const detail = Object.assign({ command: req.command, microgrid: this.microgrid, ...(req.element ? { element: req.element } : {}) }, ...answers.map((a) => a.detail ?? {}));
+    this.publishRaw("response/command", { type: "command-response", request_id: req.request_id, accepted, detail }, true);
   }
 
   // ---------------------------------------------------------------- inside: view, ledger, effects

@@ -24,12 +24,16 @@ export function busPort(bus: PeerBus): BusPort {
         served_kw: s.served_kw,
         ...(s.committed_by_element ? { committed_by_element: s.committed_by_element } : {}),
         health: s.health,
+        ...(s.holds?.length ? { holds: s.holds.map((h) => ({ element: h.element, kind: h.kind, sections: [...h.sections], tick: h.tick })) } : {}),
       }),
     alarm: (kind, severity, detail) => bus.publishAlarm(kind, severity, detail),
     onCommand(handler) {
       bus.onCommand((c) => {
-        // `status` is answered by the retained state; restore and abort reach the sessions.
-        if (c.command === "restore" || c.command === "abort") handler({ command: c.command, by: `bus:${c.by}`, ...(c.reason ? { reason: c.reason } : {}) });
+        // `status` is answered by the retained state; restore and abort reach the sessions, release the held switch.
+        const reason = c.reason ? { reason: c.reason } : {};
+        if (c.command === "restore" || c.command === "abort") return handler({ command: c.command, by: c.by, ...reason });
+        if (c.command === "release") return handler({ command: "release", by: c.by, element: c.element ?? "", ...reason });
+        return undefined;
       });
     },
     close: () => bus.close(),

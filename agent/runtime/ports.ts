@@ -34,6 +34,8 @@ export interface AgentStatePayload {
   /** The same per own switch (the ledger): physics mode publishes it per generation pool. */
   committed_by_element?: Readonly<Record<string, number>>;
   health: "ok" | "degraded" | "holding";
+  /** Switches held after an uncommanded change of position, until an operator releases them: peers never close onto an open's sections. */
+  holds?: readonly { element: string; kind: "uncommanded-open" | "uncommanded-close"; sections: readonly string[]; tick: number }[];
 }
 
 export interface ReservationResult {
@@ -68,7 +70,8 @@ export interface BusPort {
   publishState(state: AgentStatePayload): Promise<void>;
   /** Raise an alarm on the bus (`<base>/<mg>/alarm`, kept in the outbox until delivered). */
   alarm(kind: string, severity: "info" | "warning" | "critical", detail: Record<string, unknown>): void;
-  onCommand(handler: (c: OperatorCommand) => void): void;
+  /** Operator requests over the bus; the handler's answer (none: accepted) goes into the command response. */
+  onCommand(handler: (c: OperatorCommand) => { accepted: boolean; detail?: Record<string, unknown> } | void): void;
   /** Publish `offline` and disconnect. */
   close(): Promise<void>;
 }

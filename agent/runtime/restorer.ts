@@ -170,6 +170,23 @@ export class Restorer {
   }
 
   /**
+   * An operator's release of a held switch (HTTP or bus): checked now, applied
+   * at the next tick (its alarms cleared, the hold gone from the published
+   * state, so the peers stop counting its sections faulted). A refusal is
+   * journaled (`release-refused`) with why.
+   */
+  requestRelease(element: string, by: string, reason?: string): ReturnType<Restorer["releasable"]> {
+    const r = this.releasable(element);
+    if ("error" in r) {
+      this.d.journal.event("release-refused", { element, by, reason: reason ?? null, why: r.detail });
+      this.d.log.warn({ element, by, why: r.detail }, "release refused");
+      return r;
+    }
+    this.request({ command: "release", by, element: r.element, ...(reason ? { reason } : {}) });
+    return r;
+  }
+
+  /**
    * Settle commands a crash left in flight, by reading their devices (never by
    * writing again). Those whose device cannot be read stay unknown and the
    * agent holds until a later tick reads them.
@@ -742,6 +759,9 @@ export class Restorer {
       committed_kw: this.ledger.committedKw(),
       committed_by_element: this.ledger.toJSON(),
       health: this.unknown.size > 0 ? "holding" : switches.some((v) => v.stale) || this.trips.holds().length > 0 ? "degraded" : "ok",
+      ...(this.trips.holds().length
+        ? { holds: this.trips.holds().map((h) => ({ element: canonicalElement(h.element), kind: h.kind, sections: h.sections, tick: h.tick })) }
+        : {}),
     };
     try {
       await bus.publishState(state);

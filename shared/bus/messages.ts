@@ -44,6 +44,24 @@ export const LeaseInfo = z
   .strict();
 export type LeaseInfo = z.infer<typeof LeaseInfo>;
 
+/**
+ * A switch the agent holds until an operator releases it, after it changed
+ * position without a command (docs/agent.md, "Uncommanded changes"). Every
+ * agent's shield counts an `uncommanded-open`'s sections as faulted and never
+ * closes onto them (docs/shield.md).
+ */
+export const HoldInfo = z
+  .object({
+    element: z.string().min(1).max(128),
+    kind: z.enum(["uncommanded-open", "uncommanded-close"]),
+    /** uncommanded-open: the sections it left without supply, suspect until released. */
+    sections: z.array(z.string().min(1).max(128)).max(256),
+    /** The holder's tick when it saw the change. */
+    tick: z.number().int().nonnegative().optional(),
+  })
+  .strict();
+export type HoldInfo = z.infer<typeof HoldInfo>;
+
 export const PeerState = z
   .object({
     ...envelope,
@@ -71,6 +89,8 @@ export const PeerState = z
     /** Whether it lends unused quota towards peers' requests (docs/bus.md, quota lending). */
     lending: z.enum(["demand", "reachable", "off"]).optional(),
     health: z.enum(["ok", "degraded", "holding"]),
+    /** Switches it holds after an uncommanded change of position, until an operator releases them (absent: none; older agents never send it). */
+    holds: z.array(HoldInfo).max(64).optional(),
     /** The membership view it is in (docs/bus.md). */
     view: z.number().int().nonnegative(),
   })
@@ -150,12 +170,16 @@ export const OperatorRequest = z
   .object({
     v: z.literal(BUS_PROTOCOL),
     type: z.literal("command"),
-    command: z.enum(["restore", "abort", "status"]),
+    /** `release`: let go of a switch held after an uncommanded change of position (needs `element`). */
+    command: z.enum(["restore", "abort", "status", "release"]),
     request_id: z.string().min(1).max(128),
     by: z.string().min(1).max(64),
     reason: z.string().max(200).optional(),
+    /** `release`: the switch (`Line.L61`). */
+    element: z.string().min(1).max(128).optional(),
   })
-  .strict();
+  .strict()
+  .refine((r) => r.command !== "release" || r.element !== undefined, { message: "a release names the switch: element", path: ["element"] });
 export type OperatorRequest = z.infer<typeof OperatorRequest>;
 
 export const OperatorResponse = z

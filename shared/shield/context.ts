@@ -82,8 +82,10 @@ export interface ShieldContext {
   /** Three-valued state per graph switch. */
   readonly states: Uint8Array;
   readonly sourcesDown: ReadonlySet<string>;
-  /** Sections faulted in the graph or reported faulted now. */
+  /** Sections faulted in the graph or reported faulted now (by this agent or a peer). */
   readonly faulted: Uint8Array;
+  /** Sections counted faulted because a peer holds them after a trip: section -> that peer. */
+  readonly faultedBy: ReadonlyMap<number, string>;
   readonly surelyLive: Uint8Array;
   readonly possiblyLive: Uint8Array;
   /** Generation left for pick-ups now. */
@@ -128,6 +130,17 @@ export function buildContext(ix: GraphIndex, input: ShieldInput): ShieldContext 
     }
     faulted[s] = 1;
   });
+  // Sections a peer counts faulted after a trip it holds: never closed onto by anyone until it releases them.
+  // Fresh or not (the last word of a silent peer still stands); names not in this graph are the peer's mistake, skipped.
+  const faultedBy = new Map<number, string>();
+  for (const p of input.peers) {
+    for (const id of p.faulted_sections ?? []) {
+      const s = ix.sectionOf.get(id);
+      if (s === undefined) continue;
+      faulted[s] = 1;
+      if (!ix.faulted[s]) faultedBy.set(s, p.microgrid);
+    }
+  }
   const sourcesDown = new Set(input.sources_down ?? []);
   const sources = liveSourceSections(ix, sourcesDown);
   const surelyLive = energized(ix, states, sources, false);
@@ -159,7 +172,7 @@ export function buildContext(ix: GraphIndex, input: ShieldInput): ShieldContext 
     }
     return a;
   };
-  return { input, ix, own, positions, states, sourcesDown, faulted, surelyLive, possiblyLive, availableKw, leasesCountedKw, close, poolBudget };
+  return { input, ix, own, positions, states, sourcesDown, faulted, faultedBy, surelyLive, possiblyLive, availableKw, leasesCountedKw, close, poolBudget };
 }
 
 function analyseClose(
@@ -234,8 +247,8 @@ function poolsOfSections(pools: PoolIndex, sections: readonly number[]): string[
 /**
  * The graph's switch states with every switch that may be closed in this same
  * tick counted unknown (passable): any open switch of a microgrid, own or a
- * peer's, except those held open by the outage and own switches the agent
- * cannot close (tripped, locked out, held). Peers decide on states a tick old,
+ * peer's, except those held open by the outage, own switches the agent
+ * cannot close (tripped, locked out, held) and those a peer publishes as held. Peers decide on states a tick old,
  * and this agent's own later closes of the same decision are not yet applied.
  */
 function mayCloseThisTick(ix: GraphIndex, input: ShieldInput, own: Int32Array, states: Uint8Array): Uint8Array {
@@ -244,6 +257,13 @@ function mayCloseThisTick(ix: GraphIndex, input: ShieldInput, own: Int32Array, s
   input.switches.forEach((r, k) => {
     if (r.tripped || r.locked_out || r.hold) stuck[own[k]!] = 1;
   });
+  // A peer's switch it holds after an uncommanded change: it will not operate it.
+  for (const p of input.peers) {
+    for (const e of p.held ?? []) {
+      const i = ix.switchOf.get(canonicalElement(e));
+      if (i !== undefined && ix.owner[i] === p.microgrid) stuck[i] = 1;
+    }
+  }
   for (let i = 0; i < out.length; i++) {
     if (out[i] === OPEN && ix.owner[i] !== "" && !ix.lockedOpen[i] && !stuck[i]) out[i] = UNKNOWN;
   }

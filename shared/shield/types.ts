@@ -65,6 +65,13 @@ export interface PeerSwitches {
   fresh: boolean;
   /** Its switches' last published states (absent or `unknown` switches count as unknown). */
   switches: Readonly<Record<string, KnownState | "unknown">>;
+  /**
+   * Switches it holds until an operator releases them (it will not operate
+   * them), and the sections it counts faulted after an uncommanded open: every
+   * agent counts those faulted too, fresh peer or not (docs/bus.md, `holds`).
+   */
+  held?: readonly string[];
+  faulted_sections?: readonly string[];
 }
 
 /** A granted generation reservation this agent holds (a lease of relative duration). */

@@ -151,7 +151,7 @@ describe("peer bus against mosquitto (TLS, passwords, per-microgrid ACL)", () =>
     expect(parsed.success).toBe(true);
     expect(parsed.data).toMatchObject({ from: "mg3", tick: 7, served_kw: 400, switches: { "Line.c": "closed" } });
     const got: unknown[] = [];
-    a.bus.onCommand((c) => got.push(c));
+    a.bus.onCommand((c) => void got.push(c));
     const pub = spawnSync(
       "mosquitto_pub",
       [...common, "-q", "1", "-t", "blackstart/mg3/request/command", "-m", JSON.stringify({ v: 1, type: "command", command: "status", request_id: "cli-1", by: "operator" })],

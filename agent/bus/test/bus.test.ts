@@ -364,7 +364,7 @@ describe("peer bus over the embedded broker", () => {
     const a = agent("mg1", broker.url);
     await a.bus.ready();
     const got: unknown[] = [];
-    a.bus.onCommand((c) => got.push(c));
+    a.bus.onCommand((c) => void got.push(c));
     const op = await mqtt.connectAsync(broker.url, { clientId: `op-${Date.now()}`, protocolVersion: 4 });
     cleanups.push(() => op.endAsync());
     const answers: unknown[] = [];

@@ -55,6 +55,25 @@ describe("bus topics and messages", () => {
     expect(r.ok && r.kind).toBe("request/command");
   });
 
+  it("carries the switches an agent holds after a trip (additive: a state without them stays valid)", () => {
+    const holds = [{ element: "Line.l61", kind: "uncommanded-open", sections: ["s18"], tick: 9 }];
+    const r = parseMessage(ctx, "blackstart/mg2/state", JSON.stringify({ ...state, holds }));
+    expect(r.ok && r.kind === "state" && r.msg.holds).toEqual(holds);
+    // An agent of before this field, and one holding nothing, send none.
+    expect(parseMessage(ctx, "blackstart/mg2/state", JSON.stringify(state)).ok).toBe(true);
+    const bad = parseMessage(ctx, "blackstart/mg2/state", JSON.stringify({ ...state, holds: [{ element: "Line.l61", kind: "tripped", sections: [] }] }));
+    expect(bad.ok ? "accepted" : `${bad.reason}: ${bad.detail}`).toMatch(/^schema: holds\.0\.kind/);
+  });
+
+  it("takes an operator's release naming the switch, and refuses one without it", () => {
+    const release = { v: 1, type: "command", command: "release", request_id: "op-2", by: "alice", element: "Line.L61", reason: "patrolled" };
+    const r = parseMessage(ctx, "blackstart/mg1/request/command", JSON.stringify(release));
+    expect(r.ok && r.kind === "request/command" && r.msg).toMatchObject({ command: "release", element: "Line.L61" });
+    const { element: _e, ...without } = release;
+    const bad = parseMessage(ctx, "blackstart/mg1/request/command", JSON.stringify(without));
+    expect(bad.ok ? "accepted" : `${bad.reason}: ${bad.detail}`).toMatch(/^schema: element: a release names the switch/);
+  });
+
   it("computes the same view number from the same members in any order", () => {
     const a = viewOf([{ microgrid: "mg2", incarnation: "b" }, { microgrid: "mg1", incarnation: "a" }]);
     const b = viewOf([{ microgrid: "mg1", incarnation: "a" }, { microgrid: "mg2", incarnation: "b" }]);

@@ -2,7 +2,9 @@
 // close is refused when the switch is held open by the outage, when its
 // protection tripped it or locked it out, or when anything the close would
 // join (walking through closed and unknown switches, up to what is surely
-// energized already) holds a faulted section.
+// energized already) holds a faulted section: faulted in the outage, left
+// dead by this agent's own trip, or by a trip a peer holds (its published
+// `holds`, docs/bus.md).
 import type { Objection, ShieldRule } from "./rule.js";
 
 export const faultedRule: ShieldRule = {
@@ -22,6 +24,12 @@ export const faultedRule: ShieldRule = {
     const hit = ctx.close(k).joined.filter((s) => ctx.faulted[s]);
     if (hit.length === 0) return null;
     const sections = hit.map((s) => ctx.ix.sectionIds[s]!);
-    return { rule: "faulted", detail: `${r.element}: would close onto faulted section ${sections.join(", ")}`, values: { faulted_sections: sections } };
+    const peers = [...new Set(hit.flatMap((s) => (ctx.faultedBy.has(s) ? [ctx.faultedBy.get(s)!] : [])))];
+    const by = peers.length ? ` (held by ${peers.join(", ")} after a trip, until an operator releases it)` : "";
+    return {
+      rule: "faulted",
+      detail: `${r.element}: would close onto faulted section ${sections.join(", ")}${by}`,
+      values: { faulted_sections: sections, ...(peers.length ? { declared_by: peers } : {}) },
+    };
   },
 };

@@ -332,3 +332,75 @@ describe("property: simultaneous decisions never pick up more than they count", 
     expect(deadToDeadAdmitted).toBeGreaterThan(10);
   });
 });
+
+describe("a peer's trip (its published holds)", () => {
+  /** s0 (substation) --a(mg1)-- s1 100 kW --t(mg2)-- s2 (substation 2): mg2's tie t could back-feed s1. */
+  const g = makeGraph(
+    "paper",
+    [
+      { id: "s0", kw: 0, sources: [{ id: "grid", kind: "substation" }] },
+      { id: "s1", kw: 100 },
+      { id: "s2", kw: 0, sources: [{ id: "grid2", kind: "substation" }] },
+    ],
+    [
+      { element: "Line.a", between: ["s0", "s1"], mg: "mg1" },
+      { element: "Line.t", between: ["s1", "s2"], mg: "mg2" },
+    ],
+    { mg1: 480, mg2: 480 },
+  );
+  const ix = indexGraph(g);
+  const mg2 = (peer: Partial<PeerSwitches>): ShieldInput => ({
+    now_ms: NOW,
+    microgrid: "mg2",
+    switches: [reading("Line.t", "open")],
+    peers: [{ microgrid: "mg1", fresh: true, switches: { "Line.a": "open" }, ...peer }],
+    generation: { quota_kw: 480, committed_kw: 0, leases: [], bus_up: true },
+    limits: { ...DEFAULT_LIMITS },
+  });
+
+  it("never closes onto the sections a peer counts faulted, fresh or stale, naming the peer", () => {
+    // Without the hold: a back-feed of s1 from s2, an ordinary pick-up.
+    expect(evaluate(ix, mg2({})).switches[0]!).toMatchObject({ pickup_kw: 100, allowed: { close: true } });
+    for (const fresh of [true, false]) {
+      const r = evaluate(ix, mg2({ fresh, held: ["Line.a"], faulted_sections: ["s1"] }));
+      const v = r.verdicts.find((x) => x.rule === "faulted");
+      expect(r.switches[0]!.allowed.close).toBe(false);
+      expect(v?.detail).toBe("Line.t: would close onto faulted section s1 (held by mg1 after a trip, until an operator releases it)");
+      expect(v?.values).toEqual({ faulted_sections: ["s1"], declared_by: ["mg1"] });
+    }
+    // Released: the peer's next state carries no holds, and the close is allowed again.
+    expect(evaluate(ix, mg2({ held: [], faulted_sections: [] })).switches[0]!.allowed.close).toBe(true);
+  });
+
+  it("ignores section names a peer sends that the graph does not have", () => {
+    expect(evaluate(ix, mg2({ faulted_sections: ["nowhere"] })).switches[0]!.allowed.close).toBe(true);
+  });
+
+  it("does not count a switch a peer holds as one that may close in this tick", () => {
+    // mg1 closes k between two dead sections; s1's only way to a source is mg2's t.
+    const h = makeGraph(
+      "paper",
+      [
+        { id: "s1", kw: 100 },
+        { id: "s2", kw: 0, sources: [{ id: "grid2", kind: "substation" }] },
+        { id: "s3", kw: 50 },
+      ],
+      [
+        { element: "Line.t", between: ["s1", "s2"], mg: "mg2" },
+        { element: "Line.k", between: ["s1", "s3"], mg: "mg1" },
+      ],
+      { mg1: 480, mg2: 480 },
+    );
+    const hx = indexGraph(h);
+    const input = (held: string[]): ShieldInput => ({
+      now_ms: NOW,
+      microgrid: "mg1",
+      switches: [reading("Line.k", "open")],
+      peers: [{ microgrid: "mg2", fresh: true, switches: { "Line.t": "open" }, held }],
+      generation: { quota_kw: 480, committed_kw: 0, leases: [], bus_up: true },
+      limits: { ...DEFAULT_LIMITS },
+    });
+    expect(evaluate(hx, input([])).verdicts.map((v) => v.rule)).toEqual(["dead-to-dead"]);
+    expect(evaluate(hx, input(["Line.t"])).verdicts).toEqual([]);
+  });
+});
