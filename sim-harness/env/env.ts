@@ -41,7 +41,8 @@ export interface EnvOptions {
   /**
    * What `actionMask()` allows: `limits` (default: the cap, island ratings and
    * radiality on the section graph with measured kW, never a close with both
-   * sides live) or `shield`: the edge agent's own rules (shared/shield
+   * sides live, never a dead-to-dead close a live source could reach this
+   * step) or `shield`: the edge agent's own rules (shared/shield
    * `evaluate`) on readings made from the environment's state, as deployed.
    */
   mask?: "limits" | "shield";
@@ -243,7 +244,7 @@ export class RestorationEnv implements MultiAgentEnv {
     return this.agentSwitches.map((sw) => {
       const mask = new Uint8Array(3 * sw.length);
       sw.forEach((k, j) => {
-        mask[3 * j] = !g.closed[k] && this.closeKeepsLimitsOn(g, k, this.now.restored, est) ? 1 : 0;
+        mask[3 * j] = !g.closed[k] && this.closeKeepsLimitsOn(g, k, this.now.restored, est) && !this.deadSideReachable(g, k) ? 1 : 0;
         mask[3 * j + 1] = g.closed[k] ? 1 : 0;
         mask[3 * j + 2] = 1;
       });
@@ -330,6 +331,37 @@ export class RestorationEnv implements MultiAgentEnv {
       if (this.bound.scenario.mode === "physics" && g.pickupKw(k) > 0 && nominal > live.ratingKw + 1e-6) return false;
     }
     return true;
+  }
+
+  /**
+   * A close between two dead sides that a live source could reach this same
+   * tick, through switches agents may close at once (closed, or open and not
+   * locked by the outage): the deployed shield refuses it (rule dead-to-dead:
+   * a simultaneous close elsewhere could energize one side, and this close would
+   * pick the other up uncounted). False for any close with a live side.
+   */
+  deadSideReachable(g: EnergizationGraph, k: number): boolean {
+    const a = g.ends[2 * k]!;
+    const b = g.ends[2 * k + 1]!;
+    if (g.energized(a) || g.energized(b)) return false;
+    const seen = new Uint8Array(g.sectionCount);
+    const queue = [a, b];
+    seen[a] = seen[b] = 1;
+    for (let q = 0; q < queue.length; q++) {
+      const s = queue[q]!;
+      if (g.energized(s)) return true;
+      for (let j = 0; j < g.switchCount; j++) {
+        if (j === k || (!g.closed[j] && g.locked[j])) continue;
+        const x = g.ends[2 * j]!;
+        const y = g.ends[2 * j + 1]!;
+        const t = x === s ? y : y === s ? x : -1;
+        if (t >= 0 && !seen[t]) {
+          seen[t] = 1;
+          queue.push(t);
+        }
+      }
+    }
+    return false;
   }
 
   /**

@@ -143,6 +143,22 @@ describe("action masks", () => {
     const j = limits.agents[0]!.elements.indexOf("Line.l1");
     expect(limits.actionMask()[0]![3 * j]).toBe(1);
     expect(shield.actionMask()[0]![3 * j]).toBe(1);
+
+    // Dead to dead (the south's laterals beyond its dead bus, reachable once the tie or a neighbour closes): both refuse.
+    const lm = limits.actionMask();
+    const sm = shield.actionMask();
+    let deadToDead = 0;
+    limits.agentSwitches.forEach((sw, i) =>
+      sw.forEach((k, jj) => {
+        const g = limits.energy;
+        if (g.closed[k] || g.locked[k] || g.energized(g.ends[2 * k]!) || g.energized(g.ends[2 * k + 1]!)) return;
+        deadToDead++;
+        expect(limits.deadSideReachable(g, k)).toBe(true);
+        expect(lm[i]![3 * jj], limits.agents[i]!.elements[jj]).toBe(0);
+        expect(sm[i]![3 * jj], limits.agents[i]!.elements[jj]).toBe(0);
+      }),
+    );
+    expect(deadToDead).toBeGreaterThan(0);
   });
 
   it.each(["ieee123-fault-lateral", "ieee123-merge", "ieee123-5mg"])("%s: the limits mask allows no close the deployed shield refuses, and the same pick-ups", (name) => {
