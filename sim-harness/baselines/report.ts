@@ -32,6 +32,12 @@ export interface ScenarioReport {
   /** OpenDSS commands after compiling the feeder master that reproduce the final state. */
   powerflow_commands: string[];
   nonconverged: boolean;
+  /**
+   * The final state's energized islands: grid-forming source, load, what its units deliver,
+   * their rating and floor (null for a substation), and the kW its grid-following units
+   * hold back (frequency-watt, physics mode).
+   */
+  islands?: { source: string; load_kw: number; generation_kw: number; rating_kw: number | null; floor_kw: number | null; curtailed_kw: number }[];
 }
 
 export interface OptimumReport extends ScenarioReport {
@@ -97,6 +103,14 @@ function base(env: RestorationEnv, policy: string, episode: EpisodeResult, stepM
     step_ms_mean: round(stepMs, 4),
     powerflow_commands: powerflowCommands(env, switchStates, episode.tapCommands),
     nonconverged: final.nonconverged,
+    islands: final.islands.map((i) => ({
+      source: i.source,
+      load_kw: round(i.load_kw, 3),
+      generation_kw: round(i.generation_kw, 3),
+      rating_kw: Number.isFinite(i.rating_kw) ? round(i.rating_kw, 3) : null,
+      floor_kw: Number.isFinite(i.floor_kw) ? round(i.floor_kw, 3) : null,
+      curtailed_kw: round(i.curtailed_kw, 3),
+    })),
   };
 }
 
