@@ -66,7 +66,7 @@ describe("shipped physics scenarios", () => {
       expect(isl.generation_kw).toBeLessThanOrEqual(isl.rating_kw);
     }
     expect(r.info.violations).toEqual([]);
-    // d1's section: 60 kW of load beside PV1's 142 kW; d5's: no load beside PV5. Their PV gives up the
+    // d1's section: 60 kW of load beside PV1's 163 kW; d5's: no load beside PV5. Their PV gives up the
     // difference and the diesels idle just above zero; the batteries absorb within their charge rating.
     const by = new Map(r.info.islands.map((i) => [i.source, i]));
     for (const d of ["d1", "d3", "d5"]) {
