@@ -1,7 +1,7 @@
 // The peer bus against Debian's mosquitto, configured with deploy/mosquitto/
 // (TLS, passwords, per-microgrid ACL; and the mutual-TLS variant), and against
 // Debian's mosquitto_sub / mosquitto_pub as third-party clients.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -160,6 +160,18 @@ describe("peer bus against mosquitto (TLS, passwords, per-microgrid ACL)", () =>
     expect(pub.status).toBe(0);
     await until(() => got.length === 1, 5000, "command from mosquitto_pub");
     expect(got[0]).toMatchObject({ command: "status", request_id: "cli-1" });
+    // An operator's release with mosquitto_pub: the element reaches the agent, the answer comes back.
+    const sub2 = spawn("mosquitto_sub", [...common, "-t", "blackstart/mg3/response/command", "-C", "1", "-W", "8"]);
+    let out = "";
+    sub2.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((res) => sub2.on("exit", (code) => res(code)));
+    await new Promise((r) => setTimeout(r, 300));
+    const release = { v: 1, type: "command", command: "release", request_id: "cli-2", by: "operator", element: "Line.c", reason: "patrolled" };
+    expect(spawnSync("mosquitto_pub", [...common, "-q", "1", "-t", "blackstart/mg3/request/command", "-m", JSON.stringify(release)], { encoding: "utf8" }).status).toBe(0);
+    await until(() => got.length === 2, 5000, "release from mosquitto_pub");
+    expect(got[1]).toMatchObject({ command: "release", request_id: "cli-2", element: "Line.c", by: "bus:operator" });
+    expect(await exited).toBe(0);
+    expect(JSON.parse(out)).toMatchObject({ type: "command-response", request_id: "cli-2", accepted: true, detail: { command: "release", element: "Line.c" } });
   });
 });
 
