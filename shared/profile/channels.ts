@@ -48,6 +48,8 @@ const derChannels: Record<string, ChannelSpec> = {
   connected: { type: "bool", description: "connected to the grid (output breaker closed)" },
   p_rating_kw: { type: "number", unit: "kW", required: true, description: "active power rating (nameplate, or the WMax setting)" },
   s_rating_kva: { type: "number", unit: "kVA", description: "apparent power rating" },
+  // SunSpec's limits are a percentage of this setting (121 WMax, 702 WMax), which defaults to the rating.
+  p_max_kw: { type: "number", unit: "kW", description: "maximum active power setting (SunSpec WMax; the base of p_limit_pct)" },
   p_limit_pct: { type: "number", unit: "%", required: true, writable: true, description: "active power limit in % of the rating" },
   p_limit_enabled: { type: "bool", writable: true, description: "the active power limit is in force" },
 };

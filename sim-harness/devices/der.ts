@@ -30,6 +30,7 @@ export class DerDevice extends SimDevice {
     this.ratings = ratings;
     this.setChannel("p_rating_kw", ratings.kw);
     this.setChannel("s_rating_kva", ratings.kva);
+    this.setChannel("p_max_kw", ratings.kw);
     this.setChannel("p_limit_pct", 100);
     this.setChannel("p_limit_enabled", false);
     if (ratings.kwh !== undefined) {

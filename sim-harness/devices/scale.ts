@@ -45,6 +45,7 @@ export function derExpectedMax(r: { kw: number; kva: number; kwh?: number | unde
     p_kw: s,
     q_kvar: s,
     p_rating_kw: s,
+    p_max_kw: s,
     s_rating_kva: s,
     charge_limit_kw: s,
     discharge_limit_kw: s,

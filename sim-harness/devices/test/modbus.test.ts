@@ -184,6 +184,8 @@ describe("SunSpec inverters over Modbus TCP", () => {
     const w = (await readPoint(pv, der, "DERMeasureAC.W")) as number;
     expect(Math.abs(w - 431.25 * 1000)).toBeLessThanOrEqual(100);
     expect(await readPoint(pv, der, "DERCapacity.WMaxRtg")).toBe(520_000);
+    // The limit below is a percentage of the WMax setting, which a real inverter serves equal to its rating by default.
+    expect(await readPoint(pv, der, "DERCapacity.WMax")).toBe(520_000);
     // set_power_limit: WMaxLimPct = 50 % (WMaxLimPct_SF -1 -> 500), then enable.
     const pct = der.byRef.get("DERCtlAC.WMaxLimPct")!;
     await pv.writeRegister(pct.address!, encodePoint(pct, 50, -1)[0]!);
@@ -200,6 +202,9 @@ describe("SunSpec inverters over Modbus TCP", () => {
     clients.push(bat);
     const legacy = profileById("sunspec-battery-legacy");
     expect(await readPoint(bat, legacy, "storage.ChaState")).toBe(80);
+    // Model 121's WMax (the base of 123's WMaxLimPct) is served, equal to the rating (nameplate WRtg).
+    expect(await readPoint(bat, legacy, "settings.WMax")).toBe(await readPoint(bat, legacy, "nameplate.WRtg"));
+    expect(await readPoint(bat, legacy, "settings.WMax")).toBeGreaterThan(0);
     // 200 kW for 30 minutes from 1000 kWh: 10 % of charge.
     for (let i = 0; i < 30; i++) h.step(60_000);
     expect(await readPoint(bat, legacy, "storage.ChaState")).toBeCloseTo(70, 1);
