@@ -80,7 +80,7 @@ ${note ? `\n${note}\n` : ""}
 
 - Command: \`${meta.command ?? "(not recorded)"}\`
 - Seed ${c.seed}; ${p.iteration} iterations, ${p.env_steps} environment steps, ${fmt(p.wall_seconds)} s wall time over ${p.sittings} sitting(s)
-- First reached 95 % of the cap without a breach: ${p.time_to_95 ? `${p.time_to_95.wall_seconds} s, ${p.time_to_95.env_steps} steps` : "not reached"}
+- First reached 95 % of the cap without a breach: ${!meta.scenario.cap_kw ? "n/a (physics mode: no cap; islands are limited by their units)" : p.time_to_95 ? `${p.time_to_95.wall_seconds} s, ${p.time_to_95.env_steps} steps` : "not reached"}
 - Action mask during training: ${c.shield_mask ? ((c as { mask_rules?: string }).mask_rules === "limits" ? "on (the limits mask: cap, island ratings, radiality)" : "on (the edge agent's shield rules, as deployed)") : "off (the paper's penalties only)"}; random partial resets: ${c.random_reset_probability ?? "scenario default"}; operation cost: ${c.operation_cost ?? 0}; breach cost: ${c.breach_cost ?? 0}
 - Network: hidden ${c.model.hidden.join("x")} ${c.model.activation}${c.model.hidden_layer_norm ? " with LayerNorm after each hidden layer" : ""}; lr ${c.lr}, ${c.ppo_epochs} PPO epochs, clip ${c.clip}, entropy ${c.entropy_coef}, gamma ${c.gamma ?? meta.scenario.gamma}, GAE lambda ${c.gae_lambda}
 
