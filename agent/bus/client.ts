@@ -21,6 +21,7 @@ import Database from "better-sqlite3";
 import { BlackstartError } from "../../shared/errors.js";
 import {
   BUS_PROTOCOL,
+  ClaimEngine,
   fleetFilter,
   parseMessage,
   RETAINED,
@@ -29,6 +30,9 @@ import {
   viewOf,
   type AgentLedger,
   type Availability,
+  type ClaimEffect,
+  type ClaimFleet,
+  type ClaimResult,
   type DropReason,
   type Effect,
   type FleetContext,
@@ -42,7 +46,7 @@ import {
   type View,
 } from "../../shared/bus/index.js";
 import type { SectionGraph } from "../../shared/scenario/sections.js";
-import { fleetStates, indexGraph, reachableKw, type GenerationBudget, type GraphIndex, type LeaseHeld, type PeerSwitches } from "../../shared/shield/index.js";
+import { fleetStates, indexGraph, reachableKw, type ClaimHeld, type GenerationBudget, type GraphIndex, type LeaseHeld, type PeerClaim, type PeerSwitches } from "../../shared/shield/index.js";
 import { DEFAULT_LOAD_MARGIN_PCT, quotaOversubscription } from "../../shared/bus/ledger.js";
 import { FLEET_POOL, generationPools, poolLoadsKw, poolOfSection, type PoolIndex } from "../../shared/bus/pools.js";
 import { canonicalElement } from "../../shared/names.js";
@@ -86,6 +90,8 @@ export interface PeerBusOptions {
   peerStaleMs?: number;
   ackTimeoutMs?: number;
   leaseMs?: number;
+  /** A close claim on a dead region lasts this long at most (default 30 s; docs/bus.md, close claims). */
+  claimMs?: number;
   /** Own state republished this often (heartbeat; default peerStaleMs / 3). */
   heartbeatMs?: number;
   keepaliveS?: number;
@@ -162,6 +168,7 @@ export interface BusCounters {
   disconnects: number;
   watchdogResets: number;
   reservations: { granted: number; refused: number };
+  claims: { granted: number; refused: number };
 }
 
 interface PeerRecord {
@@ -184,6 +191,11 @@ export class PeerBus {
   private readonly pools: PoolIndex;
   private readonly capKw: number;
   private readonly engine: ReservationEngine;
+  /** Close claims on dead regions (shared/bus/claims.ts). */
+  private readonly claims: ClaimEngine;
+  private readonly waitingClaims = new Map<string, (r: ClaimResult) => void>();
+  /** Own switches with a close about to be written or in flight, until the next published state shows them. */
+  private readonly closing = new Set<string>();
   private readonly outbox: Outbox;
   private readonly ownDb: Database.Database | null = null;
   private readonly now: () => number;
@@ -240,6 +252,7 @@ export class PeerBus {
       leaseMs: this.o.leaseMs,
       lendOnDemand: (options.lending ?? "off") === "demand",
     });
+    this.claims = new ClaimEngine({ self: this.microgrid, incarnation: this.incarnation, ackTimeoutMs: this.o.ackTimeoutMs, leaseMs: options.claimMs ?? 30_000 });
     if (options.journal) this.outbox = new Outbox(options.journal.db);
     else {
       this.ownDb = new Database(":memory:");
@@ -255,6 +268,7 @@ export class PeerBus {
       disconnects: 0,
       watchdogResets: 0,
       reservations: { granted: 0, refused: 0 },
+      claims: { granted: 0, refused: 0 },
     };
     this.viewNow = viewOf([{ microgrid: this.microgrid, incarnation: this.incarnation }]);
     let resolve!: () => void;
@@ -312,6 +326,8 @@ export class PeerBus {
     clearTimeout(this.deadlineTimer);
     for (const [id, resolve] of this.waiting) resolve({ id, granted: false, kw: 0, reason: "bus-closed" });
     this.waiting.clear();
+    for (const [id, resolve] of this.waitingClaims) resolve({ id, granted: false, reason: "bus-closed" });
+    this.waitingClaims.clear();
     const c = this.client;
     if (c && this.connected) {
       await new Promise<void>((res) => c.publish(this.topic("availability"), JSON.stringify(this.availability("offline", "shutdown")), { qos: 1, retain: true }, () => res()));
@@ -623,8 +639,51 @@ export class PeerBus {
     if (this.ownState) this.publishState(this.ownState);
   }
 
+  // ------------------------------------------------ close claims (docs/bus.md)
+
+  /**
+   * Ask every live peer for a claim on a dead region (`sections`) before
+   * closing `element` into it; `switches`: the other microgrids' switches
+   * bounding it as this agent sees them. Settles within 2 x ack timeout;
+   * `bus-down` at once without the bus. Not retried: the agent asks again at
+   * its next tick, when the winner of a race has usually closed.
+   */
+  claimRegion(sections: readonly string[], element: string, switches: Readonly<Record<string, "open" | "closed" | "unknown">>, reason: string): Promise<ClaimResult> {
+    if (!this.up()) return Promise.resolve({ id: "", granted: false, reason: "bus-down" });
+    const effects = this.claims.request(sections, element, switches, reason, this.now(), this.claimFleet());
+    const id = (effects.find((e) => e.kind === "journal") as Extract<ClaimEffect, { kind: "journal" }> | undefined)?.detail.id ?? "";
+    const p = new Promise<ClaimResult>((resolve) => this.waitingClaims.set(id, resolve));
+    this.applyClaims(effects);
+    return p;
+  }
+
+  /**
+   * End an own claim (its close confirmed or failed, or not made): peers keep
+   * it until they have seen this agent's next state, published now.
+   */
+  releaseClaim(id: string, why: string): void {
+    this.applyClaims(this.claims.release(id, this.seq + 1, why, this.now()));
+    if (this.ownState) void this.publishState(this.ownState);
+  }
+
+  /** The claims for the shield: own (granted, time left, the switch it was asked for), the peers' this agent acked, whether the bus is up. */
+  regionClaims(): { own: (ClaimHeld & { element: string })[]; peers: PeerClaim[]; bus_up: boolean } {
+    return { own: this.claims.ownClaims(this.now()), peers: this.claims.peerClaims(), bus_up: this.up() };
+  }
+
+  /**
+   * The agent is about to write closes of these own switches: until its next
+   * published state shows them, a peer's claim that counted on them open is
+   * refused (`view-outdated`).
+   */
+  closingSwitches(elements: readonly string[]): void {
+    for (const e of elements) this.closing.add(canonicalElement(e));
+  }
+
   /** Publish this microgrid's retained state now (and keep it for heartbeats and reconnects). */
   publishState(state: OwnState): Promise<void> {
+    // A new state from the agent shows its closes (unknown while in flight); a heartbeat repeats the old one.
+    if (state !== this.ownState) this.closing.clear();
     this.ownState = state;
     this.ownCommittedByPool = !this.pools.fleet && state.committed_by_element ? this.byPool(state.committed_by_element) : undefined;
     if (!this.connected) return Promise.resolve();
@@ -757,6 +816,8 @@ export class PeerBus {
         rec.state = parsed.msg;
         rec.stateAt = retained ? now - this.o.peerStaleMs - 1 : now;
         this.recomputeView();
+        // A claim being released ends once the holder's state that shows its close is here.
+        this.applyClaims(this.claims.tick(now, this.claimFleet()));
         break;
       }
       case "reservation/request":
@@ -767,6 +828,15 @@ export class PeerBus {
         break;
       case "reservation/outcome":
         this.apply(this.engine.onOutcome(parsed.msg, now));
+        break;
+      case "claim/request":
+        this.applyClaims(this.claims.onRequest(parsed.msg, now, this.claimFleet()));
+        break;
+      case "claim/response":
+        if (parsed.msg.requester === this.microgrid) this.applyClaims(this.claims.onResponse(parsed.msg, now, this.claimFleet()));
+        break;
+      case "claim/outcome":
+        this.applyClaims(this.claims.onOutcome(parsed.msg, now, this.claimFleet()));
         break;
       case "request/command":
         if (self) this.onOperator(parsed.msg);
@@ -837,6 +907,7 @@ export class PeerBus {
     this.viewNow = v;
     this.o.journal?.event("bus-view", { view: v.view, members: v.members });
     this.apply(this.engine.tick(this.now(), this.fleetContext()));
+    this.applyClaims(this.claims.tick(this.now(), this.claimFleet()));
   }
 
   /** The fleet as the reservation engine sees it; the ledger is computed when asked (after the engine's own changes). */
@@ -898,15 +969,40 @@ export class PeerBus {
     };
   }
 
-  /** Wake the engine at its next deadline (a request's timeout, answers waiting on a claim), not at the next heartbeat. */
+  /** The fleet as the claim engine sees it. */
+  private claimFleet(): ClaimFleet {
+    const own: Record<string, "open" | "closed" | "unknown"> = {};
+    for (const [e, st] of Object.entries(this.ownState?.switches ?? {})) own[canonicalElement(e)] = st;
+    for (const e of this.closing) own[e] = "unknown";
+    // Closes about to be written, and commands written but not yet seen to take effect (published unknown).
+    const closingSections = new Set<string>();
+    for (const [e, st] of Object.entries(own)) {
+      const sw = this.ix.switchOf.get(e);
+      if (st === "unknown" && sw !== undefined) closingSections.add(this.ix.sectionIds[this.ix.endA[sw]!]!).add(this.ix.sectionIds[this.ix.endB[sw]!]!);
+    }
+    return {
+      closingSections,
+      view: this.viewNow,
+      peers: this.viewNow.members.map((m) => m.split("@")[0]!).filter((m) => m !== this.microgrid),
+      ownSwitches: own,
+      peerStateSeq: (mg) => {
+        const r = this.peersMap.get(mg);
+        return r?.state && r.availability && r.state.incarnation === r.availability.incarnation ? r.state.seq : null;
+      },
+    };
+  }
+
+  /** Wake the engines at their next deadline (a request's timeout, answers waiting on a claim), not at the next heartbeat. */
   private armDeadline(): void {
     clearTimeout(this.deadlineTimer);
     this.deadlineTimer = undefined;
-    const at = this.engine.nextDeadline();
-    if (at === null || this.stopping) return;
+    const times = [this.engine.nextDeadline(), this.claims.nextDeadline()].filter((t): t is number => t !== null);
+    if (!times.length || this.stopping) return;
+    const at = Math.min(...times);
     this.deadlineTimer = setTimeout(() => {
       this.deadlineTimer = undefined;
       this.apply(this.engine.tick(this.now(), this.fleetContext()));
+      this.applyClaims(this.claims.tick(this.now(), this.claimFleet()));
     }, Math.max(0, at - this.now()));
     this.deadlineTimer.unref();
   }
@@ -914,6 +1010,34 @@ export class PeerBus {
   private apply(effects: readonly Effect[]): void {
     this.applyEffects(effects);
     this.armDeadline();
+  }
+
+  private applyClaims(effects: readonly ClaimEffect[]): void {
+    for (const e of effects) {
+      switch (e.kind) {
+        case "publish":
+          // Outcomes must reach every peer (they end what the peers keep): through the outbox.
+          this.publishRaw(e.topic, e.body, e.topic === "claim/outcome");
+          break;
+        case "journal":
+          try {
+            this.o.journal?.event("claim", e.detail);
+          } catch (err) {
+            this.log.warn({ err: (err as Error).message, id: e.detail.id }, "claim journal");
+          }
+          this.log.info({ claim: e.detail.id, requester: e.detail.requester, state: e.detail.state, ...(e.detail.reason ? { reason: e.detail.reason } : {}) }, "region claim");
+          break;
+        case "settle": {
+          if (e.result.granted) this.counters.claims.granted++;
+          else this.counters.claims.refused++;
+          const w = this.waitingClaims.get(e.result.id);
+          this.waitingClaims.delete(e.result.id);
+          w?.(e.result);
+          break;
+        }
+      }
+    }
+    if (effects.length) this.armDeadline();
   }
 
   private applyEffects(effects: readonly Effect[]): void {
@@ -952,6 +1076,7 @@ export class PeerBus {
     const now = this.now();
     this.recomputeView(); // peers go stale with time alone
     this.apply(this.engine.tick(now, this.fleetContext()));
+    this.applyClaims(this.claims.tick(now, this.claimFleet()));
     this.lendUnreachable();
     if (!this.connected) return;
     if (this.ownState) void this.publishState(this.ownState);

@@ -16,6 +16,10 @@ export function busPort(bus: PeerBus): BusPort {
     quota: () => bus.quota(),
     renewQuota: (reason) => bus.renewQuota(reason),
     reserve: (kw, reason, pool) => bus.reserve(kw, reason, pool),
+    claimRegion: (sections, element, switches, reason) => bus.claimRegion(sections, element, switches, reason),
+    releaseClaim: (id, why) => bus.releaseClaim(id, why),
+    regionClaims: () => bus.regionClaims(),
+    closingSwitches: (elements) => bus.closingSwitches(elements),
     publishState: (s) =>
       bus.publishState({
         tick: s.tick,

@@ -3,7 +3,7 @@
 // (shared/policy/runner.ts) and the shield (shared/shield) are called
 // directly. agent/runtime/adapters binds these ports to the real
 // implementations; pipeline tests may use the dummies in agent/test/support.
-import type { GenerationBudget, LeaseHeld, PeerSwitches, Verdict } from "../../shared/shield/index.js";
+import type { ClaimHeld, GenerationBudget, LeaseHeld, PeerClaim, PeerSwitches, Verdict } from "../../shared/shield/index.js";
 
 // ------------------------------------------------------------------ bus
 
@@ -38,6 +38,14 @@ export interface AgentStatePayload {
   holds?: readonly { element: string; kind: "uncommanded-open" | "uncommanded-close"; sections: readonly string[]; tick: number }[];
 }
 
+export interface ClaimResult {
+  id: string;
+  granted: boolean;
+  /** Why not (claimed, earlier-claim, view-outdated, timeout, bus-down). */
+  reason?: string;
+  detail?: Record<string, unknown>;
+}
+
 export interface ReservationResult {
   granted: boolean;
   kw: number;
@@ -67,6 +75,18 @@ export interface BusPort {
   claim(kw: number): void;
   /** Ask every live peer for `kw` more generation (from `pool`, physics mode); resolves within the acknowledgement timeout. */
   reserve(kw: number, reason: string, pool?: string): Promise<ReservationResult>;
+  /**
+   * Ask every live peer for a claim on a dead region before closing `element`
+   * into it (docs/bus.md, close claims); `switches`: the other microgrids'
+   * switches bounding it as this agent sees them.
+   */
+  claimRegion(sections: readonly string[], element: string, switches: Readonly<Record<string, "open" | "closed" | "unknown">>, reason: string): Promise<ClaimResult>;
+  /** End an own claim: its close is confirmed or failed (the next published state shows it), or was not made. */
+  releaseClaim(id: string, why: string): void;
+  /** Claims for the shield: own (with the switch each was asked for), the peers' it acked, bus up. */
+  regionClaims(): { own: readonly (ClaimHeld & { element: string })[]; peers: readonly PeerClaim[]; bus_up: boolean };
+  /** Closes of these own switches are about to be written: a peer's claim counting on them open is refused until the next state. */
+  closingSwitches(elements: readonly string[]): void;
   publishState(state: AgentStatePayload): Promise<void>;
   /** Raise an alarm on the bus (`<base>/<mg>/alarm`, kept in the outbox until delivered). */
   alarm(kind: string, severity: "info" | "warning" | "critical", detail: Record<string, unknown>): void;

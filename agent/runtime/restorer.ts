@@ -52,6 +52,8 @@ export interface TickDecision {
   /** Why the agent made no operation at all, if it held. */
   hold?: string;
   reservation?: { kw: number; granted: boolean; reason?: string };
+  /** A close claim on a dead region asked in this decision (rule region-claim, docs/bus.md). */
+  claim?: { element: string; sections: number; granted: boolean; id: string; reason?: string };
 }
 
 export interface TickReport {
@@ -100,6 +102,10 @@ export class Restorer {
   private readonly failingDevices = new Set<string>();
   /** Each element as the section graph (the scenario) spells it, in policy order: the name in views, journal and reports. */
   private readonly names: readonly string[];
+  /** Own close claims granted (claim id -> element): released once the close is confirmed or failed, or not made. */
+  private readonly claimed = new Map<string, string>();
+  /** Outcome of the last command on each element (for the journal's claim release). */
+  private readonly lastOutcome = new Map<string, string>();
   private tickNo = 0;
   private lastObservation: { at: number; signature: string } | undefined;
   private last: TickReport | undefined;
@@ -260,6 +266,7 @@ export class Restorer {
       ms: { poll: now - t0, ...(decideMs !== undefined ? { decide: decideMs } : {}), ...(commandMs !== undefined ? { command: commandMs } : {}), total: 0 },
     };
     await this.publish(report, switches);
+    this.releaseClaims();
     report.ms.total = clock.now() - t0;
     metrics.tickDuration.observe(report.ms.total / 1000);
     this.last = report;
@@ -284,6 +291,22 @@ export class Restorer {
     const wish = await policy.decide(obs);
     let { wished, chosen, admission, verdicts } = dispose(this.ix, this.names, wish, input, result);
     let reservation: TickDecision["reservation"];
+    let claim: TickDecision["claim"];
+    // A close into a dead region another microgrid may also energize this tick: claim the region first.
+    const want = claimWanted(verdicts);
+    if (want && bus?.up()) {
+      const res = await bus.claimRegion(want.region, want.element, want.switches, `close ${want.element}`);
+      claim = { element: want.element, sections: want.region.length, granted: res.granted, id: res.id, ...(res.reason ? { reason: res.reason } : {}) };
+      journal.event("region-claim", { tick, session: s.id, ...claim, region: want.region, competitors: Object.keys(want.switches), ...(res.detail ? { detail: res.detail } : {}) });
+      this.d.log.info({ tick, session: s.id, ...claim }, res.granted ? "region claim granted" : "region claim refused");
+      if (res.granted) {
+        this.claimed.set(res.id, want.element);
+        this.lastOutcome.delete(want.element);
+        input = this.shieldInput(clock.now(), switches);
+        result = evaluate(this.ix, input);
+        ({ wished, chosen, admission, verdicts } = dispose(this.ix, this.names, wish, input, result));
+      }
+    }
     const { kw: shortfall, pool } = this.shortfall(verdicts, result);
     if (shortfall > 0 && bus?.up()) {
       const res = await bus.reserve(shortfall, `pick-up of ${verdicts.find((v) => v.rule === "generation")?.element}`, pool);
@@ -303,6 +326,10 @@ export class Restorer {
       hold = `holding: ${this.unknown.size} command(s) with unknown outcome (${[...this.unknown.values()].map((c) => `${c.action} ${c.element}`).join(", ")})`;
       admitted = [];
     }
+    // Peers' claims acked while this decision was made: no close onto their regions (rule region-claim).
+    // Then, before anything is written, the bus refuses claims that count on these switches open.
+    if (bus && admitted.length) ({ admitted, verdicts } = this.lateClaims(input, admitted, verdicts));
+    bus?.closingSwitches(admitted.filter((o) => o.action === "close").map((o) => o.element));
     // What this decision takes of the generation budget; only the rest may be lent to peers.
     bus?.claim(this.ledger.committedKw() + this.awaitingPickupKw() + admitted.reduce((kw, o) => kw + (o.action === "close" ? o.pickup_kw : 0), 0));
     const actions = Int32Array.from(admission.actions);
@@ -325,6 +352,7 @@ export class Restorer {
         admitted: admitted.map((o) => ({ element: o.element, action: o.action, pickup_kw: o.pickup_kw })),
         ...(hold ? { hold } : {}),
         ...(reservation ? { reservation } : {}),
+        ...(claim ? { claim } : {}),
         ...(pcc ? { pcc_pu: pcc.voltagePu ?? null } : {}),
         units: units.map((u) => ({ id: u.id, p_kw: u.pKw ?? null, rating_kw: u.ratingKw ?? null, stale: u.stale })),
       },
@@ -344,8 +372,47 @@ export class Restorer {
       commands: results.map((r) => ({ element: r.element, action: r.action, outcome: r.outcome, ms: r.ms })),
       ...(hold ? { hold } : {}),
       ...(reservation ? { reservation } : {}),
+      ...(claim ? { claim } : {}),
     };
     return { decision, decideMs, commandMs };
+  }
+
+  /**
+   * Closes admitted on an input that did not know a peer's claim acked since
+   * (the bus answers requests while the decision awaits the policy or a
+   * reservation): judged again with the claims as they are now.
+   */
+  private lateClaims(input: ShieldInput, admitted: AdmittedOperation[], verdicts: Verdict[]): { admitted: AdmittedOperation[]; verdicts: Verdict[] } {
+    const now = this.d.bus!.regionClaims();
+    const known = new Set((input.claims?.peers ?? []).map((c) => c.id));
+    if (now.peers.every((c) => known.has(c.id))) return { admitted, verdicts };
+    const again = evaluate(this.ix, { ...input, claims: { ...(input.claims ?? { own: [], bus_up: false }), peers: now.peers } });
+    const late: Verdict[] = [];
+    const kept = admitted.filter((o) => {
+      if (o.action !== "close") return true;
+      const v = again.switches[o.index]!.vetoes.filter((x) => x.action === "close" && x.rule === "region-claim" && x.values.claimed_by !== undefined);
+      late.push(...v);
+      return v.length === 0;
+    });
+    return late.length ? { admitted: kept, verdicts: [...verdicts, ...late] } : { admitted, verdicts };
+  }
+
+  /**
+   * After the state is published: release each own claim whose close is no
+   * longer in flight (confirmed, failed, or never written): the state just
+   * published shows it, and peers keep the claim until they have seen it.
+   */
+  private releaseClaims(): void {
+    const bus = this.d.bus;
+    if (!bus) return;
+    for (const [id, element] of [...this.claimed]) {
+      let inFlight = this.inFlight.has(element);
+      for (const a of this.awaiting.values()) if (a.op.element === element) inFlight = true;
+      if (inFlight) continue;
+      this.claimed.delete(id);
+      const outcome = this.lastOutcome.get(element);
+      bus.releaseClaim(id, outcome ? `close of ${element} ${outcome}` : `${element} not closed`);
+    }
   }
 
   /** kW a reservation must add for the most preferred pick-up vetoed only for generation, and the pool it draws on (physics). */
@@ -402,6 +469,7 @@ export class Restorer {
   private afterCommand(r: CommandResult, op: AdmittedOperation): void {
     const { metrics, journal, log } = this.d;
     metrics.commands.inc({ outcome: r.outcome });
+    this.lastOutcome.set(r.element, r.outcome);
     if (r.outcome === "confirmed") {
       if (op.action === "close") this.ledger.closed(op.element, op.pickup_kw);
       else this.ledger.opened(op.element);
@@ -549,6 +617,7 @@ export class Restorer {
       generation: bus ? bus.budget(committed, this.committedByElement()) : budget(site.quotaKw, committed, [], false),
       limits: this.limits,
       faultedSections: this.trips.suspectSections(),
+      claims: bus ? bus.regionClaims() : { own: [], peers: [], bus_up: false },
     });
   }
 
@@ -787,4 +856,26 @@ function deviceSummary(states: ReadonlyMap<string, DeviceState>): Record<string,
   const out: Record<string, unknown> = {};
   for (const st of states.values()) out[st.id] = st.error ? { error: st.error.kind, message: st.error.message, values: st.snapshot?.values ?? null } : { at: st.snapshot?.at ?? null, values: st.snapshot?.values ?? null };
   return out;
+}
+
+/**
+ * The most preferred close vetoed for want of a claim (rule region-claim: no
+ * claim held, or one about to end) and otherwise only, if at all, for
+ * generation: its region and the competing switches, as the claim asks them.
+ */
+function claimWanted(verdicts: readonly Verdict[]): { element: string; region: string[]; switches: Record<string, "open" | "unknown"> } | undefined {
+  for (const v of verdicts) {
+    if (v.rule !== "region-claim" || v.action !== "close" || (v.values.reason !== "no-claim" && v.values.reason !== "claim-expiring")) continue;
+    if (verdicts.some((o) => o.index === v.index && o.action === "close" && o.rule !== "region-claim" && o.rule !== "generation")) continue;
+    const region = v.values.region;
+    const competitors = v.values.competitors;
+    if (!Array.isArray(region) || !Array.isArray(competitors)) continue;
+    // A region too large to list whole cannot be claimed: the close stays refused.
+    if (typeof v.values.region_sections === "number" && v.values.region_sections > region.length) continue;
+    const states = Array.isArray(v.values.competitor_states) ? (v.values.competitor_states as readonly string[]) : [];
+    const switches: Record<string, "open" | "unknown"> = {};
+    (competitors as readonly string[]).forEach((c, i) => (switches[canonicalElement(c.slice(0, c.lastIndexOf("@")))] = states[i] === "unknown" ? "unknown" : "open"));
+    return { element: v.element, region: [...(region as readonly string[])], switches };
+  }
+  return undefined;
 }

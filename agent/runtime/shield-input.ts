@@ -1,7 +1,7 @@
 // The shield's input (shared/shield ShieldInput) from the pipeline's views:
 // what the devices said, what the agent is doing, what the peers published.
 // Pure, so a decision's input can be journaled whole and replayed.
-import type { GenerationBudget, LeaseHeld, PeerSwitches, ShieldInput, ShieldLimits, SwitchReading } from "../../shared/shield/index.js";
+import type { GenerationBudget, LeaseHeld, PeerSwitches, RegionClaims, ShieldInput, ShieldLimits, SwitchReading } from "../../shared/shield/index.js";
 import { holdReading, type SwitchHold } from "./trips.js";
 import type { SwitchView } from "./views.js";
 
@@ -56,6 +56,8 @@ export function buildShieldInput(args: {
   limits: ShieldLimits;
   /** Sections counted faulted now besides the graph's own (left without supply by an uncommanded open). */
   faultedSections?: readonly string[];
+  /** Close claims held and acked (the bus's; without a bus, none and bus down). Absent: no claim, contested closes refused. */
+  claims?: RegionClaims;
 }): ShieldInput {
   return {
     now_ms: args.now,
@@ -65,6 +67,15 @@ export function buildShieldInput(args: {
     generation: args.generation,
     limits: args.limits,
     ...(args.faultedSections?.length ? { faulted_sections: [...args.faultedSections] } : {}),
+    ...(args.claims
+      ? {
+          claims: {
+            own: args.claims.own.map((c) => ({ id: c.id, sections: [...c.sections], remaining_ms: c.remaining_ms })),
+            peers: args.claims.peers.map((c) => ({ id: c.id, microgrid: c.microgrid, sections: [...c.sections] })),
+            bus_up: args.claims.bus_up,
+          },
+        }
+      : {}),
   };
 }
 

@@ -7,3 +7,4 @@ export * from "./view.js";
 export * from "./ledger.js";
 export * from "./states.js";
 export * from "./reservation.js";
+export * from "./claims.js";

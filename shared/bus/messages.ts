@@ -153,6 +153,65 @@ export const ReservationOutcome = z
   .strict();
 export type ReservationOutcome = z.infer<typeof ReservationOutcome>;
 
+const SectionIds = z.array(z.string().min(1).max(128)).min(1).max(2048);
+
+/**
+ * A claim on a dead region (docs/bus.md, close claims): the requester wants to
+ * close `element` into the region, which another microgrid's switch could
+ * energize in the same tick. Granted when every live peer of the view acks.
+ */
+export const ClaimRequest = z
+  .object({
+    ...envelope,
+    type: z.literal("claim-request"),
+    id: z.string().min(1).max(128),
+    /** The region's sections. */
+    sections: SectionIds,
+    /** The switch the requester would close. */
+    element: z.string().min(1).max(128),
+    /** The other microgrids' switches bounding the region, as the requester sees them: an owner whose switch is not so nacks. */
+    switches: z.record(z.string().min(1).max(128), z.enum(["open", "closed", "unknown"])),
+    view: z.number().int().nonnegative(),
+    members: z.array(z.string()),
+    lamport: z.number().int().nonnegative(),
+    lease_ms: z.number().int().positive(),
+    reason: z.string().max(200).optional(),
+  })
+  .strict();
+export type ClaimRequest = z.infer<typeof ClaimRequest>;
+
+export const ClaimResponse = z
+  .object({
+    ...envelope,
+    type: z.literal("claim-response"),
+    request_id: z.string().min(1).max(128),
+    requester: Id,
+    verdict: z.enum(["ack", "nack"]),
+    view: z.number().int().nonnegative(),
+    lamport: z.number().int().nonnegative(),
+    reason: z.string().max(200).optional(),
+    /** Why, for people and the journal: the claim it holds or asked for, the switch it sees otherwise. */
+    detail: z.record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.null()])).optional(),
+  })
+  .strict();
+export type ClaimResponse = z.infer<typeof ClaimResponse>;
+
+export const ClaimOutcome = z
+  .object({
+    ...envelope,
+    type: z.literal("claim-outcome"),
+    request_id: z.string().min(1).max(128),
+    outcome: z.enum(["granted", "aborted", "released"]),
+    /** Granted: milliseconds of the claim left. */
+    lease_ms: Ms,
+    lamport: z.number().int().nonnegative(),
+    /** Released: the holder's state from this seq on shows its close (or that it did not close): peers keep the claim until they have seen it. */
+    state_seq: z.number().int().nonnegative().optional(),
+    reason: z.string().max(200).optional(),
+  })
+  .strict();
+export type ClaimOutcome = z.infer<typeof ClaimOutcome>;
+
 export const AlarmMessage = z
   .object({
     ...envelope,
@@ -200,6 +259,9 @@ export const SCHEMAS = {
   "reservation/request": ReservationRequest,
   "reservation/response": ReservationResponse,
   "reservation/outcome": ReservationOutcome,
+  "claim/request": ClaimRequest,
+  "claim/response": ClaimResponse,
+  "claim/outcome": ClaimOutcome,
   alarm: AlarmMessage,
   "request/command": OperatorRequest,
   "response/command": OperatorResponse,

@@ -7,6 +7,9 @@
 //   <base>/<mg>/reservation/request             a generation reservation asked by <mg>
 //   <base>/<mg>/reservation/response            <mg>'s ack or nack of someone's request
 //   <base>/<mg>/reservation/outcome             granted | aborted | released, by the requester
+//   <base>/<mg>/claim/request                   a claim on a dead region asked by <mg>
+//   <base>/<mg>/claim/response                  <mg>'s ack or nack of someone's claim
+//   <base>/<mg>/claim/outcome                   granted | aborted | released, by the claimant
 //   <base>/<mg>/alarm                           an alarm raised by <mg>
 //   <base>/<mg>/request/command                 operator -> agent (restore, abort, status)
 //   <base>/<mg>/response/command                agent -> operator
@@ -17,6 +20,9 @@ export const TOPIC_KINDS = [
   "reservation/request",
   "reservation/response",
   "reservation/outcome",
+  "claim/request",
+  "claim/response",
+  "claim/outcome",
   "alarm",
   "request/command",
   "response/command",

@@ -51,6 +51,21 @@ export interface CloseAnalysis {
    * (docs/shield.md, "Closing between two dead sides"). Absent when a side is live.
    */
   deadToDead?: DeadToDead;
+  /**
+   * One side live, the other dead, and another microgrid's open switch that
+   * may close in this same tick bounds the dead region with a side that may be
+   * live: two closes at once would energize the region from two sides
+   * (paralleling two islands, or meshing one) with no synchronism check. The
+   * region-claim rule lets it through only under a claim (docs/shield.md).
+   */
+  contested?: Contested;
+}
+
+export interface Contested {
+  /** The dead region the close energizes (its pick-up's sections). */
+  region: number[];
+  /** The switches that may also energize it this tick (own: a command in flight), their state, and the live section each could draw from. */
+  competitors: readonly { element: string; microgrid: string; state: "open" | "unknown" | "stale"; via: string }[];
 }
 
 /**
@@ -161,13 +176,14 @@ export function buildContext(ix: GraphIndex, input: ShieldInput): ShieldContext 
     return { available_kw: quota + leases - committed, quota_kw: quota, leases_kw: leases, committed_kw: committed };
   };
 
+  const freshPeers = new Set(input.peers.filter((p) => p.fresh).map((p) => p.microgrid));
   let movable: Uint8Array | undefined;
   const movableStates = (): Uint8Array => (movable ??= mayCloseThisTick(ix, input, own, states));
   const cache = new Map<number, CloseAnalysis>();
   const close = (k: number): CloseAnalysis => {
     let a = cache.get(k);
     if (!a) {
-      a = analyseClose(ix, input.switches[k]!, own[k]!, states, surelyLive, possiblyLive, sourcesDown, input.limits.dead_below_pu, pools, movableStates);
+      a = analyseClose(ix, input.switches[k]!, own[k]!, input.microgrid, freshPeers, states, surelyLive, possiblyLive, sourcesDown, input.limits.dead_below_pu, pools, movableStates);
       cache.set(k, a);
     }
     return a;
@@ -179,6 +195,8 @@ function analyseClose(
   ix: GraphIndex,
   reading: SwitchReading,
   sw: number,
+  self: string,
+  fresh: ReadonlySet<string>,
   states: Uint8Array,
   surelyLive: Uint8Array,
   possiblyLive: Uint8Array,
@@ -202,6 +220,7 @@ function analyseClose(
   let islandRatingKw = Infinity;
   let pool: string | null = null;
   let deadToDead: DeadToDead | undefined;
+  let contested: Contested | undefined;
   // Possibly live sections a live source could reach from terminal t through switches that may close this tick.
   const liveVia = (t: 0 | 1): number[] => walk(ix, movableStates(), [ends[t]], true, sw).filter((x) => possiblyLive[x] === 1);
   if (s0.live !== s1.live) {
@@ -215,6 +234,7 @@ function analyseClose(
       pickupKw = Math.max(pickupKw, sumLoad(ix, walk(ix, states, [near], true, sw, surelyLive)));
     }
     islandLoadKw = sumLoad(ix, walk(ix, states, [near], true, sw));
+    contested = contestOf(ix, walk(ix, states, [far], true, sw, surelyLive), sw, self, states, possiblyLive, movableStates, fresh);
     const surely = walk(ix, states, [near], false, sw);
     islandRatingKw = formingRating(ix, surely, down);
     if (pools) pool = poolOfSections(pools, surely);
@@ -231,7 +251,65 @@ function analyseClose(
       via: allVia.map((x) => ix.sectionIds[x]!),
     };
   }
-  return { live: [s0.live, s1.live], evidence: [s0.evidence, s1.evidence], joined, pickupKw, islandLoadKw, islandRatingKw, pool, ...(deadToDead ? { deadToDead } : {}) };
+  return { live: [s0.live, s1.live], evidence: [s0.evidence, s1.evidence], joined, pickupKw, islandLoadKw, islandRatingKw, pool, ...(deadToDead ? { deadToDead } : {}), ...(contested ? { contested } : {}) };
+}
+
+/**
+ * The switches that may energize the dead `region` in this same tick from
+ * outside it: a peer's open switch its owner may close (not held open by the
+ * outage nor held by its owner), or any switch whose state is unknown (a
+ * command in flight, a stale peer's: the region is dead as measured, but that
+ * switch may close at any instant); one terminal in the region, and the other
+ * reaching a possibly energized section through switches that may close this
+ * tick without passing through the region. The agent's own open switches are
+ * not competitors: `admit` judges one decision's closes together; its own
+ * unknown ones are (no claim helps against its own command in flight).
+ */
+function contestOf(
+  ix: GraphIndex,
+  region: number[],
+  sw: number,
+  self: string,
+  states: Uint8Array,
+  possiblyLive: Uint8Array,
+  movableStates: () => Uint8Array,
+  fresh: ReadonlySet<string>,
+): Contested | undefined {
+  if (!region.length) return undefined;
+  let reach: Uint8Array | undefined;
+  // Sections a live section can reach through switches that may close this tick (region or not).
+  const reachOf = (): Uint8Array => {
+    if (reach) return reach;
+    const seeds: number[] = [];
+    for (let x = 0; x < possiblyLive.length; x++) if (possiblyLive[x]) seeds.push(x);
+    reach = new Uint8Array(possiblyLive.length);
+    for (const x of walk(ix, movableStates(), seeds, true)) reach[x] = 1;
+    return reach;
+  };
+  const inRegion = new Uint8Array(ix.sectionIds.length);
+  for (const s of region) inRegion[s] = 1;
+  const competitors: { element: string; microgrid: string; state: "open" | "unknown" | "stale"; via: string }[] = [];
+  const seen = new Set<number>();
+  for (const s of region) {
+    for (let p = ix.adjStart[s]!; p < ix.adjStart[s + 1]!; p++) {
+      const j = ix.adjSwitch[p]!;
+      if (j === sw || seen.has(j)) continue;
+      seen.add(j);
+      const owner = ix.owner[j]!;
+      if (owner === "" || ix.lockedOpen[j]) continue;
+      // Unknown (a command in flight, or a stale peer's): it may close at any instant, own or a peer's.
+      // Open: a peer's that its owner may close this tick (not held); own open ones are judged by `admit`.
+      const movable = movableStates();
+      if (states[j] === CLOSED || (states[j] === OPEN && (owner === self || movable[j] !== UNKNOWN))) continue;
+      const other = inRegion[ix.endA[j]!] ? ix.endB[j]! : ix.endA[j]!;
+      if (inRegion[other]) continue; // both ends in the region: a loop inside it, not a second source
+      // Live itself (the common case), else live through switches that may close, around the region
+      // (walked only when it is within reach of a live section at all).
+      const live = possiblyLive[other] === 1 ? other : reachOf()[other] ? walk(ix, movable, [other], true, j, inRegion).find((x) => possiblyLive[x] === 1) : undefined;
+      if (live !== undefined) competitors.push({ element: ix.switchIds[j]!, microgrid: owner, state: states[j] === OPEN ? "open" : owner !== self && !fresh.has(owner) ? "stale" : "unknown", via: ix.sectionIds[live]! });
+    }
+  }
+  return competitors.length ? { region, competitors } : undefined;
 }
 
 /** Every pool with a grid-forming section among these. */

@@ -15,6 +15,7 @@ export const RULE_IDS = [
   "faulted",
   "dead-bus",
   "dead-to-dead",
+  "region-claim",
   "generation",
   "held",
 ] as const;
@@ -146,6 +147,37 @@ export interface ShieldInput {
   sources_down?: readonly string[];
   /** Sections the protection or an operator declared faulted now, besides the graph's own. */
   faulted_sections?: readonly string[];
+  /**
+   * Close claims on dead regions (docs/shield.md, "Two closes into one dead
+   * region"): the claims this agent holds, granted by every live peer, and the
+   * peers' claims it acknowledged. Absent: no claim can be held, so a close
+   * into a dead region another microgrid's switch could also energize this
+   * tick is refused (the static rule).
+   */
+  claims?: RegionClaims;
+}
+
+/** A claim on a dead region this agent holds (a lease of relative duration). */
+export interface ClaimHeld {
+  id: string;
+  /** The region's sections (section ids), as it asked for them. */
+  sections: readonly string[];
+  /** Milliseconds of the claim left at `now_ms`. */
+  remaining_ms: number;
+}
+
+/** A peer's claim this agent acknowledged: it closes no switch onto those sections until the claim ends. */
+export interface PeerClaim {
+  id: string;
+  microgrid: string;
+  sections: readonly string[];
+}
+
+export interface RegionClaims {
+  own: readonly ClaimHeld[];
+  peers: readonly PeerClaim[];
+  /** False when the bus is down: the agent's own claims do not count (the static rule applies). */
+  bus_up: boolean;
 }
 
 export type VerdictValue = number | string | boolean | null | readonly string[];

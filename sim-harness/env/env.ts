@@ -298,6 +298,9 @@ export class RestorationEnv implements MultiAgentEnv {
       peers: this.agents.flatMap((p, j) => (j === i ? [] : [{ microgrid: p.id, fresh: true, switches: states(this.agentSwitches[j]!) }])),
       generation: { quota_kw: 0, committed_kw: 0, leases: [{ id: "cap", kw: capLeft, remaining_ms: 1e9 }], bus_up: true },
       limits: DEFAULT_LIMITS,
+      // Every agent may claim any dead region (rule region-claim): the deployed fleet serializes two
+      // closes into one region over the bus; this environment applies one step's closes together.
+      claims: { own: [{ id: "env", sections: this.shieldIndex.sectionIds, remaining_ms: 1e9 }], peers: [], bus_up: true },
     }));
   }
 

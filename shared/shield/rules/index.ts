@@ -7,6 +7,7 @@ import { heldRule } from "./held.js";
 import { minIntervalRule } from "./min-interval.js";
 import { oneOperationRule } from "./one-operation.js";
 import { positionRule } from "./position.js";
+import { regionClaimRule } from "./region-claim.js";
 import type { ShieldRule } from "./rule.js";
 import { selectBeforeOperateRule } from "./select-before-operate.js";
 
@@ -19,5 +20,6 @@ export const RULES: readonly ShieldRule[] = [
   faultedRule,
   deadBusRule,
   deadToDeadRule,
+  regionClaimRule,
   generationRule,
 ];

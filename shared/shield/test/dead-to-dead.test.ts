@@ -356,6 +356,8 @@ describe("a peer's trip (its published holds)", () => {
     peers: [{ microgrid: "mg1", fresh: true, switches: { "Line.a": "open" }, ...peer }],
     generation: { quota_kw: 480, committed_kw: 0, leases: [], bus_up: true },
     limits: { ...DEFAULT_LIMITS },
+    // mg1's a may energize s1 too: mg2 holds the claim on it (rule region-claim).
+    claims: { own: [{ id: "c1", sections: ["s1"], remaining_ms: 60_000 }], peers: [], bus_up: true },
   });
 
   it("never closes onto the sections a peer counts faulted, fresh or stale, naming the peer", () => {
