@@ -966,6 +966,7 @@ export class PeerBus {
       ledger,
       publishedLeaseIds: leaseIds,
       quotaPool,
+      ownCommittedKw: this.ownState?.served_kw ?? 0,
     };
   }
 

@@ -82,6 +82,8 @@ export interface FleetContext {
   publishedLeaseIds: ReadonlySet<string>;
   /** The pool this agent's static quota is in (what it can lend from); none: it lends nothing. */
   quotaPool?: string | null;
+  /** What this agent's closes committed in all pools (physics: its state's total), to tell its claim in the quota pool. */
+  ownCommittedKw?: number;
 }
 
 export interface ReservationConfig {
@@ -380,7 +382,10 @@ export class ReservationEngine {
     if (pool === null || this.decidingSince !== null || this.pending) return 0;
     const self = fleet.ledger(pool).agents.find((a) => a.microgrid === this.cfg.self);
     if (!self) return 0;
-    return unusedQuotaKw({ ...self, committed_kw: Math.max(self.committed_kw, this.claimedKw) });
+    // The claim covers every pool; what it committed in other pools (on leases from them) is not
+    // taken from this quota. Admitted pick-ups not yet committed all count here (never lends too much).
+    const outside = Math.max(0, (fleet.ownCommittedKw ?? self.committed_kw) - self.committed_kw);
+    return unusedQuotaKw({ ...self, committed_kw: Math.max(self.committed_kw, this.claimedKw - outside) });
   }
 
   // ------------------------------------------------------------ inside

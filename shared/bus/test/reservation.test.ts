@@ -503,3 +503,35 @@ describe("reservation protocol (simulated delivery orders)", () => {
     expect(e.outstanding).toMatch(/^mg1-i-1$/);
   });
 });
+
+describe("lending in physics mode, an agent serving several pools", () => {
+  it("lends from its quota's pool what its claim leaves there: load it committed in another pool (on a lease from it) is not taken from this quota", () => {
+    // ieee8500-fault-lateral's middle at tick 4: quota 1021 kW in bm, 826.54 committed there,
+    // 651.76 more in the head's pool dh on a lease; its decision claimed 1478.3 kW in all.
+    const e = new ReservationEngine({ self: "middle", incarnation: "i", ackTimeoutMs: 1000, leaseMs: 60_000, lendOnDemand: true });
+    const fleet = (ownCommittedKw?: number): FleetContext => ({
+      view: viewOf([{ microgrid: "middle", incarnation: "i" }, { microgrid: "east", incarnation: "i" }]),
+      peers: ["east"],
+      ledger: () => ({
+        cap_kw: 1200,
+        used_kw: 984.32,
+        agents: [
+          { microgrid: "middle", live: true, quota_kw: 1021, leases_kw: 0, committed_kw: 826.54 },
+          { microgrid: "east", live: true, quota_kw: 0, leases_kw: 0, committed_kw: 0 },
+        ],
+      }),
+      publishedLeaseIds: new Set(),
+      quotaPool: "bm",
+      ...(ownCommittedKw !== undefined ? { ownCommittedKw } : {}),
+    });
+    e.beginDecision(0);
+    e.claim(1478.3, 1, fleet(1478.3));
+    expect(e.lendableKw(fleet(1478.3))).toBeCloseTo(194.46, 6);
+    // Without the total (a paper fleet: all of it in the one pool) the claim counts whole, as before.
+    expect(e.lendableKw(fleet())).toBe(0);
+    // A pick-up admitted but not yet committed counts in the quota's pool whatever its own pool: never lent.
+    e.beginDecision(2);
+    e.claim(1478.3 + 100, 3, fleet(1478.3));
+    expect(e.lendableKw(fleet(1478.3))).toBeCloseTo(94.46, 6);
+  });
+});
