@@ -119,6 +119,15 @@ export function evaluateChecks(i: CheckInput): Check[] {
       ? `every energized island within its grid-forming units' ratings, and no unit below its floor (reverse power), at all ${inst.length} instants`
       : `${islandsOver.length} instant(s), first at t=${islandsOver[0]!.t_s.toFixed(3)} s: ${what(islandsOver[0]!).join(", ")}`,
   );
+  // Closes only onto a dead bus: a close that joins two live islands parallels their sources unsynchronized.
+  const paralleled = inst.filter((x) => (x.paralleled?.length ?? 0) > 0);
+  add(
+    "no two live islands paralleled",
+    paralleled.length === 0,
+    paralleled.length === 0
+      ? `no close joined grid-forming units of two live islands, at all ${inst.length} instants`
+      : `${paralleled.length} instant(s), first at t=${paralleled[0]!.t_s.toFixed(3)} s: ${paralleled[0]!.paralleled!.join(", ")} joined`,
+  );
   const lockedClosed = inst.filter((x) => x.locked_closed.length > 0);
   add("no faulted section closed onto", lockedClosed.length === 0, lockedClosed.length === 0 ? "switches held open by the outage stayed open" : `${lockedClosed[0]!.locked_closed.join(", ")} closed at t=${lockedClosed[0]!.t_s.toFixed(3)} s`);
 

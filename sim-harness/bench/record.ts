@@ -25,6 +25,12 @@ export interface Instant {
   /** Grid-forming units below their floor (reverse power); absent in records made before it was metered. */
   reverse_power?: Violation[];
   locked_closed: string[];
+  /**
+   * Islands that joined grid-forming units which were in separate live islands at the instant
+   * before (`d1+d3`): two islands paralleled by a close, with no synchronism check. Absent in
+   * records made before it was metered.
+   */
+  paralleled?: string[];
   converged: boolean;
 }
 
@@ -78,6 +84,8 @@ export class RunRecord {
   readonly tickWallMs: number[] = [];
   private readonly owner = new Map<string, string>();
   private lastSwitches: Record<string, "open" | "closed"> | undefined;
+  /** Each grid-forming unit's island (its index in the reading) at the last instant. */
+  private lastIslandOfUnit = new Map<string, number>();
   tick = 0;
 
   constructor(readonly bound: BoundScenario) {
@@ -108,6 +116,7 @@ export class RunRecord {
       }
     }
     this.lastSwitches = r.switches;
+    const paralleled = this.paralleledIslands(r);
     const i: Instant = {
       t_s,
       tick: this.tick,
@@ -119,10 +128,25 @@ export class RunRecord {
       islands_exceeded: r.islands_exceeded,
       reverse_power: r.reverse_power,
       locked_closed: r.locked_closed,
+      paralleled,
       converged: r.converged,
     };
     this.instants.push(i);
     return i;
+  }
+
+  /** Islands whose units were in two or more different islands at the last instant (units named in `source`, joined by "+"). */
+  private paralleledIslands(r: Reading): string[] {
+    const out: string[] = [];
+    const now = new Map<string, number>();
+    r.islands.forEach((isl, k) => {
+      const units = isl.source.split("+");
+      for (const u of units) now.set(u, k);
+      const before = new Set(units.map((u) => this.lastIslandOfUnit.get(u)).filter((x) => x !== undefined));
+      if (before.size > 1) out.push(isl.source);
+    });
+    this.lastIslandOfUnit = now;
+    return out;
   }
 
   event(tMs: number, kind: string, detail: string, microgrid?: string): void {

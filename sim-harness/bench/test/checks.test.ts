@@ -51,6 +51,25 @@ describe("bench checks", () => {
     expect(c.find((x) => x.name === "cap never exceeded")).toMatchObject({ ok: false, detail: expect.stringContaining("2450.0 kW") });
   });
 
+  it("fails a run in which a close joined two live islands (their units paralleled), and not one whose island only grew", () => {
+    const island = (source: string, load_kw: number) => ({ source, load_kw, generation_kw: load_kw, rating_kw: 900, floor_kw: 0, curtailed_kw: 0 });
+    const r = new RunRecord(bound);
+    r.instant(0, [], reading(505, { islands: [island("d1", 300), island("d3", 205)] }));
+    // d1's island grows: not a paralleling.
+    r.instant(60, ["close Line.l35"], reading(605, { islands: [island("d1", 400), island("d3", 205)] }));
+    expect(base(r, reading(605)).find((x) => x.name === "no two live islands paralleled")?.ok).toBe(true);
+    // A tie closed between them: one island now holds both units.
+    r.instant(120, ["close Line.l57"], reading(605, { islands: [island("d1+d3", 605)] }));
+    const c = base(r, reading(605));
+    expect(passed(c)).toBe(false);
+    expect(c.find((x) => x.name === "no two live islands paralleled")).toMatchObject({ ok: false, detail: expect.stringContaining("d1+d3 joined") });
+    // Once joined, staying joined is not a new paralleling.
+    const r2 = new RunRecord(bound);
+    r2.instant(0, [], reading(605, { islands: [island("d1+d3", 605)] }));
+    r2.instant(60, [], reading(605, { islands: [island("d1+d3", 605)] }));
+    expect(base(r2, reading(605)).find((x) => x.name === "no two live islands paralleled")?.ok).toBe(true);
+  });
+
   it("fails a run in which a grid-forming unit was driven below its floor (reverse power) at one instant", () => {
     const r = new RunRecord(bound);
     r.instant(0, [], reading(505));
