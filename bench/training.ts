@@ -47,7 +47,7 @@ interface EvalFigures {
   pctOptimum: number;
   capBreaches: number;
   peakKw: number;
-  /** Steps with a voltage or thermal violation (physics mode). */
+  /** Voltage/thermal violations listed by the environment, summed over the steps where it computes them (every step in physics mode; the last step in paper mode). */
   violations?: number;
 }
 
@@ -118,11 +118,16 @@ function pctCap(xs: (number | undefined)[]): string {
   return known.length ? meanSd(known) : "no cap";
 }
 
-/** Cap breaches summed over runs; in physics mode the voltage/thermal violation steps beside them. */
+/**
+ * Cap breaches summed over runs, with the voltage/thermal violations beside
+ * them: violations listed by the environment, summed over the episode's steps
+ * (paper mode computes them at the end of an episode only, so there they are
+ * the final state's; physics mode every step).
+ */
 function breaches(evals: EvalFigures[]): string {
   const n = evals.reduce((a, e) => a + e.capBreaches, 0);
   const v = evals.filter((e) => e.violations !== undefined);
-  return v.length ? `${n} (violation steps ${v.reduce((a, e) => a + e.violations!, 0)})` : String(n);
+  return v.length ? `${n} (violations ${v.reduce((a, e) => a + e.violations!, 0)})` : String(n);
 }
 
 function operations(res: Report["result"][]): string {
