@@ -6,8 +6,7 @@
 // (`request/command`, command `release`): mg1 journals it, drops the hold at
 // its next tick, and mg2's view clears with mg1's next state. Real parts: an
 // aedes broker, Modbus TCP reclosers, the agents' journals.
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import mqtt from "mqtt";
 import { stringify } from "yaml";
@@ -18,7 +17,7 @@ import { startAgent, type RunningAgent } from "../main.js";
 import { ModbusBank } from "./support/modbus-bank.js";
 import { fillRecloser, recloser, sboLogic } from "./support/recloser.js";
 import { rows, silent } from "./support/rig.js";
-import { HASH, sectionGraph } from "./support/site-fixture.js";
+import { sectionGraph, writePlanRig } from "./support/site-fixture.js";
 
 const cleanup: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -65,38 +64,11 @@ async function until(what: () => boolean, ms: number, label: string): Promise<vo
 
 describe("a trip is a dead zone for every agent, until an operator releases it over the bus", () => {
   it("the peer's tie never back-feeds the tripped section; the release over the bus is journaled and clears the peer's view", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "blackstart-peer-trip-"));
-    mkdirSync(join(dir, "policy"));
-    writeFileSync(join(dir, "sections.json"), JSON.stringify(tieGraph()));
     const agents = [
       { id: "mg1", element: "Line.L1", unit: 1 },
       { id: "mg2", element: "Line.L2", unit: 2 },
     ];
-    writeFileSync(
-      join(dir, "policy", "manifest.json"),
-      JSON.stringify({
-        format: "blackstart-policy/1",
-        kind: "plan",
-        scenario: "tiny",
-        scenario_hash: HASH,
-        algorithm: "plan",
-        observation: { kind: "switch-states" },
-        actions_per_element: 3,
-        agents: agents.map((a) => ({ id: a.id, elements: [a.element], observation_size: 1 })),
-        created: "2026-11-25T00:00:00Z",
-      }),
-    );
-    writeFileSync(
-      join(dir, "policy", "plan.json"),
-      JSON.stringify({
-        format: "blackstart-plan/1",
-        label: "plan: peer trip test, not a learned policy",
-        scenario: "tiny",
-        scenario_hash: HASH,
-        source: "agent/test/peer-trip.test.ts",
-        steps: [{ operations: agents.map((a) => ({ agent: a.id, element: a.element, action: "close" })) }],
-      }),
-    );
+    const dir = writePlanRig({ prefix: "blackstart-peer-trip-", graph: tieGraph(), agents, label: "plan: peer trip test, not a learned policy", source: "agent/test/peer-trip.test.ts" });
     // L1 closed (s1 restored from mg1's unit); L2 open: its source side (s1) live, its load side (s2, mg2's unit) live too.
     const bank = new ModbusBank();
     fillRecloser(bank, 1, true);

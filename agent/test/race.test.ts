@@ -2,8 +2,7 @@
 // switch that picks up 400 kW on a 100 kW quota, and the fleet has room for
 // one such reservation only. Exactly one wins; the other's pick-up is vetoed
 // for generation and journaled; only the winner's operate reaches a device.
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { stringify } from "yaml";
@@ -13,7 +12,7 @@ import { startAgent, type RunningAgent } from "../main.js";
 import { ModbusBank } from "./support/modbus-bank.js";
 import { fillRecloser, sboLogic } from "./support/recloser.js";
 import { silent } from "./support/rig.js";
-import { HASH, sectionGraph } from "./support/site-fixture.js";
+import { sectionGraph, writePlanRig } from "./support/site-fixture.js";
 
 const cleanup: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -44,38 +43,11 @@ function raceGraph() {
 
 describe("two agents racing for the last 300 kW", () => {
   it("exactly one wins; the other's pick-up is vetoed and journaled; one operate reaches the devices", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "blackstart-race-"));
-    mkdirSync(join(dir, "policy"));
-    writeFileSync(join(dir, "sections.json"), JSON.stringify(raceGraph()));
     const agents = [
       { id: "mg1", element: "Line.L1", unit: 1 },
       { id: "mg2", element: "Line.L2", unit: 2 },
     ];
-    writeFileSync(
-      join(dir, "policy", "manifest.json"),
-      JSON.stringify({
-        format: "blackstart-policy/1",
-        kind: "plan",
-        scenario: "tiny",
-        scenario_hash: HASH,
-        algorithm: "plan",
-        observation: { kind: "switch-states" },
-        actions_per_element: 3,
-        agents: agents.map((a) => ({ id: a.id, elements: [a.element], observation_size: 1 })),
-        created: "2026-11-25T00:00:00Z",
-      }),
-    );
-    writeFileSync(
-      join(dir, "policy", "plan.json"),
-      JSON.stringify({
-        format: "blackstart-plan/1",
-        label: "plan: race test, not a learned policy",
-        scenario: "tiny",
-        scenario_hash: HASH,
-        source: "agent/test/race.test.ts",
-        steps: [{ operations: agents.map((a) => ({ agent: a.id, element: a.element, action: "close" })) }],
-      }),
-    );
+    const dir = writePlanRig({ prefix: "blackstart-race-", graph: raceGraph(), agents, label: "plan: race test, not a learned policy", source: "agent/test/race.test.ts" });
     const bank = new ModbusBank();
     fillRecloser(bank, 1, false);
     fillRecloser(bank, 2, false);

@@ -6,8 +6,7 @@
 // on s1 (rule region-claim), exactly one is granted, exactly one operate
 // reaches the devices (checked on the devices' side), and the other's close is
 // vetoed and journaled. With the bus gone, neither closes.
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { stringify } from "yaml";
@@ -18,7 +17,7 @@ import { startAgent, type RunningAgent } from "../main.js";
 import { ModbusBank } from "./support/modbus-bank.js";
 import { fillRecloser, recloser, sboLogic } from "./support/recloser.js";
 import { silent } from "./support/rig.js";
-import { HASH, sectionGraph } from "./support/site-fixture.js";
+import { sectionGraph, writePlanRig } from "./support/site-fixture.js";
 
 const cleanup: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -63,35 +62,8 @@ const agents = [
 ];
 
 async function fleet(withBus: boolean) {
-  const dir = mkdtempSync(join(tmpdir(), "blackstart-tie-race-"));
-  mkdirSync(join(dir, "policy"));
-  writeFileSync(join(dir, "sections.json"), JSON.stringify(tieGraph()));
-  writeFileSync(
-    join(dir, "policy", "manifest.json"),
-    JSON.stringify({
-      format: "blackstart-policy/1",
-      kind: "plan",
-      scenario: "tiny",
-      scenario_hash: HASH,
-      algorithm: "plan",
-      observation: { kind: "switch-states" },
-      actions_per_element: 3,
-      agents: agents.map((a) => ({ id: a.id, elements: [a.element], observation_size: 1 })),
-      created: "2026-11-26T00:00:00Z",
-    }),
-  );
   // Both close at the first step (and keep wishing to: every step asks again).
-  writeFileSync(
-    join(dir, "policy", "plan.json"),
-    JSON.stringify({
-      format: "blackstart-plan/1",
-      label: "plan: tie race test, not a learned policy",
-      scenario: "tiny",
-      scenario_hash: HASH,
-      source: "agent/test/tie-race.test.ts",
-      steps: [0, 1, 2].map(() => ({ operations: agents.map((a) => ({ agent: a.id, element: a.element, action: "close" })) })),
-    }),
-  );
+  const dir = writePlanRig({ prefix: "blackstart-tie-race-", graph: tieGraph(), agents, label: "plan: tie race test, not a learned policy", source: "agent/test/tie-race.test.ts", steps: 3 });
   const bank = new ModbusBank();
   for (const a of agents) fillRecloser(bank, a.unit, false);
   const operated: { unit: number; value: number }[] = [];

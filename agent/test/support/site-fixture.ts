@@ -100,3 +100,47 @@ export function writeSite(
   writeFileSync(file, stringify(site));
   return file;
 }
+
+/** One switch per agent, bound to a recloser at Modbus unit `unit` (the two-agent race rigs). */
+export interface RigAgent {
+  id: string;
+  element: string;
+  unit: number;
+}
+
+/**
+ * A fresh directory holding a section graph and a plan policy in which every agent closes
+ * its one switch at each of `steps` steps (the race, trip and tie rigs of the agent tests).
+ */
+export function writePlanRig(o: { prefix: string; graph: SectionGraph; agents: readonly RigAgent[]; label: string; source: string; steps?: number }): string {
+  const dir = mkdtempSync(join(tmpdir(), o.prefix));
+  mkdirSync(join(dir, "policy"));
+  writeFileSync(join(dir, "sections.json"), JSON.stringify(o.graph));
+  writeFileSync(
+    join(dir, "policy", "manifest.json"),
+    JSON.stringify({
+      format: "blackstart-policy/1",
+      kind: "plan",
+      scenario: "tiny",
+      scenario_hash: HASH,
+      algorithm: "plan",
+      observation: { kind: "switch-states" },
+      actions_per_element: 3,
+      agents: o.agents.map((a) => ({ id: a.id, elements: [a.element], observation_size: 1 })),
+      created: "2026-11-25T00:00:00Z",
+    }),
+  );
+  const step = { operations: o.agents.map((a) => ({ agent: a.id, element: a.element, action: "close" })) };
+  writeFileSync(
+    join(dir, "policy", "plan.json"),
+    JSON.stringify({
+      format: "blackstart-plan/1",
+      label: o.label,
+      scenario: "tiny",
+      scenario_hash: HASH,
+      source: o.source,
+      steps: Array.from({ length: o.steps ?? 1 }, () => step),
+    }),
+  );
+  return dir;
+}
