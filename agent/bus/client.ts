@@ -635,8 +635,7 @@ export class PeerBus {
 
   /** Give a lease back. */
   release(id: string): void {
-    this.apply(this.engine.release(id, this.now()));
-    if (this.ownState) this.publishState(this.ownState);
+    this.apply(this.engine.release(id, this.now())); // publishes the state without the lease
   }
 
   // ------------------------------------------------ close claims (docs/bus.md)
@@ -700,6 +699,7 @@ export class PeerBus {
       committed_kw: state.served_kw,
       ...(this.ownCommittedByPool ? { committed_by_pool: this.ownCommittedByPool } : {}),
       ...(this.engine.lentToIds().length ? { lent_to: this.engine.lentToIds().slice(-64) } : {}),
+      settled_seq: this.engine.settledSeq(),
       lending: this.o.lending ?? "off",
       health: state.health,
       ...(state.holds?.length ? { holds: state.holds.map((h) => ({ ...h, sections: [...h.sections] })) } : {}),
@@ -916,7 +916,10 @@ export class PeerBus {
     const inView = new Set(this.viewNow.members.map((m) => m.split("@")[0]!));
     const leaseIds = new Set<string>();
     const peerLeases = new Map<string, LeaseInfo[]>();
+    // How far each peer's latest state (any age: settling only ever moves on) says its requests are settled.
+    const settled = new Map<string, { incarnation: string; seq: number }>();
     for (const p of info) {
+      if (p.state?.settled_seq !== undefined) settled.set(p.microgrid, { incarnation: p.state.incarnation, seq: p.state.settled_seq });
       const elapsed = p.ageMs ?? 0;
       const leases = (p.state?.leases ?? []).filter((l) => l.remaining_ms > elapsed);
       for (const l of leases) leaseIds.add(l.id);
@@ -965,6 +968,7 @@ export class PeerBus {
       peers: this.viewNow.members.map((m) => m.split("@")[0]!).filter((m) => m !== this.microgrid),
       ledger,
       publishedLeaseIds: leaseIds,
+      settledRequests: settled,
       quotaPool,
       ownCommittedKw: this.ownState?.served_kw ?? 0,
     };
@@ -1042,11 +1046,13 @@ export class PeerBus {
   }
 
   private applyEffects(effects: readonly Effect[]): void {
+    let settledOwn = false;
     for (const e of effects) {
       switch (e.kind) {
         case "publish":
           // Outcomes must reach every peer (they turn holds into leases or drop them): through the outbox.
           this.publishRaw(e.topic, e.body, e.topic === "reservation/outcome");
+          if (e.topic === "reservation/outcome") settledOwn = true;
           break;
         case "journal":
           try {
@@ -1065,11 +1071,13 @@ export class PeerBus {
           const w = this.waiting.get(e.result.id);
           this.waiting.delete(e.result.id);
           w?.(e.result);
-          if (e.result.granted && this.ownState) void this.publishState(this.ownState);
           break;
         }
       }
     }
+    // An own request settled (granted, aborted, released): the state says so at once, with its leases and
+    // `settled_seq`, so a peer that missed the outcome (a connection rebuilt under loss) stops holding it.
+    if (settledOwn && this.ownState) void this.publishState(this.ownState);
   }
 
   private heartbeat(): void {

@@ -86,6 +86,12 @@ export const PeerState = z
     committed_by_pool: z.record(z.string(), z.number().finite()).optional(),
     /** Requests it lent quota to whose outcome it has not heard yet: its `quota_kw` already shows those shares. */
     lent_to: z.array(z.string().min(1).max(128)).max(64).optional(),
+    /**
+     * Its own reservation requests of this incarnation up to this number (their ids' last part) are
+     * settled: one granted and still running is in `leases`, any other is held by nobody. A peer that
+     * kept a hold on one (its outcome lost) drops it (docs/bus.md). Absent from older agents.
+     */
+    settled_seq: z.number().int().nonnegative().optional(),
     /** Whether it lends unused quota towards peers' requests (docs/bus.md, quota lending). */
     lending: z.enum(["demand", "reachable", "off"]).optional(),
     health: z.enum(["ok", "degraded", "holding"]),

@@ -80,6 +80,12 @@ export interface FleetContext {
   ledger(pool: string): Omit<LedgerInput, "holds">;
   /** Lease ids the peers list in their latest states (already in their allocation: not held twice). */
   publishedLeaseIds: ReadonlySet<string>;
+  /**
+   * What each peer's latest state (any age) says of its own requests: every one of that incarnation
+   * up to `seq` is settled, and one granted and still running is in that state's leases. A hold on
+   * such a request that the state does not list is no lease at all (its outcome was lost here).
+   */
+  settledRequests?: ReadonlyMap<string, { incarnation: string; seq: number }>;
   /** The pool this agent's static quota is in (what it can lend from); none: it lends nothing. */
   quotaPool?: string | null;
   /** What this agent's closes committed in all pools (physics: its state's total), to tell its claim in the quota pool. */
@@ -103,6 +109,8 @@ interface Waiting {
 
 interface Pending {
   id: string;
+  /** Its number among this incarnation's requests (the id's last part). */
+  seq: number;
   pool: string;
   kw: number;
   view: number;
@@ -213,7 +221,7 @@ export class ReservationEngine {
       ];
     }
     const lamport = ++this.lamport;
-    this.pending = { id, pool, kw, view: fleet.view.view, peers: new Set(fleet.peers), acks: new Set(), lamport, sentAt: now, reason };
+    this.pending = { id, seq: this.seq, pool, kw, view: fleet.view.view, peers: new Set(fleet.peers), acks: new Set(), lamport, sentAt: now, reason };
     const shareObj = Object.fromEntries([...shares].map(([m, kwShare]) => [m, kwShare]));
     effects.push(
       { kind: "journal", record, state: "requested", detail: { reason, pool, peers: [...fleet.peers], ...h, ...(shares.size ? { shares: shareObj } : {}) } },
@@ -267,6 +275,15 @@ export class ReservationEngine {
 
   get outstanding(): string | null {
     return this.pending?.id ?? null;
+  }
+
+  /**
+   * Every own request of this incarnation up to this number is settled (published in the state): a
+   * peer holding one of them that the state's leases do not list drops its hold (`settledRequests`).
+   * Requests are asked one at a time, so only the outstanding one, if any, is above it.
+   */
+  settledSeq(): number {
+    return this.pending ? this.pending.seq - 1 : this.seq;
   }
 
   // ------------------------------------------------------------ messages in
@@ -341,6 +358,12 @@ export class ReservationEngine {
     for (const [id, at] of this.settledIds) if (now - at > this.cfg.leaseMs) this.settledIds.delete(id);
     for (const h of [...this.holds.values()]) {
       const record: ReservationRecordRef = { id: h.id, requester: h.holder, kw: h.kw, view: h.view, leaseMs: h.leaseMs, role: "peer", ...(h.pool !== FLEET_POOL ? { pool: h.pool } : {}) };
+      if (settledWithoutLease(h, fleet)) {
+        // Its outcome (aborted, released) never came here, or the lease ran out: the holder's state says so.
+        this.holds.delete(h.id);
+        effects.push({ kind: "journal", record, state: "dropped", detail: { reason: "holder's state shows it settled without a lease", was: h.state } });
+        continue;
+      }
       if (h.state === "tentative" && now > h.expiresAt) {
         // No outcome heard: assume it was granted (the safe side) and keep it for a lease's time from the ack.
         h.state = "lease";
@@ -365,15 +388,22 @@ export class ReservationEngine {
     return effects;
   }
 
-  /** Peers' leases counted against a pool's headroom now: granted, and not yet in their holder's published leases. */
-  activeHolds(publishedLeaseIds: ReadonlySet<string>, pool: string = FLEET_POOL): { id: string; holder: string; kw: number }[] {
+  /**
+   * Peers' leases counted against a pool's headroom now: granted, not yet in their holder's published
+   * leases, and not shown settled without a lease by the holder's latest state (`settledRequests`).
+   */
+  activeHolds(publishedLeaseIds: ReadonlySet<string>, pool: string = FLEET_POOL, settled?: FleetContext["settledRequests"]): { id: string; holder: string; kw: number }[] {
     const out: { id: string; holder: string; kw: number }[] = [];
-    for (const h of this.holds.values()) if (h.pool === pool && h.state === "lease" && !publishedLeaseIds.has(h.id)) out.push({ id: h.id, holder: h.holder, kw: h.kw });
+    for (const h of this.holds.values()) {
+      if (h.pool !== pool || h.state !== "lease" || publishedLeaseIds.has(h.id)) continue;
+      if (settledWithoutLease(h, { publishedLeaseIds, ...(settled ? { settledRequests: settled } : {}) })) continue;
+      out.push({ id: h.id, holder: h.holder, kw: h.kw });
+    }
     return out;
   }
 
   headroom(fleet: FleetContext, pool: string = FLEET_POOL): Headroom {
-    return headroom({ ...fleet.ledger(pool), holds: this.activeHolds(fleet.publishedLeaseIds, pool) });
+    return headroom({ ...fleet.ledger(pool), holds: this.activeHolds(fleet.publishedLeaseIds, pool, fleet.settledRequests) });
   }
 
   /** Static quota this agent could lend now: its quota less what its decisions claimed beyond its leases. */
@@ -537,6 +567,21 @@ export class ReservationEngine {
   private peerRecord(r: ReservationRequest): ReservationRecordRef {
     return { id: r.id, requester: r.from, kw: r.kw, view: r.view, leaseMs: r.lease_ms, role: "peer", ...(r.pool ? { pool: r.pool } : {}) };
   }
+}
+
+/**
+ * The holder's latest state (of the life that asked) was published after it settled this request and
+ * does not list it among its leases: it holds no such lease (aborted, released or run out), whatever
+ * outcome this agent heard or assumed. Request ids are `<holder>-<incarnation>-<seq>` (request()).
+ */
+function settledWithoutLease(h: { id: string; holder: string }, fleet: Pick<FleetContext, "publishedLeaseIds" | "settledRequests">): boolean {
+  if (fleet.publishedLeaseIds.has(h.id)) return false;
+  const st = fleet.settledRequests?.get(h.holder);
+  if (!st) return false;
+  const prefix = `${h.holder}-${st.incarnation}-`;
+  if (!h.id.startsWith(prefix)) return false;
+  const seq = Number(h.id.slice(prefix.length));
+  return Number.isInteger(seq) && seq > 0 && seq <= st.seq;
 }
 
 function sumValues(m: ReadonlyMap<string, number>): number {
