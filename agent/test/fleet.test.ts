@@ -218,7 +218,7 @@ describe("five agents on one host (ieee123-5mg, paper: one pool, the cap)", () =
 });
 
 describe("five agents on one host (ieee123-voltage, physics: one pool per island)", () => {
-  it("the four microgrids without a unit pick up into north's island only on leases from its pool, north lending its unused quota; the plan's 3490 kW, no island ever above its units", async () => {
+  it("the four microgrids without a unit pick up into north's island only on leases from its pool, north lending its unused quota; at least 95 % of the plan's 3490 kW, no island ever above its units", async () => {
     const { bound } = physics;
     const f = await fleet(physics, "physics", "nominal");
     const north = f.agents.find((a) => a.site.config.microgrid === "north")!;
@@ -231,8 +231,15 @@ describe("five agents on one host (ieee123-voltage, physics: one pool per island
         f.harness.step(1000);
         for (const isl of f.islands()) if (isl.forming.length) expect(isl.load_kw).toBeLessThanOrEqual(isl.rating_kw + 1e-6);
       }
-      expect(f.restoredKw()).toBeCloseTo(optimumNominalKw(physics, f.plant), 6);
-      expect(f.restoredKw()).toBeCloseTo(3490, 0);
+      // At least 95 % of the plan's 3490 kW (the bench's target), never more. Not all of it: since the
+      // shield's dead-to-dead rule the agents' pick-ups wait for their region to be live, one lease per
+      // tick each, and the last one (south's L107, 140 kW) fits in d1's 3600 kW only in some orders of
+      // the agents' requests (north's unused quota and the 1.75 % load margin leave ~110 kW): whether it
+      // is granted within the 15-decision session depends on the bus's timing (seen both ways).
+      const planned = optimumNominalKw(physics, f.plant);
+      expect(planned).toBeCloseTo(3490, 0);
+      expect(f.restoredKw()).toBeLessThanOrEqual(planned + 1e-6);
+      expect(f.restoredKw()).toBeGreaterThanOrEqual(0.95 * planned);
       // Every lease is in d1's pool and belongs to a microgrid with no unit of its own; north needed none.
       const others = f.agents.filter((a) => a !== north);
       expect(others.reduce((kw, a) => kw + a.restorer.servedKw(), 0)).toBeGreaterThan(0);
