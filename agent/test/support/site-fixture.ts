@@ -116,20 +116,8 @@ export function writePlanRig(o: { prefix: string; graph: SectionGraph; agents: r
   const dir = mkdtempSync(join(tmpdir(), o.prefix));
   mkdirSync(join(dir, "policy"));
   writeFileSync(join(dir, "sections.json"), JSON.stringify(o.graph));
-  writeFileSync(
-    join(dir, "policy", "manifest.json"),
-    JSON.stringify({
-      format: "blackstart-policy/1",
-      kind: "plan",
-      scenario: "tiny",
-      scenario_hash: HASH,
-      algorithm: "plan",
-      observation: { kind: "switch-states" },
-      actions_per_element: 3,
-      agents: o.agents.map((a) => ({ id: a.id, elements: [a.element], observation_size: 1 })),
-      created: "2026-11-25T00:00:00Z",
-    }),
-  );
+  const agentsOf = o.agents.map((a) => ({ id: a.id, elements: [a.element], observation_size: 1 }));
+  writeFileSync(join(dir, "policy", "manifest.json"), JSON.stringify({ ...manifest(), agents: agentsOf }));
   const step = { operations: o.agents.map((a) => ({ agent: a.id, element: a.element, action: "close" })) };
   writeFileSync(
     join(dir, "policy", "plan.json"),
