@@ -6,18 +6,16 @@
 // (`request/command`, command `release`): mg1 journals it, drops the hold at
 // its next tick, and mg2's view clears with mg1's next state. Real parts: an
 // aedes broker, Modbus TCP reclosers, the agents' journals.
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import mqtt from "mqtt";
-import { stringify } from "yaml";
 import { afterEach, describe, expect, it } from "vitest";
 import type { SectionGraph } from "../../shared/scenario/sections.js";
 import { startBroker } from "../bus/index.js";
-import { startAgent, type RunningAgent } from "../main.js";
+import type { RunningAgent } from "../main.js";
 import { ModbusBank } from "./support/modbus-bank.js";
 import { fillRecloser, recloser, sboLogic } from "./support/recloser.js";
-import { rows, silent } from "./support/rig.js";
-import { sectionGraph, writePlanRig } from "./support/site-fixture.js";
+import { rows } from "./support/rig.js";
+import { sectionGraph, startRigAgent, writePlanRig } from "./support/site-fixture.js";
 
 const cleanup: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -83,25 +81,7 @@ describe("a trip is a dead zone for every agent, until an operator releases it o
 
     const running: RunningAgent[] = [];
     for (const a of agents) {
-      writeFileSync(
-        join(dir, `${a.id}.yaml`),
-        stringify({
-          version: 1,
-          microgrid: a.id,
-          scenario: "tiny",
-          clock: "external",
-          policy: { dir: "policy" },
-          devices: [{ id: `sw-${a.unit}`, profile: "recloser-modbus", transport: { kind: "modbus-tcp", host: "127.0.0.1", port, unit_id: a.unit } }],
-          bindings: { [a.element]: `sw-${a.unit}` },
-          sections: { file: "sections.json" },
-          session: { episode_length: 5 },
-          limits: { min_operation_interval_ms: 0 },
-          bus: { url: broker.url, base_topic: "trip", peer_stale_ms: 3000 },
-          journal: { path: `${a.id}.db` },
-          http: { port: 0 },
-        }),
-      );
-      const agent = await startAgent(join(dir, `${a.id}.yaml`), { logDestination: silent() });
+      const agent = await startRigAgent(dir, a, { port, busUrl: broker.url, baseTopic: "trip", episodeLength: 5 });
       cleanup.push(() => agent.stop("test"));
       running.push(agent);
     }

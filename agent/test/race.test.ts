@@ -2,17 +2,14 @@
 // switch that picks up 400 kW on a 100 kW quota, and the fleet has room for
 // one such reservation only. Exactly one wins; the other's pick-up is vetoed
 // for generation and journaled; only the winner's operate reaches a device.
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { stringify } from "yaml";
 import { afterEach, describe, expect, it } from "vitest";
 import { startBroker } from "../bus/index.js";
-import { startAgent, type RunningAgent } from "../main.js";
+import type { RunningAgent } from "../main.js";
 import { ModbusBank } from "./support/modbus-bank.js";
 import { fillRecloser, sboLogic } from "./support/recloser.js";
-import { silent } from "./support/rig.js";
-import { sectionGraph, writePlanRig } from "./support/site-fixture.js";
+import { sectionGraph, startRigAgent, writePlanRig } from "./support/site-fixture.js";
 
 const cleanup: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -60,25 +57,7 @@ describe("two agents racing for the last 300 kW", () => {
 
     const running: RunningAgent[] = [];
     for (const a of agents) {
-      writeFileSync(
-        join(dir, `${a.id}.yaml`),
-        stringify({
-          version: 1,
-          microgrid: a.id,
-          scenario: "tiny",
-          clock: "external",
-          policy: { dir: "policy" },
-          devices: [{ id: `sw-${a.unit}`, profile: "recloser-modbus", transport: { kind: "modbus-tcp", host: "127.0.0.1", port, unit_id: a.unit } }],
-          bindings: { [a.element]: `sw-${a.unit}` },
-          sections: { file: "sections.json" },
-          session: { episode_length: 3 },
-          limits: { min_operation_interval_ms: 0 },
-          bus: { url: broker.url, base_topic: "race", peer_stale_ms: 3000 },
-          journal: { path: `${a.id}.db` },
-          http: { port: 0 },
-        }),
-      );
-      const agent = await startAgent(join(dir, `${a.id}.yaml`), { logDestination: silent() });
+      const agent = await startRigAgent(dir, a, { port, busUrl: broker.url, baseTopic: "race", episodeLength: 3 });
       cleanup.push(() => agent.stop("test"));
       running.push(agent);
     }

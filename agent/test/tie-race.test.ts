@@ -6,18 +6,15 @@
 // on s1 (rule region-claim), exactly one is granted, exactly one operate
 // reaches the devices (checked on the devices' side), and the other's close is
 // vetoed and journaled. With the bus gone, neither closes.
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { stringify } from "yaml";
 import { afterEach, describe, expect, it } from "vitest";
 import { islands, type SectionGraph } from "../../shared/scenario/sections.js";
 import { startBroker } from "../bus/index.js";
-import { startAgent, type RunningAgent } from "../main.js";
+import type { RunningAgent } from "../main.js";
 import { ModbusBank } from "./support/modbus-bank.js";
 import { fillRecloser, recloser, sboLogic } from "./support/recloser.js";
-import { silent } from "./support/rig.js";
-import { sectionGraph, writePlanRig } from "./support/site-fixture.js";
+import { sectionGraph, startRigAgent, writePlanRig } from "./support/site-fixture.js";
 
 const cleanup: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -74,25 +71,7 @@ async function fleet(withBus: boolean) {
   if (broker) cleanup.push(() => broker.close());
   const running: RunningAgent[] = [];
   for (const a of agents) {
-    writeFileSync(
-      join(dir, `${a.id}.yaml`),
-      stringify({
-        version: 1,
-        microgrid: a.id,
-        scenario: "tiny",
-        clock: "external",
-        policy: { dir: "policy" },
-        devices: [{ id: `sw-${a.unit}`, profile: "recloser-modbus", transport: { kind: "modbus-tcp", host: "127.0.0.1", port, unit_id: a.unit } }],
-        bindings: { [a.element]: `sw-${a.unit}` },
-        sections: { file: "sections.json" },
-        session: { episode_length: 3 },
-        limits: { min_operation_interval_ms: 0 },
-        ...(broker ? { bus: { url: broker.url, base_topic: "tie", peer_stale_ms: 3000 } } : {}),
-        journal: { path: `${a.id}.db` },
-        http: { port: 0 },
-      }),
-    );
-    const agent = await startAgent(join(dir, `${a.id}.yaml`), { logDestination: silent() });
+    const agent = await startRigAgent(dir, a, { port, ...(broker ? { busUrl: broker.url } : {}), baseTopic: "tie", episodeLength: 3 });
     cleanup.push(() => agent.stop("test"));
     running.push(agent);
   }

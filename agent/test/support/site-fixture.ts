@@ -6,6 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import type { SectionGraph } from "../../../shared/scenario/sections.js";
+import { startAgent, type RunningAgent } from "../../main.js";
+import { Writable } from "node:stream";
 
 export const HASH = "a".repeat(64);
 
@@ -131,4 +133,32 @@ export function writePlanRig(o: { prefix: string; graph: SectionGraph; agents: r
     }),
   );
   return dir;
+}
+
+/**
+ * Write agent `a`'s site file in a rig directory (its one recloser on the Modbus bank at `port`,
+ * the bus at `busUrl` under `baseTopic`, or none) and start the agent (external clock, silent log).
+ */
+export async function startRigAgent(dir: string, a: RigAgent, o: { port: number; busUrl?: string; baseTopic: string; episodeLength: number }): Promise<RunningAgent> {
+  const file = join(dir, `${a.id}.yaml`);
+  writeFileSync(
+    file,
+    stringify({
+      version: 1,
+      microgrid: a.id,
+      scenario: "tiny",
+      clock: "external",
+      policy: { dir: "policy" },
+      devices: [{ id: `sw-${a.unit}`, profile: "recloser-modbus", transport: { kind: "modbus-tcp", host: "127.0.0.1", port: o.port, unit_id: a.unit } }],
+      bindings: { [a.element]: `sw-${a.unit}` },
+      sections: { file: "sections.json" },
+      session: { episode_length: o.episodeLength },
+      limits: { min_operation_interval_ms: 0 },
+      ...(o.busUrl ? { bus: { url: o.busUrl, base_topic: o.baseTopic, peer_stale_ms: 3000 } } : {}),
+      journal: { path: `${a.id}.db` },
+      http: { port: 0 },
+    }),
+  );
+  // Not rig.ts's silent(): rig.ts imports this module.
+  return startAgent(file, { logDestination: new Writable({ write: (_c, _e, cb) => cb() }) });
 }
