@@ -134,18 +134,23 @@ function budgetBench(name: string, samples: number): void {
   }
 }
 
+/** Start five peer buses, publish each one's state and wait for a common view of all five. */
+async function startFleet(label: string, make: (mg: string) => PeerBus): Promise<PeerBus[]> {
+  const buses = ["mg1", "mg2", "mg3", "mg4", "mg5"].map(make);
+  for (const b of buses) b.start();
+  for (const b of buses) if (!(await b.ready(10_000))) throw new Error(`${label}: an agent did not connect`);
+  buses.forEach((b, i) => void b.publishState({ tick: 0, session: null, switches: { [`Line.l${i + 1}`]: "open" }, served_kw: 0, health: "ok" }));
+  const end = Date.now() + 10_000;
+  while (!buses.every((b) => b.view().members.length === 5)) {
+    if (Date.now() > end) throw new Error(`${label}: no common view`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return buses;
+}
+
 async function lendingBench(label: string, url: string, rounds: number): Promise<void> {
-  const ids = ["mg1", "mg2", "mg3", "mg4", "mg5"];
-  const buses = ids.map((mg) => new PeerBus({ microgrid: mg, graph: tightGraph, url, quotaKw: 10_000, peerStaleMs: 3000, heartbeatMs: 1000, ackTimeoutMs: 2000, lending: "demand" }));
+  const buses = await startFleet(label, (mg) => new PeerBus({ microgrid: mg, graph: tightGraph, url, quotaKw: 10_000, peerStaleMs: 3000, heartbeatMs: 1000, ackTimeoutMs: 2000, lending: "demand" }));
   try {
-    for (const b of buses) b.start();
-    for (const b of buses) if (!(await b.ready(10_000))) throw new Error(`${label}: an agent did not connect`);
-    buses.forEach((b, i) => void b.publishState({ tick: 0, session: null, switches: { [`Line.l${i + 1}`]: "open" }, served_kw: 0, health: "ok" }));
-    const end = Date.now() + 10_000;
-    while (!buses.every((b) => b.view().members.length === 5)) {
-      if (Date.now() > end) throw new Error(`${label}: no common view`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
     const rtt: number[] = [];
     for (let i = 0; i < rounds; i++) {
       const b = buses[i % buses.length]!;
@@ -168,19 +173,8 @@ async function lendingBench(label: string, url: string, rounds: number): Promise
 }
 
 async function busBench(label: string, url: string, rounds: number): Promise<void> {
-  const ids = ["mg1", "mg2", "mg3", "mg4", "mg5"];
-  const buses = ids.map(
-    (mg) => new PeerBus({ microgrid: mg, graph: starGraph, url, quotaKw: 100, peerStaleMs: 3000, heartbeatMs: 1000, ackTimeoutMs: 2000 }),
-  );
+  const buses = await startFleet(label, (mg) => new PeerBus({ microgrid: mg, graph: starGraph, url, quotaKw: 100, peerStaleMs: 3000, heartbeatMs: 1000, ackTimeoutMs: 2000 }));
   try {
-    for (const b of buses) b.start();
-    for (const b of buses) if (!(await b.ready(10_000))) throw new Error(`${label}: an agent did not connect`);
-    buses.forEach((b, i) => void b.publishState({ tick: 0, session: null, switches: { [`Line.l${i + 1}`]: "open" }, served_kw: 0, health: "ok" }));
-    const end = Date.now() + 10_000;
-    while (!buses.every((b) => b.view().members.length === 5)) {
-      if (Date.now() > end) throw new Error(`${label}: no common view`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
     const rtt: number[] = [];
     for (let i = 0; i < rounds; i++) {
       const b = buses[i % buses.length]!;
