@@ -3,6 +3,7 @@ import { BUS_PROTOCOL, type ReservationOutcome, type ReservationRequest, type Re
 import { ReservationEngine, type Effect, type FleetContext, type ReservationResult } from "../reservation.js";
 import { viewOf } from "../view.js";
 import { DEFAULT_LOAD_MARGIN_PCT, equalQuotaKw, headroom, lendingShares, quotaOversubscription, type LedgerInput } from "../ledger.js";
+import { Rng } from "../../../sim-harness/scenarios/rng.js";
 
 /** A fleet of engines exchanging messages in an order chosen by a seeded generator. */
 class SimFleet {
@@ -143,15 +144,10 @@ function requestOf(effects: Effect[], from: string): ReservationRequest {
   throw new Error("no request published");
 }
 
+/** The scenarios' seeded generator (mulberry32) as a function, so failures reproduce. */
 function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.next();
 }
 
 describe("reservation protocol (simulated delivery orders)", () => {

@@ -14,6 +14,7 @@ import { CLOSED, OPEN, energized, indexGraph, liveSourceSections } from "../grap
 import { admit, evaluate } from "../shield.js";
 import { DEFAULT_LIMITS, type PeerSwitches, type ShieldInput, type Verdict } from "../types.js";
 import { makeGraph, NOW, reading } from "./fixtures.js";
+import { Rng } from "../../../sim-harness/scenarios/rng.js";
 
 /**
  *   s0 (substation) --p(mg2)-- s1 100 kW --k(mg1)-- s2 200 kW --q(mg1)-- s3 300 kW
@@ -211,16 +212,10 @@ describe("rule dead-to-dead", () => {
 
 // ---------------------------------------------------------------- property
 
-/** Small deterministic PRNG (mulberry32). */
+/** The scenarios' seeded generator (mulberry32) as a function, so failures reproduce. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.next();
 }
 
 interface Fleet {

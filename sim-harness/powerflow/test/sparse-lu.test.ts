@@ -1,17 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { SparseLU, SingularMatrixError } from "../sparse/lu.js";
 import { minimumDegreeOrder, type Graph } from "../sparse/ordering.js";
+import { Rng } from "../../scenarios/rng.js";
 
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/** The scenarios' seeded generator (mulberry32) as a function, so failures reproduce. */
+function rng(seed: number): () => number {
+  const r = new Rng(seed);
+  return () => r.next();
 }
 
 interface Sys {
