@@ -103,19 +103,44 @@ export const PeerState = z
   .strict();
 export type PeerState = z.infer<typeof PeerState>;
 
+// Reservations and close claims are the same agreement (docs/bus.md): a request in a view, answered by
+// every live peer, settled by one outcome. Their common fields, once.
+const Lamport = z.number().int().nonnegative();
+const Reason = z.string().max(200).optional();
+const RequestId = z.string().min(1).max(128);
+/** Figures for people and the journal (a ledger's kW, the claim or switch seen). */
+const Figures = z.record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.null()]));
+const requestFields = {
+  id: RequestId,
+  view: z.number().int().nonnegative(),
+  /** The view's members (`mg@incarnation`), for diagnosing a view mismatch. */
+  members: z.array(z.string()),
+  /** Lamport clock: with `from`, orders competing requests. */
+  lamport: Lamport,
+  lease_ms: z.number().int().positive(),
+  reason: Reason,
+};
+const responseFields = {
+  request_id: RequestId,
+  requester: Id,
+  verdict: z.enum(["ack", "nack"]),
+  view: z.number().int().nonnegative(),
+  lamport: Lamport,
+  reason: Reason,
+};
+const outcomeFields = {
+  request_id: RequestId,
+  outcome: z.enum(["granted", "aborted", "released"]),
+  lamport: Lamport,
+  reason: Reason,
+};
+
 export const ReservationRequest = z
   .object({
     ...envelope,
     type: z.literal("reservation-request"),
-    id: z.string().min(1).max(128),
+    ...requestFields,
     kw: z.number().finite().positive(),
-    view: z.number().int().nonnegative(),
-    /** The view's members (`mg@incarnation`), for diagnosing a view mismatch. */
-    members: z.array(z.string()),
-    /** Lamport clock: with `from`, orders competing requests. */
-    lamport: z.number().int().nonnegative(),
-    lease_ms: z.number().int().positive(),
-    reason: z.string().max(200).optional(),
     /** What the requester's own ledger lacks (kW). */
     deficit_kw: z.number().finite().nonnegative().optional(),
     /** Generation pool asked from (docs/bus.md); absent: the fleet's. */
@@ -130,15 +155,10 @@ export const ReservationResponse = z
   .object({
     ...envelope,
     type: z.literal("reservation-response"),
-    request_id: z.string().min(1).max(128),
-    requester: Id,
-    verdict: z.enum(["ack", "nack"]),
-    view: z.number().int().nonnegative(),
-    lamport: z.number().int().nonnegative(),
-    reason: z.string().max(200).optional(),
+    ...responseFields,
     /** The acknowledging agent's ledger when it decided (kW). */
     headroom_kw: z.number().finite().optional(),
-    figures: z.record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.null()])).optional(),
+    figures: Figures.optional(),
     /** The responder's own leases: a requester learns of a grant that came just before its own this way, before any state shows it. */
     leases: z.array(LeaseInfo).optional(),
   })
@@ -149,12 +169,9 @@ export const ReservationOutcome = z
   .object({
     ...envelope,
     type: z.literal("reservation-outcome"),
-    request_id: z.string().min(1).max(128),
-    outcome: z.enum(["granted", "aborted", "released"]),
+    ...outcomeFields,
     kw: Kw,
     lease_ms: Ms,
-    lamport: z.number().int().nonnegative(),
-    reason: z.string().max(200).optional(),
   })
   .strict();
 export type ReservationOutcome = z.infer<typeof ReservationOutcome>;
@@ -170,18 +187,13 @@ export const ClaimRequest = z
   .object({
     ...envelope,
     type: z.literal("claim-request"),
-    id: z.string().min(1).max(128),
+    ...requestFields,
     /** The region's sections. */
     sections: SectionIds,
     /** The switch the requester would close. */
     element: z.string().min(1).max(128),
     /** The other microgrids' switches bounding the region, as the requester sees them: an owner whose switch is not so nacks. */
     switches: z.record(z.string().min(1).max(128), z.enum(["open", "closed", "unknown"])),
-    view: z.number().int().nonnegative(),
-    members: z.array(z.string()),
-    lamport: z.number().int().nonnegative(),
-    lease_ms: z.number().int().positive(),
-    reason: z.string().max(200).optional(),
   })
   .strict();
 export type ClaimRequest = z.infer<typeof ClaimRequest>;
@@ -190,14 +202,9 @@ export const ClaimResponse = z
   .object({
     ...envelope,
     type: z.literal("claim-response"),
-    request_id: z.string().min(1).max(128),
-    requester: Id,
-    verdict: z.enum(["ack", "nack"]),
-    view: z.number().int().nonnegative(),
-    lamport: z.number().int().nonnegative(),
-    reason: z.string().max(200).optional(),
+    ...responseFields,
     /** Why, for people and the journal: the claim it holds or asked for, the switch it sees otherwise. */
-    detail: z.record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.null()])).optional(),
+    detail: Figures.optional(),
   })
   .strict();
 export type ClaimResponse = z.infer<typeof ClaimResponse>;
@@ -206,14 +213,11 @@ export const ClaimOutcome = z
   .object({
     ...envelope,
     type: z.literal("claim-outcome"),
-    request_id: z.string().min(1).max(128),
-    outcome: z.enum(["granted", "aborted", "released"]),
+    ...outcomeFields,
     /** Granted: milliseconds of the claim left. */
     lease_ms: Ms,
-    lamport: z.number().int().nonnegative(),
     /** Released: the holder's state from this seq on shows its close (or that it did not close): peers keep the claim until they have seen it. */
     state_seq: z.number().int().nonnegative().optional(),
-    reason: z.string().max(200).optional(),
   })
   .strict();
 export type ClaimOutcome = z.infer<typeof ClaimOutcome>;
