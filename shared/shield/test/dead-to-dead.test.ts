@@ -101,8 +101,9 @@ describe("rule dead-to-dead", () => {
     expect(v?.values).toMatchObject({ side1_reachable: true, side2_reachable: true, reachable_from: ["s0", "s4"] });
   });
 
-  it("counts the agent's own later closes of the same decision, whatever the order admit sees them in", () => {
-    const g = makeGraph(
+  /** s0 (substation) --p(mg1)-- s1 100 kW --k(mg1)-- s2 200 kW: both switches the agent's own. */
+  const ownChain = () =>
+    makeGraph(
       "paper",
       [
         { id: "s0", kw: 0, sources: [{ id: "grid", kind: "substation" }] },
@@ -115,7 +116,9 @@ describe("rule dead-to-dead", () => {
       ],
       { mg1: 480 },
     );
-    const ix = indexGraph(g);
+
+  it("counts the agent's own later closes of the same decision, whatever the order admit sees them in", () => {
+    const ix = indexGraph(ownChain());
     const input: ShieldInput = { ...mg1({}, []), switches: [reading("Line.p", "open"), reading("Line.k", "open")] };
     // k first: refused (p may close in this decision); p then picks up s1 alone.
     const a = admit(ix, input, [{ index: 1, action: "close" }, { index: 0, action: "close" }]);
@@ -130,20 +133,7 @@ describe("rule dead-to-dead", () => {
   });
 
   it("does not count an own switch it cannot close (tripped, locked out, held) as one that may close", () => {
-    const g = makeGraph(
-      "paper",
-      [
-        { id: "s0", kw: 0, sources: [{ id: "grid", kind: "substation" }] },
-        { id: "s1", kw: 100 },
-        { id: "s2", kw: 200 },
-      ],
-      [
-        { element: "Line.p", between: ["s0", "s1"], mg: "mg1" },
-        { element: "Line.k", between: ["s1", "s2"], mg: "mg1" },
-      ],
-      { mg1: 480 },
-    );
-    const ix = indexGraph(g);
+    const ix = indexGraph(ownChain());
     for (const extra of [{ tripped: true }, { locked_out: true }, { hold: { kind: "uncommanded-close", detail: "", since_ms: 0 } }]) {
       const input: ShieldInput = { ...mg1({}, []), switches: [reading("Line.p", "open", extra), reading("Line.k", "open")] };
       expect(evaluate(ix, input).switches[1]!.allowed.close).toBe(true);
@@ -151,20 +141,7 @@ describe("rule dead-to-dead", () => {
   });
 
   it("treats an own switch with a command in flight as either position", () => {
-    const g = makeGraph(
-      "paper",
-      [
-        { id: "s0", kw: 0, sources: [{ id: "grid", kind: "substation" }] },
-        { id: "s1", kw: 100 },
-        { id: "s2", kw: 200 },
-      ],
-      [
-        { element: "Line.p", between: ["s0", "s1"], mg: "mg1" },
-        { element: "Line.k", between: ["s1", "s2"], mg: "mg1" },
-      ],
-      { mg1: 480 },
-    );
-    const ix = indexGraph(g);
+    const ix = indexGraph(ownChain());
     // p's close is written but still reads open: k's close may pick up s2 through it.
     const input: ShieldInput = {
       ...mg1({}, []),
