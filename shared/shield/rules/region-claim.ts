@@ -53,15 +53,16 @@ export const regionClaimRule: ShieldRule = {
             : "no-claim";
     if (held && !self.length && !stale.length) return null;
     const competitors = cont.competitors.map((c) => `${c.element}@${c.microgrid}`);
+    const kw = round(regionKw(ctx, cont.region));
     return {
       rule: "region-claim",
-      detail: `${r.element}: the dead region ${list(region)} (${round(regionKw(ctx, cont.region))} kW) may also be energized this tick by ${competitors.slice(0, 3).join(", ")}${competitors.length > 3 ? ", ..." : ""}: two live sides at once; ${why === "bus-down" || why === "no-claims" ? "no claim without the bus" : why === "claim-expiring" ? "its claim is about to end" : why === "own-close-in-flight" ? "its own command there is still in flight" : why === "competitor-stale" ? "its owner cannot be heard" : "close under a claim"}`,
+      detail: `${r.element}: the dead region ${list(region)} (${kw} kW) may also be energized this tick by ${competitors.slice(0, 3).join(", ")}${competitors.length > 3 ? ", ..." : ""}: two live sides at once; ${WHY_TEXT[why]}`,
       values: {
         reason: why,
         // Whole (a claim asks for exactly these), up to a bound; region_sections says how many there are.
         region: region.slice(0, MAX_LISTED),
         region_sections: region.length,
-        region_kw: round(regionKw(ctx, cont.region)),
+        region_kw: kw,
         competitors: competitors.slice(0, MAX_LISTED),
         competitor_states: cont.competitors.slice(0, MAX_LISTED).map((c) => c.state),
         competitor_via: cont.competitors.slice(0, MAX_LISTED).map((c) => c.via),
@@ -70,6 +71,16 @@ export const regionClaimRule: ShieldRule = {
     };
   },
 };
+
+/** What a veto's detail says for each reason. */
+const WHY_TEXT = {
+  "own-close-in-flight": "its own command there is still in flight",
+  "competitor-stale": "its owner cannot be heard",
+  "no-claims": "no claim without the bus",
+  "bus-down": "no claim without the bus",
+  "claim-expiring": "its claim is about to end",
+  "no-claim": "close under a claim",
+} as const;
 
 /** Sections and competitors a verdict lists at most (a claim request carries at most 2048 sections). */
 const MAX_LISTED = 512;
