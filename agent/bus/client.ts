@@ -8,7 +8,10 @@
 //   id: each connection gets a fresh copy and a unique id.
 // - Its reconnect period is fixed: here it is off, and reconnects follow a
 //   doubling, jittered backoff; a watchdog tears down a connection on which the
-//   agent's own heartbeat stops coming back (half-open sockets, lost subscriptions).
+//   agent's own heartbeat stops coming back and nothing else arrives (half-open
+//   sockets), or on which it stays away much longer (lost subscriptions). A late
+//   echo on a link that still delivers is TCP retransmitting under loss: a new
+//   connection would only start over, with the handshakes, on the same link.
 // - Offline publishes live in memory only: what must survive goes through an
 //   outbox table in the journal and is sent again after each connect.
 // - The last will may not fire: the embedded broker also publishes `offline`
@@ -97,7 +100,11 @@ export interface PeerBusOptions {
   keepaliveS?: number;
   backoffMinMs?: number;
   backoffMaxMs?: number;
-  /** No echo of its own heartbeat for this long while connected: reconnect (default 3 heartbeats + 1 s). */
+  /**
+   * No echo of its own heartbeat, and no packet at all from the broker, for this
+   * long while connected: reconnect (default 3 heartbeats + 1 s). With other
+   * packets still arriving, it waits 3 times as long for the echo.
+   */
   watchdogMs?: number;
   /**
    * Quota lending (docs/bus.md). An agent that lends takes its generation
@@ -167,6 +174,8 @@ export interface BusCounters {
   connects: number;
   disconnects: number;
   watchdogResets: number;
+  /** Times the own heartbeat came back late on a link that still delivered (not torn down). */
+  echoLate: number;
   reservations: { granted: number; refused: number };
   claims: { granted: number; refused: number };
 }
@@ -215,6 +224,10 @@ export class PeerBus {
   private quotaEff: number;
   private seq = 0;
   private lastEcho = 0;
+  /** Last packet of any kind from the broker (messages, acks, ping responses). */
+  private lastInbound = 0;
+  /** The echo is late but the link still delivers: journaled once per silence. */
+  private echoLateSince = 0;
   private lastHeartbeat = 0;
   private viewNow: View;
   private heartbeatTimer: NodeJS.Timeout | undefined;
@@ -267,6 +280,7 @@ export class PeerBus {
       connects: 0,
       disconnects: 0,
       watchdogResets: 0,
+      echoLate: 0,
       reservations: { granted: 0, refused: 0 },
       claims: { granted: 0, refused: 0 },
     };
@@ -366,6 +380,9 @@ export class PeerBus {
       sock.setNoDelay?.(true);
       void this.onConnect(client);
     });
+    client.on("packetreceive", () => {
+      if (this.client === client) this.lastInbound = this.now();
+    });
     client.on("message", (topic, payload, packet) => {
       if (this.client !== client) return;
       this.onMessage(topic, payload, packet.retain);
@@ -411,7 +428,8 @@ export class PeerBus {
     this.connected = true;
     this.backoff.reset();
     this.counters.connects++;
-    this.lastEcho = this.now();
+    this.lastEcho = this.lastInbound = this.now();
+    this.echoLateSince = 0;
     this.publishRaw("availability", this.availability("online"), true);
     if (this.ownState) this.publishState(this.ownState);
     for (const row of this.outbox.pending()) this.sendRow(row.id, row.topic, row.payload, row.retain);
@@ -1090,13 +1108,25 @@ export class PeerBus {
     if (!this.connected) return;
     if (this.ownState) void this.publishState(this.ownState);
     // Watchdog: our own state should come back to us through the broker.
-    if (this.ownState && this.lastHeartbeat > 0 && now - this.lastEcho > this.o.watchdogMs) {
-      this.counters.watchdogResets++;
-      this.o.journal?.event("bus-watchdog", { microgrid: this.microgrid, silent_ms: Math.round(now - this.lastEcho) });
-      this.log.warn({ microgrid: this.microgrid, silentMs: Math.round(now - this.lastEcho) }, "bus watchdog: own heartbeat not echoed, reconnecting");
-      this.lastEcho = now;
-      this.client?.end(true);
+    if (!this.ownState || this.lastHeartbeat === 0) return;
+    const silent = now - this.lastEcho;
+    if (silent <= this.o.watchdogMs) return;
+    const inboundSilent = now - this.lastInbound;
+    // Packets still arrive: the echo is in TCP's retransmissions (a lossy link). Tearing the
+    // connection down would lose what the broker has in flight and start over on the same link.
+    if (inboundSilent <= this.o.watchdogMs && silent <= 3 * this.o.watchdogMs) {
+      if (this.echoLateSince !== this.lastEcho) {
+        this.echoLateSince = this.lastEcho;
+        this.counters.echoLate++;
+        this.o.journal?.event("bus-echo-late", { microgrid: this.microgrid, silent_ms: Math.round(silent), inbound_silent_ms: Math.round(inboundSilent) });
+      }
+      return;
     }
+    this.counters.watchdogResets++;
+    this.o.journal?.event("bus-watchdog", { microgrid: this.microgrid, silent_ms: Math.round(silent), inbound_silent_ms: Math.round(inboundSilent) });
+    this.log.warn({ microgrid: this.microgrid, silentMs: Math.round(silent), inboundSilentMs: Math.round(inboundSilent) }, "bus watchdog: own heartbeat not echoed, reconnecting");
+    this.lastEcho = now;
+    this.client?.end(true);
   }
 }
 

@@ -359,6 +359,30 @@ describe("peer bus over the embedded broker", () => {
     expect(rows(a.journal, "SELECT kind FROM events WHERE kind = 'bus-watchdog'")).toHaveLength(1);
   });
 
+  it("keeps a connection whose own echo is late while other packets still arrive, up to 3 watchdog periods (a lossy link)", async () => {
+    broker = await startBroker({ port: 0 });
+    const a = agent("mg1", broker.url, { watchdogMs: 1000 });
+    const b = agent("mg2", broker.url);
+    await Promise.all([a.bus.ready(), b.bus.ready()]);
+    await a.bus.publishState(state("mg1"));
+    await b.bus.publishState(state("mg2"));
+    await until(() => a.bus.counters.received.state !== undefined);
+    // Only mg1's own state stops coming back to it; mg2's heartbeats (every 100 ms) still do.
+    let drop = true;
+    broker.aedes.authorizeForward = (client, packet) => (drop && client.id.startsWith("blackstart-mg1") && packet.topic === "blackstart/mg1/state" ? null : packet);
+    const since = performance.now();
+    await until(() => a.bus.counters.echoLate >= 1, 5000, "echo late");
+    // Judged on the agent's own clock: however loaded the machine, no reset before 3 s of silence.
+    await new Promise((r) => setTimeout(r, Math.max(0, since + 1800 - performance.now())));
+    expect(a.bus.counters.watchdogResets).toBe(0);
+    expect(a.bus.up()).toBe(true);
+    expect(rows(a.journal, "SELECT kind FROM events WHERE kind = 'bus-echo-late'")).toHaveLength(1);
+    // A subscription that never delivers its own topic again is still rebuilt, later.
+    await until(() => a.bus.counters.watchdogResets >= 1, 8000, "watchdog after 3 periods");
+    drop = false;
+    await until(() => a.bus.up() && a.bus.counters.connects >= 2, 5000, "reconnect after watchdog");
+  });
+
   it("passes operator requests to the agent and answers them", async () => {
     broker = await startBroker({ port: 0 });
     const a = agent("mg1", broker.url);
