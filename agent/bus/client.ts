@@ -23,6 +23,7 @@ import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import Database from "better-sqlite3";
 import { BlackstartError } from "../../shared/errors.js";
 import {
+  AnswerTime,
   BUS_PROTOCOL,
   ClaimEngine,
   fleetFilter,
@@ -92,6 +93,8 @@ export interface PeerBusOptions {
   capKw?: number;
   peerStaleMs?: number;
   ackTimeoutMs?: number;
+  /** Answer times learned from peers' answers lengthen a request's wait up to this (default 4 x ackTimeoutMs). */
+  ackTimeoutMaxMs?: number;
   leaseMs?: number;
   /** A close claim on a dead region lasts this long at most (default 30 s; docs/bus.md, close claims). */
   claimMs?: number;
@@ -200,6 +203,8 @@ export class PeerBus {
   private readonly pools: PoolIndex;
   private readonly capKw: number;
   private readonly engine: ReservationEngine;
+  /** How long peers take to answer, learned from reservations and claims alike. */
+  readonly answerTime: AnswerTime;
   /** Close claims on dead regions (shared/bus/claims.ts). */
   private readonly claims: ClaimEngine;
   private readonly waitingClaims = new Map<string, (r: ClaimResult) => void>();
@@ -258,14 +263,16 @@ export class PeerBus {
     this.pools = generationPools(this.ix);
     this.capKw = options.capKw ?? options.graph.cap_kw ?? formingTotal(this.ix);
     for (const id of this.fleetIds) if (id !== this.microgrid) this.peersMap.set(id, { availability: null, state: null, stateAt: 0 });
+    this.answerTime = new AnswerTime(this.o.ackTimeoutMs, Math.max(this.o.ackTimeoutMs, options.ackTimeoutMaxMs ?? 4 * this.o.ackTimeoutMs));
     this.engine = new ReservationEngine({
       self: this.microgrid,
       incarnation: this.incarnation,
       ackTimeoutMs: this.o.ackTimeoutMs,
+      answerTime: this.answerTime,
       leaseMs: this.o.leaseMs,
       lendOnDemand: (options.lending ?? "off") === "demand",
     });
-    this.claims = new ClaimEngine({ self: this.microgrid, incarnation: this.incarnation, ackTimeoutMs: this.o.ackTimeoutMs, leaseMs: options.claimMs ?? 30_000 });
+    this.claims = new ClaimEngine({ self: this.microgrid, incarnation: this.incarnation, ackTimeoutMs: this.o.ackTimeoutMs, answerTime: this.answerTime, leaseMs: options.claimMs ?? 30_000 });
     if (options.journal) this.outbox = new Outbox(options.journal.db);
     else {
       this.ownDb = new Database(":memory:");
@@ -623,8 +630,8 @@ export class PeerBus {
   }
 
   /**
-   * Ask every live peer for `kw` more generation. Settles within 2 x ack
-   * timeout per attempt, at most three attempts: a refusal only because views
+   * Ask every live peer for `kw` more generation. Settles within twice the
+   * answer time (`answerTime`: at least the ack timeout) per attempt, at most three attempts: a refusal only because views
    * differed for a moment (a peer joining or going stale) is asked again once
    * the view has settled, one whose answers did not all come in time (a lossy
    * link) once more at once.
@@ -661,7 +668,7 @@ export class PeerBus {
   /**
    * Ask every live peer for a claim on a dead region (`sections`) before
    * closing `element` into it; `switches`: the other microgrids' switches
-   * bounding it as this agent sees them. Settles within 2 x ack timeout;
+   * bounding it as this agent sees them. Settles within twice the answer time;
    * `bus-down` at once without the bus. Not retried: the agent asks again at
    * its next tick, when the winner of a race has usually closed.
    */

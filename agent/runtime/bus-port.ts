@@ -83,6 +83,7 @@ export async function startSiteBus(site: Site, journal: Journal, log: BusLogger)
     ...(site.capKw !== undefined ? { capKw: site.capKw } : {}),
     peerStaleMs: b.peer_stale_ms,
     ackTimeoutMs: b.reservation.ack_timeout_ms,
+    ...(b.reservation.ack_timeout_max_ms !== undefined ? { ackTimeoutMaxMs: b.reservation.ack_timeout_max_ms } : {}),
     leaseMs: b.reservation.lease_ms,
     lending: b.lending,
     backoffMinMs: site.config.poll.backoff_min_ms,

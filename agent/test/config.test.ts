@@ -41,6 +41,13 @@ describe("site config", () => {
     expect(e.message).toMatch(/site\.yaml:\d+: field 'poll\.timeout_ms'.*shorter than poll\.period_ms/);
   });
 
+  it("names a reservation wait ceiling below its floor", () => {
+    const file = writeSite(siteObject({ bus: { url: "mqtt://127.0.0.1:1883", reservation: { ack_timeout_ms: 2000, ack_timeout_max_ms: 1000 } } }));
+    const e = errorOf(() => loadSite(file));
+    expect(e.location.field).toBe("bus.reservation.ack_timeout_max_ms");
+    expect(e.message).toMatch(/site\.yaml:\d+: field 'bus\.reservation\.ack_timeout_max_ms'.*at least ack_timeout_ms/);
+  });
+
   it("names an unknown device in a binding", () => {
     const file = writeSite(siteObject({ bindings: { "Line.L1": "sw-l1", "Line.L2": "sw-lx" } }));
     const e = errorOf(() => loadSite(file));

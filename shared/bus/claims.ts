@@ -34,6 +34,7 @@
 import type { ClaimHeld, PeerClaim } from "../shield/types.js";
 import type { ClaimOutcome, ClaimRequest, ClaimResponse } from "./messages.js";
 import { before } from "./reservation.js";
+import { AnswerTime, SentRequests } from "./answer-time.js";
 import type { View } from "./view.js";
 
 type Body<T> = Omit<T, "v" | "from" | "incarnation" | "sent_at">;
@@ -69,6 +70,8 @@ export interface ClaimConfig {
   self: string;
   incarnation: string;
   ackTimeoutMs: number;
+  /** Learned answer times (shared with the reservations); without it, always `ackTimeoutMs`. */
+  answerTime?: AnswerTime;
   leaseMs: number;
 }
 
@@ -81,6 +84,8 @@ interface Pending {
   acks: Set<string>;
   lamport: number;
   sentAt: number;
+  /** It settles as timed out after this long (ms): twice the answer time when it was sent. */
+  waitMs: number;
 }
 
 interface Own {
@@ -111,8 +116,12 @@ export class ClaimEngine {
   private readonly acked = new Map<string, Acked>();
   /** Peers' requests whose outcome came before the request (id -> when): never acked afterwards. */
   private readonly settledIds = new Map<string, number>();
+  private readonly answerTime: AnswerTime;
+  private readonly sent = new SentRequests();
 
-  constructor(private readonly cfg: ClaimConfig) {}
+  constructor(private readonly cfg: ClaimConfig) {
+    this.answerTime = cfg.answerTime ?? new AnswerTime(cfg.ackTimeoutMs, cfg.ackTimeoutMs);
+  }
 
   // ------------------------------------------------------------ own claims
 
@@ -132,13 +141,15 @@ export class ClaimEngine {
       if (overlap.length) return refuse("claimed", { claimed_by: a.holder, claim: a.id, sections: overlap.slice(0, 16) });
     }
     const lamport = ++this.lamport;
-    this.pending = { id, sections: mine, element, view: fleet.view.view, peers: new Set(fleet.peers), acks: new Set(), lamport, sentAt: now };
+    const waitMs = 2 * this.answerTime.timeoutMs();
+    this.pending = { id, sections: mine, element, view: fleet.view.view, peers: new Set(fleet.peers), acks: new Set(), lamport, sentAt: now, waitMs };
+    this.sent.add(id, now);
     const effects: ClaimEffect[] = [
       { kind: "journal", detail: { id, requester: this.cfg.self, role: "own", state: "requested", element, sections: [...sections], switches: { ...switches }, peers: [...fleet.peers], view: fleet.view.view, lamport, reason } },
       {
         kind: "publish",
         topic: "claim/request",
-        body: { type: "claim-request", id, sections: [...sections], element, switches: { ...switches }, view: fleet.view.view, members: fleet.view.members, lamport, lease_ms: this.cfg.leaseMs, reason },
+        body: { type: "claim-request", id, sections: [...sections], element, switches: { ...switches }, view: fleet.view.view, members: fleet.view.members, lamport, lease_ms: this.cfg.leaseMs, answer_ms: waitMs, reason },
       },
     ];
     // Alone in the view: nobody else can be closing into it (every other microgrid's switches count unknown then).
@@ -179,7 +190,7 @@ export class ClaimEngine {
   /** When `tick` next has something to do: its request's timeout, a tentative ack's overdue outcome. */
   nextDeadline(): number | null {
     let t = Infinity;
-    if (this.pending) t = Math.min(t, this.pending.sentAt + 2 * this.cfg.ackTimeoutMs + 1);
+    if (this.pending) t = Math.min(t, this.pending.sentAt + this.pending.waitMs + 1);
     for (const a of this.acked.values()) if (a.state === "tentative") t = Math.min(t, a.expiresAt + 1);
     return Number.isFinite(t) ? t : null;
   }
@@ -213,7 +224,7 @@ export class ClaimEngine {
       const actual = fleet.ownSwitches[element];
       if (actual !== undefined && actual !== assumed) return nack("view-outdated", { element, assumed, actual });
     }
-    this.acked.set(req.id, { id: req.id, holder: req.from, sections: [...req.sections], element: req.element, state: "tentative", ackedAt: now, expiresAt: now + 3 * this.cfg.ackTimeoutMs, leaseMs: req.lease_ms });
+    this.acked.set(req.id, { id: req.id, holder: req.from, sections: [...req.sections], element: req.element, state: "tentative", ackedAt: now, expiresAt: now + (req.answer_ms ?? 2 * this.cfg.ackTimeoutMs) + this.cfg.ackTimeoutMs, leaseMs: req.lease_ms });
     return [
       { kind: "publish", topic: "claim/response", body: { type: "claim-response", request_id: req.id, requester: req.from, verdict: "ack", view: fleet.view.view, lamport: ++this.lamport } },
       { kind: "journal", detail: { ...base, state: "acked", sections: [...req.sections], lamport: req.lamport } },
@@ -222,6 +233,10 @@ export class ClaimEngine {
 
   onResponse(resp: ClaimResponse, now: number, fleet: ClaimFleet): ClaimEffect[] {
     this.lamport = Math.max(this.lamport, resp.lamport) + 1;
+    if (resp.requester === this.cfg.self) {
+      const ms = this.sent.answerMs(resp.request_id, now, resp.held_ms);
+      if (ms !== undefined) this.answerTime.sample(ms);
+    }
     const p = this.pending;
     if (!p || resp.request_id !== p.id || resp.requester !== this.cfg.self || !p.peers.has(resp.from)) return [];
     if (resp.view !== p.view) return this.abort("view-mismatch", { peer: resp.from, peer_view: resp.view, view: p.view });
@@ -262,7 +277,7 @@ export class ClaimEngine {
     const p = this.pending;
     if (p) {
       if (fleet.view.view !== p.view) effects.push(...this.abort("view-changed", { view: p.view, now_view: fleet.view.view }));
-      else if (now - p.sentAt > 2 * this.cfg.ackTimeoutMs) effects.push(...this.abort("timeout", { missing: [...p.peers].filter((x) => !p.acks.has(x)).join(","), waited_ms: now - p.sentAt }));
+      else if (now - p.sentAt > p.waitMs) effects.push(...this.abort("timeout", { missing: [...p.peers].filter((x) => !p.acks.has(x)).join(","), waited_ms: now - p.sentAt, answer_ms: p.waitMs }));
     }
     for (const [id, at] of this.settledIds) if (now - at > this.cfg.leaseMs) this.settledIds.delete(id);
     for (const a of [...this.acked.values()]) {

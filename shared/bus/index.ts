@@ -8,3 +8,4 @@ export * from "./ledger.js";
 export * from "./states.js";
 export * from "./reservation.js";
 export * from "./claims.js";
+export * from "./answer-time.js";

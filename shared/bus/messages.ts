@@ -118,6 +118,8 @@ const requestFields = {
   /** Lamport clock: with `from`, orders competing requests. */
   lamport: Lamport,
   lease_ms: z.number().int().positive(),
+  /** How long the requester waits for every answer (ms; it learns it from earlier answers): a judge expects the outcome by then. */
+  answer_ms: z.number().int().positive().optional(),
   reason: Reason,
 };
 const responseFields = {
@@ -127,6 +129,8 @@ const responseFields = {
   view: z.number().int().nonnegative(),
   lamport: Lamport,
   reason: Reason,
+  /** How long the responder held the request back before answering (ms), behind its own request or decision. */
+  held_ms: z.number().int().nonnegative().optional(),
 };
 const outcomeFields = {
   request_id: RequestId,

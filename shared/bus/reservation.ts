@@ -34,6 +34,7 @@
 import type { ReservationState } from "./states.js";
 import { headroom, lendingShares, unusedQuotaKw, type Headroom, type LedgerInput } from "./ledger.js";
 import { FLEET_POOL } from "./pools.js";
+import { AnswerTime, SentRequests } from "./answer-time.js";
 import type { LeaseInfo, ReservationOutcome, ReservationRequest, ReservationResponse } from "./messages.js";
 import type { View } from "./view.js";
 
@@ -97,6 +98,11 @@ export interface ReservationConfig {
   incarnation: string;
   /** Each peer should answer within this; a request waits twice as long (a deferred answer waits for one settled request). */
   ackTimeoutMs: number;
+  /**
+   * Learned answer times (shared with the close claims): each peer is then given
+   * `answerTime.timeoutMs()`, at least `ackTimeoutMs`. Without it, always `ackTimeoutMs`.
+   */
+  answerTime?: AnswerTime;
   leaseMs: number;
   /** Lend unused static quota towards a request that does not fit (docs/bus.md, quota lending). */
   lendOnDemand?: boolean;
@@ -118,6 +124,8 @@ interface Pending {
   acks: Set<string>;
   lamport: number;
   sentAt: number;
+  /** It settles as timed out after this long (ms): twice the answer time when it was sent. */
+  waitMs: number;
   reason: string;
 }
 
@@ -152,8 +160,14 @@ export class ReservationEngine {
   private readonly lentTo = new Map<string, number>();
   /** Peers' requests whose outcome it has heard (id -> when): an answer still owed to one is never given. */
   private readonly settledIds = new Map<string, number>();
+  /** Peers' requests not yet answered (id -> when received): an answer held back says for how long. */
+  private readonly receivedAt = new Map<string, number>();
+  private readonly answerTime: AnswerTime;
+  private readonly sent = new SentRequests();
 
-  constructor(private readonly cfg: ReservationConfig) {}
+  constructor(private readonly cfg: ReservationConfig) {
+    this.answerTime = cfg.answerTime ?? new AnswerTime(cfg.ackTimeoutMs, cfg.ackTimeoutMs);
+  }
 
   // ------------------------------------------------------------ own budget
 
@@ -181,7 +195,7 @@ export class ReservationEngine {
    */
   nextDeadline(): number | null {
     let t = Infinity;
-    if (this.pending) t = Math.min(t, this.pending.sentAt + 2 * this.cfg.ackTimeoutMs + 1);
+    if (this.pending) t = Math.min(t, this.pending.sentAt + this.pending.waitMs + 1);
     if (this.decidingSince !== null && this.waitingForClaim.length) t = Math.min(t, this.decidingSince + this.cfg.ackTimeoutMs + 1);
     for (const h of this.holds.values()) if (h.state === "tentative") t = Math.min(t, h.expiresAt + 1);
     return Number.isFinite(t) ? t : null;
@@ -221,10 +235,12 @@ export class ReservationEngine {
       ];
     }
     const lamport = ++this.lamport;
-    this.pending = { id, seq: this.seq, pool, kw, view: fleet.view.view, peers: new Set(fleet.peers), acks: new Set(), lamport, sentAt: now, reason };
+    const waitMs = 2 * this.answerTime.timeoutMs();
+    this.pending = { id, seq: this.seq, pool, kw, view: fleet.view.view, peers: new Set(fleet.peers), acks: new Set(), lamport, sentAt: now, waitMs, reason };
+    this.sent.add(id, now);
     const shareObj = Object.fromEntries([...shares].map(([m, kwShare]) => [m, kwShare]));
     effects.push(
-      { kind: "journal", record, state: "requested", detail: { reason, pool, peers: [...fleet.peers], ...h, ...(shares.size ? { shares: shareObj } : {}) } },
+      { kind: "journal", record, state: "requested", detail: { reason, pool, peers: [...fleet.peers], ...h, answer_ms: waitMs, ...(shares.size ? { shares: shareObj } : {}) } },
       {
         kind: "publish",
         topic: "reservation/request",
@@ -236,6 +252,7 @@ export class ReservationEngine {
           members: fleet.view.members,
           lamport,
           lease_ms: this.cfg.leaseMs,
+          answer_ms: waitMs,
           reason,
           ...(pool !== FLEET_POOL ? { pool } : {}),
           ...(deficit > KW_EPS ? { deficit_kw: round3(deficit) } : {}),
@@ -292,6 +309,7 @@ export class ReservationEngine {
     if (req.from === this.cfg.self) return [];
     this.lamport = Math.max(this.lamport, req.lamport) + 1;
     const record = this.peerRecord(req);
+    this.receivedAt.set(req.id, now);
     const effects: Effect[] = [{ kind: "journal", record, state: "received", detail: { lamport: req.lamport, reason: req.reason ?? null } }];
     const mine = this.pending;
     if (mine && mine.view === req.view && before(mine.lamport, this.cfg.self, req.lamport, req.from)) {
@@ -304,6 +322,11 @@ export class ReservationEngine {
 
   onResponse(resp: ReservationResponse, now: number, fleet: FleetContext): Effect[] {
     this.lamport = Math.max(this.lamport, resp.lamport) + 1;
+    // Every answer to an own request, in time or late, teaches how long answers take.
+    if (resp.requester === this.cfg.self) {
+      const ms = this.sent.answerMs(resp.request_id, now, resp.held_ms);
+      if (ms !== undefined) this.answerTime.sample(ms);
+    }
     const p = this.pending;
     if (!p || resp.request_id !== p.id || resp.requester !== this.cfg.self) return [];
     if (!p.peers.has(resp.from)) return []; // not in the view it was asked in
@@ -347,8 +370,8 @@ export class ReservationEngine {
     const p = this.pending;
     if (p) {
       if (fleet.view.view !== p.view) effects.push(...this.abort("view-changed", { view: p.view, now_view: fleet.view.view }, now, fleet));
-      else if (now - p.sentAt > 2 * this.cfg.ackTimeoutMs) {
-        effects.push(...this.abort("timeout", { missing: [...p.peers].filter((x) => !p.acks.has(x)), waited_ms: now - p.sentAt }, now, fleet));
+      else if (now - p.sentAt > p.waitMs) {
+        effects.push(...this.abort("timeout", { missing: [...p.peers].filter((x) => !p.acks.has(x)), waited_ms: now - p.sentAt, answer_ms: p.waitMs }, now, fleet));
       }
     }
     // A decision that never claimed its budget (it failed): answer what waited for it, lending nothing.
@@ -356,6 +379,7 @@ export class ReservationEngine {
     // An outcome never heard: by a lease's time every judge of that request has long answered.
     for (const [id, at] of this.lentTo) if (now - at > this.cfg.leaseMs) this.lentTo.delete(id);
     for (const [id, at] of this.settledIds) if (now - at > this.cfg.leaseMs) this.settledIds.delete(id);
+    for (const [id, at] of this.receivedAt) if (now - at > this.cfg.leaseMs) this.receivedAt.delete(id);
     for (const h of [...this.holds.values()]) {
       const record: ReservationRecordRef = { id: h.id, requester: h.holder, kw: h.kw, view: h.view, leaseMs: h.leaseMs, role: "peer", ...(h.pool !== FLEET_POOL ? { pool: h.pool } : {}) };
       if (settledWithoutLease(h, fleet)) {
@@ -424,6 +448,8 @@ export class ReservationEngine {
   private answer(req: ReservationRequest, now: number, fleet: FleetContext, mode: "may-wait" | "lend" | "no-lend" = "may-wait"): Effect[] {
     const record = this.peerRecord(req);
     const pool = req.pool ?? FLEET_POOL;
+    // Held back behind its own request or decision: the requester should not count that as the link's time.
+    const heldMs = Math.max(0, Math.round(now - (this.receivedAt.get(req.id) ?? now)));
     const respond = (verdict: "ack" | "nack", reason: string | undefined, h: Headroom | null, extra: Record<string, number> = {}): Effect => ({
       kind: "publish",
       topic: "reservation/response",
@@ -437,6 +463,7 @@ export class ReservationEngine {
         ...(reason ? { reason } : {}),
         ...(h ? { headroom_kw: h.headroom_kw, figures: { cap_kw: h.cap_kw, used_kw: h.used_kw, reserved_kw: h.reserved_kw, held_kw: h.held_kw, ...extra } } : {}),
         leases: this.ownLeases(now),
+        ...(heldMs > 0 ? { held_ms: heldMs } : {}),
       },
     });
     if (this.settledIds.has(req.id)) return [{ kind: "journal", record, state: "dropped", detail: { reason: "settled before it was answered" } }];
@@ -485,7 +512,8 @@ export class ReservationEngine {
       view: req.view,
       state: "tentative",
       ackedAt: now,
-      expiresAt: now + 3 * this.cfg.ackTimeoutMs,
+      // Its outcome is due when the requester stops waiting (the time it said, else twice the ack timeout), plus a margin.
+      expiresAt: now + (req.answer_ms ?? 2 * this.cfg.ackTimeoutMs) + this.cfg.ackTimeoutMs,
       leaseMs: req.lease_ms,
     });
     const figures: Record<string, number> = share > 0 || credited > 0 ? { lent_kw: round3(share), with_shares_kw: round3(room) } : {};

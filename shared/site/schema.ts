@@ -177,12 +177,18 @@ export const BusConfig = z
     lending: z.enum(["demand", "reachable", "off"]).default("demand"),
     reservation: z
       .object({
-        /** Wait this long for every live peer's acknowledgement. */
+        /** Give every live peer at least this long to answer (a request waits twice as long: one answer may wait behind another request). */
         ack_timeout_ms: Millis.default(1000),
+        /**
+         * On a slow or lossy link, answer times learned from the peers' answers
+         * lengthen the wait up to this (default 4 x ack_timeout_ms; docs/bus.md, answer time).
+         */
+        ack_timeout_max_ms: Millis.optional(),
         /** A granted reservation lives this long unless renewed. */
         lease_ms: Millis.default(60_000),
       })
       .strict()
+      .refine((r) => r.ack_timeout_max_ms === undefined || r.ack_timeout_max_ms >= r.ack_timeout_ms, { message: "ack_timeout_max_ms must be at least ack_timeout_ms", path: ["ack_timeout_max_ms"] })
       .default({ ack_timeout_ms: 1000, lease_ms: 60_000 }),
   })
   .strict();
