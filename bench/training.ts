@@ -73,6 +73,8 @@ export function sets(): Record<string, RunSpec[]> {
     "123": (["happo", "mappo", "ippo"] as const).flatMap((algo) => seeds(5).map((seed) => ({ name: `123-${algo}-s${seed}`, scenario: "ieee123-5mg", algo, seed }))),
     "8500": seeds(2).map((seed) => ({ name: `8500-happo-s${seed}`, scenario: "ieee8500-10mg", algo: "happo" as const, seed })),
     physics: seeds(2).map((seed) => ({ name: `physics-happo-s${seed}`, scenario: "ieee123-fault-lateral", algo: "happo" as const, seed })),
+    // ieee123-5mg's preset since 2026-11-26 (30 % random partial resets), five seeds: the shipped policy is one of them.
+    resets: seeds(5).map((seed) => ({ name: `123-resets-s${seed}`, scenario: "ieee123-5mg", algo: "happo" as const, seed, flags: ["--random-resets", "0.3"], variant: "HAPPO, preset with 30 % random partial resets", short: "HAPPO, 30 % random starts" })),
     options: seeds(3).flatMap((seed) => [
       { name: `123-happo-s${seed}`, scenario: "ieee123-5mg", algo: "happo" as const, seed, variant: "shield mask, reset from all open", short: "mask, all-open starts" },
       { name: `opt-noshield-s${seed}`, scenario: "ieee123-5mg", algo: "happo" as const, seed, flags: ["--no-shield"], variant: "penalties only (no mask)", short: "penalties only" },

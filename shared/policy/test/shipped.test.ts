@@ -10,6 +10,7 @@ import { PolicyManifest } from "../manifest.js";
 import { sha256File } from "../onnx.js";
 import { onnxMetadata } from "../restamp.js";
 import { loadPolicy, type Policy } from "../runner.js";
+import { SWITCH_ACTIONS } from "../../encoding/actions.js";
 
 const POLICIES = join(REPO_ROOT, "policies");
 const dirs = readdirSync(POLICIES, { withFileTypes: true })
@@ -68,5 +69,36 @@ describe("a shipped policy refuses a scenario it was not made for, naming the mi
     );
     expect(e?.code).toBe("BLACKSTART_ERR_POLICY_MISMATCH");
     expect(e?.message).toMatch(/scenario hash is [0-9a-f]{12}… in the policy but [0-9a-f]{12}…/);
+  });
+});
+
+// On the bench under packet loss, a pick-up refused for generation (a reservation lost or refused)
+// leaves an agent with some of its first closes made and the others not: a state the all-open
+// reset of training never shows. The ieee123-5mg policy shipped before wished nothing more in 3 of
+// 280 such states (mg3 with L57 closed and L61 open among them: the bench ended at 85 % of the
+// optimum); trained with random partial resets (trainer/presets/ieee123-5mg.yaml), it asks again.
+describe("the shipped ieee123-5mg policy after a partly refused first step", () => {
+  it("asks again for a refused close in every state its first step's closes can leave (each subset admitted)", async () => {
+    const { scenario } = loadScenario("ieee123-5mg");
+    const policy = await loadPolicy(join(POLICIES, "ieee123-5mg"), { scenario });
+    opened.push(policy);
+    let states = 0;
+    const stuck: string[] = [];
+    for (const a of await policy.agents()) {
+      const n = a.elements.length;
+      const first = await a.decide(new Float32Array(n));
+      const closes = [...first.actions].flatMap((x, k) => (SWITCH_ACTIONS[x] === "close" ? [k] : []));
+      expect(closes.length, a.agent).toBeGreaterThan(0);
+      for (let admitted = 1; admitted < (1 << closes.length) - 1; admitted++) {
+        const obs = new Float32Array(n);
+        closes.forEach((k, i) => admitted & (1 << i) && (obs[k] = 1));
+        const refused = closes.filter((_, i) => !(admitted & (1 << i)));
+        const d = await a.decide(obs);
+        states++;
+        if (!refused.some((k) => SWITCH_ACTIONS[d.actions[k]!] === "close")) stuck.push(`${a.agent} at ${[...obs].join("")}`);
+      }
+    }
+    expect(states).toBeGreaterThan(50);
+    expect(stuck).toEqual([]);
   });
 });
