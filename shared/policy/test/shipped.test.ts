@@ -88,14 +88,14 @@ describe("the shipped ieee123-5mg policy after a partly refused first step", () 
       const n = a.elements.length;
       const first = await a.decide(new Float32Array(n));
       const closes = [...first.actions].flatMap((x, k) => (SWITCH_ACTIONS[x] === "close" ? [k] : []));
-      expect(closes.length, a.agent).toBeGreaterThan(0);
+      expect(closes.length, a.id).toBeGreaterThan(0);
       for (let admitted = 1; admitted < (1 << closes.length) - 1; admitted++) {
         const obs = new Float32Array(n);
         closes.forEach((k, i) => admitted & (1 << i) && (obs[k] = 1));
         const refused = closes.filter((_, i) => !(admitted & (1 << i)));
         const d = await a.decide(obs);
         states++;
-        if (!refused.some((k) => SWITCH_ACTIONS[d.actions[k]!] === "close")) stuck.push(`${a.agent} at ${[...obs].join("")}`);
+        if (!refused.some((k) => SWITCH_ACTIONS[d.actions[k]!] === "close")) stuck.push(`${a.id} at ${[...obs].join("")}`);
       }
     }
     expect(states).toBeGreaterThan(50);
