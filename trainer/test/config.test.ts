@@ -34,7 +34,7 @@ describe("training options", () => {
 
   it("the ieee123-5mg preset is valid and says what it changes", () => {
     const p = loadPreset("ieee123-5mg");
-    expect(p?.config).toEqual({ entropy_coef: 0.05, envs: 32, total_steps: 160000, operation_cost: 10 });
+    expect(p?.config).toEqual({ entropy_coef: 0.05, envs: 32, total_steps: 160000, operation_cost: 10, random_reset_probability: 0.3 });
     expect(loadPreset("no-such-scenario")).toBeUndefined();
   });
 });
