@@ -7,7 +7,7 @@ import type { AgentPolicy } from "../../shared/policy/runner.js";
 import { SWITCH_ACTIONS } from "../../shared/encoding/actions.js";
 import type { ObservationKind } from "../../shared/policy/manifest.js";
 import { canonicalElement } from "../../shared/names.js";
-import { DEFAULT_LIMITS, deenergizedBy, evaluate, indexGraph, pickedUpBy, type AdmittedOperation, type GraphIndex, type ShieldInput, type ShieldLimits, type ShieldResult, type Verdict } from "../../shared/shield/index.js";
+import { DEFAULT_LIMITS, deenergizedBy, evaluate, indexGraph, pickedUpBy, type AdmittedOperation, type GraphIndex, type ShieldInput, type ShieldLimits, type Verdict } from "../../shared/shield/index.js";
 import type { Site } from "../config/load.js";
 import type { AgentMetrics } from "../ops/agent-metrics.js";
 import type { FieldDevice } from "../transports/device.js";
@@ -307,7 +307,7 @@ export class Restorer {
         ({ wished, chosen, admission, verdicts } = dispose(this.ix, this.names, wish, input, result));
       }
     }
-    const { kw: shortfall, pool } = this.shortfall(verdicts, result);
+    const { kw: shortfall, pool } = this.shortfall(verdicts);
     if (shortfall > 0 && bus?.up()) {
       const res = await bus.reserve(shortfall, `pick-up of ${verdicts.find((v) => v.rule === "generation")?.element}`, pool);
       reservation = { kw: shortfall, granted: res.granted, ...(res.reason ? { reason: res.reason } : {}) };
@@ -416,16 +416,14 @@ export class Restorer {
   }
 
   /** kW a reservation must add for the most preferred pick-up vetoed only for generation, and the pool it draws on (physics). */
-  private shortfall(verdicts: readonly Verdict[], result: ShieldResult): { kw: number; pool?: string } {
+  private shortfall(verdicts: readonly Verdict[]): { kw: number; pool?: string } {
     for (const v of verdicts) {
       if (v.rule !== "generation") continue;
       // Only when generation is the sole obstacle: no lease can fix a fault or stale data.
       if (verdicts.some((o) => o.index === v.index && o.action === v.action && o.rule !== "generation")) continue;
-      const pickup = Number(v.values.pickup_kw);
-      const available = Number(v.values.available_kw ?? result.available_kw);
-      if (Number.isFinite(pickup) && Number.isFinite(available) && pickup > available) {
-        return { kw: Math.ceil((pickup - available) * 1000) / 1000, ...(typeof v.values.pool === "string" ? { pool: v.values.pool } : {}) };
-      }
+      // The rule's own shortfall, from its exact figures (the values it shows are rounded to the watt).
+      const kw = Number(v.values.shortfall_kw);
+      if (Number.isFinite(kw) && kw > 0) return { kw, ...(typeof v.values.pool === "string" ? { pool: v.values.pool } : {}) };
     }
     return { kw: 0 };
   }

@@ -221,6 +221,19 @@ describe("rule generation", () => {
     });
   });
 
+  it("says what a lease must add, from the exact figures rounded up to the watt, and a lease of that much admits the close", () => {
+    // The values show 3 decimals: 100 - 39.70971 would read 60.29 while 60.29029 is missing.
+    const generation = { quota_kw: 139.70970555555556, committed_kw: 100, leases: [], bus_up: true };
+    const v = vetoes(mg1Input({ generation }), "Line.a", "close")[0]!;
+    expect(v.values).toMatchObject({ pickup_kw: 100, available_kw: 39.71, shortfall_kw: 60.291 });
+    expect(Number(v.values.pickup_kw) - Number(v.values.available_kw)).toBeLessThan(100 - (139.70970555555556 - 100));
+    const leased = { ...generation, leases: [{ id: "mg1-1", kw: Number(v.values.shortfall_kw), remaining_ms: 60_000 }] };
+    expect(vetoes(mg1Input({ generation: leased }), "Line.a", "close")).toEqual([]);
+    // A lease of the rounded difference of the values (the agent's ask before) left the veto standing.
+    const short = { ...generation, leases: [{ id: "mg1-1", kw: Math.ceil((Number(v.values.pickup_kw) - Number(v.values.available_kw)) * 1000) / 1000, remaining_ms: 60_000 }] };
+    expect(vetoes(mg1Input({ generation: short }), "Line.a", "close")[0]!.rule).toBe("generation");
+  });
+
   it("counts a stale peer's switches as closed", () => {
     // Line.a with b closed: s1 + s2 = 300 kW if mg2's Line.c is open; with mg2 stale, s3 and s4 count too: 650 kW.
     const sw = [reading("Line.a", "open"), reading("Line.b", "closed")];
