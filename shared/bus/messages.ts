@@ -118,8 +118,8 @@ const requestFields = {
   /** Lamport clock: with `from`, orders competing requests. */
   lamport: Lamport,
   lease_ms: z.number().int().positive(),
-  /** How long the requester waits for every answer (ms; it learns it from earlier answers): a judge expects the outcome by then. */
-  answer_ms: z.number().int().positive().optional(),
+  /** How long the requester waits for every answer (ms; it learns it from earlier answers): a judge expects the outcome by then. At most 10 min. */
+  answer_ms: z.number().int().positive().max(600_000).optional(),
   reason: Reason,
 };
 const responseFields = {
@@ -130,7 +130,7 @@ const responseFields = {
   lamport: Lamport,
   reason: Reason,
   /** How long the responder held the request back before answering (ms), behind its own request or decision. */
-  held_ms: z.number().int().nonnegative().optional(),
+  held_ms: z.number().int().nonnegative().max(600_000).optional(),
 };
 const outcomeFields = {
   request_id: RequestId,

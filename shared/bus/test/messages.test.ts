@@ -74,6 +74,25 @@ describe("bus topics and messages", () => {
     expect(bad.ok ? "accepted" : `${bad.reason}: ${bad.detail}`).toMatch(/^schema: element: a release names the switch/);
   });
 
+  it("carries a request's answer time and an answer's held time (additive), bounded to 10 min", () => {
+    const request = { v: 1, type: "reservation-request", from: "mg2", incarnation: "5f3a", id: "mg2-5f3a-1", kw: 40, view: 123, members: ["mg1@a", "mg2@5f3a"], lamport: 3, lease_ms: 60_000 };
+    const parsed = (o: object) => {
+      const r = parseMessage(ctx, "blackstart/mg2/reservation/request", JSON.stringify(o));
+      return r.ok ? (r.msg as { answer_ms?: number }).answer_ms ?? "none" : `${r.reason}: ${r.detail}`;
+    };
+    expect(parsed(request)).toBe("none");
+    expect(parsed({ ...request, answer_ms: 8000 })).toBe(8000);
+    expect(parsed({ ...request, answer_ms: 1e12 })).toMatch(/^schema: answer_ms/);
+    const response = { v: 1, type: "reservation-response", from: "mg2", incarnation: "5f3a", request_id: "mg1-a-1", requester: "mg1", verdict: "ack", view: 123, lamport: 4 };
+    const held = (o: object) => {
+      const r = parseMessage(ctx, "blackstart/mg2/reservation/response", JSON.stringify(o));
+      return r.ok ? (r.msg as { held_ms?: number }).held_ms ?? "none" : `${r.reason}: ${r.detail}`;
+    };
+    expect(held(response)).toBe("none");
+    expect(held({ ...response, held_ms: 1480 })).toBe(1480);
+    expect(held({ ...response, held_ms: -1 })).toMatch(/^schema: held_ms/);
+  });
+
   it("computes the same view number from the same members in any order", () => {
     const a = viewOf([{ microgrid: "mg2", incarnation: "b" }, { microgrid: "mg1", incarnation: "a" }]);
     const b = viewOf([{ microgrid: "mg1", incarnation: "a" }, { microgrid: "mg2", incarnation: "b" }]);
