@@ -77,6 +77,8 @@ export async function startAgent(siteFile: string, options: StartOptions = {}): 
     peersLive: () => bus?.peers().filter((p) => p.fresh).length ?? 0,
     busDropped: () => siteBus?.bus.counters.dropped ?? {},
     busConnects: () => siteBus?.bus.counters.connects ?? 0,
+    busWatchdog: () => ({ resets: siteBus?.bus.counters.watchdogResets ?? 0, echoLate: siteBus?.bus.counters.echoLate ?? 0 }),
+    busAnswerTime: () => siteBus?.bus.answerTime.figures(),
   });
   metrics.info.set(1, { microgrid: c.microgrid, version: AGENT_VERSION, policy_kind: actor.kind });
   log.info(

@@ -11,6 +11,10 @@ export interface MetricsSamplers {
   /** Bus messages dropped, by reason (foreign, spoofed, schema ...), and connections made. */
   busDropped?(): Readonly<Record<string, number>>;
   busConnects?(): number;
+  /** The bus watchdog: connections torn down, and echoes only late on a link that still delivered. */
+  busWatchdog?(): { resets: number; echoLate: number };
+  /** Answer times learned from the peers' answers (shared/bus/answer-time.ts); undefined without a bus. */
+  busAnswerTime?(): { srtt_ms: number | null; timeout_ms: number } | undefined;
 }
 
 export function agentMetrics(microgrid: string, samplers: MetricsSamplers) {
@@ -42,6 +46,16 @@ export function agentMetrics(microgrid: string, samplers: MetricsSamplers) {
       Object.entries(samplers.busDropped?.() ?? {}).map(([reason, n]) => [{ reason }, n] as [Record<string, string>, number]),
     ),
     busConnects: r.counter("blackstart_bus_connects_total", "Connections to the broker made (the first and every reconnect).", [], () => samplers.busConnects?.() ?? 0),
+    busWatchdogResets: r.counter("blackstart_bus_watchdog_resets_total", "Connections torn down by the watchdog: the own heartbeat not echoed and nothing else arriving, or the echo away 3 watchdog periods.", [], () => samplers.busWatchdog?.().resets ?? 0),
+    busEchoLate: r.counter("blackstart_bus_echo_late_total", "Times the own heartbeat's echo was late while other packets still arrived (a lossy link; the connection kept).", [], () => samplers.busWatchdog?.().echoLate ?? 0),
+    busAnswerTime: r.gauge("blackstart_bus_answer_time_seconds", "Smoothed time peers took to answer reservations and claims (absent until one answered).", [], () => {
+      const ms = samplers.busAnswerTime?.()?.srtt_ms;
+      return ms === null || ms === undefined ? [] : [[{}, ms / 1000]];
+    }),
+    busAnswerTimeout: r.gauge("blackstart_bus_answer_timeout_seconds", "Time each peer is given to answer now: learned from the answers, at least ack_timeout_ms, at most ack_timeout_max_ms (a request waits twice this).", [], () => {
+      const a = samplers.busAnswerTime?.();
+      return a ? a.timeout_ms / 1000 : [];
+    }),
     journalBytes: r.gauge("blackstart_journal_bytes", "Size of the journal database and its WAL (bytes).", [], () => samplers.journalBytes()),
     rss: r.gauge("process_resident_memory_bytes", "Resident memory size in bytes.", [], () => memoryUsage.rss()),
     heap: r.gauge("nodejs_heap_used_bytes", "V8 heap in use (bytes).", [], () => memoryUsage().heapUsed),

@@ -60,5 +60,30 @@ describe("HTTP", () => {
     // The token never shows in the state.
     expect(JSON.stringify(state)).not.toContain("t0k3n");
     expect((await get(port, "/nowhere")).status).toBe(404);
+    // Without a bus, no answer time is made up.
+    expect(m.text).not.toMatch(/^blackstart_bus_answer_time(out)?_seconds /m);
+  });
+
+  it("shows the bus's health: connected, connects, watchdog, and the answer time in use", async () => {
+    const r = await rig(cleanup, { site: { http: { port: 0 }, bus: { url: "mqtt://127.0.0.1:1883", embedded: { host: "127.0.0.1", port: 0 }, reservation: { ack_timeout_ms: 1500, ack_timeout_max_ms: 6000, lease_ms: 60_000 } } } });
+    const port = r.agent.httpPort;
+    const end = Date.now() + 5000;
+    let m = "";
+    while (Date.now() < end) {
+      m = (await get(port, "/metrics")).text;
+      if (m.includes("blackstart_bus_connected 1")) break;
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    for (const line of [
+      "blackstart_bus_connected 1",
+      "blackstart_bus_connects_total 1",
+      "blackstart_bus_watchdog_resets_total 0",
+      "blackstart_bus_echo_late_total 0",
+      // Nothing answered yet: each peer is given the configured ack timeout.
+      "blackstart_bus_answer_timeout_seconds 1.5",
+    ]) {
+      expect(m).toContain(line);
+    }
+    expect(m).not.toMatch(/^blackstart_bus_answer_time_seconds /m);
   });
 });
