@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { startAgent } from "../main.js";
 import { recloser } from "./support/recloser.js";
 import { rig as rigWith, rows, silent, type RigOptions } from "./support/rig.js";
-import { siteObject, writeSite } from "./support/site-fixture.js";
+import { sectionGraph, siteObject, writeSite } from "./support/site-fixture.js";
 
 const cleanup: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -219,5 +219,48 @@ describe("peer bus gone", () => {
     await agent.stop("test");
     const v = rows<{ figures: string }>(journalPath, "SELECT figures FROM verdicts WHERE rule = 'generation'");
     expect(JSON.parse(v[0]!.figures)).toMatchObject({ bus_up: false, quota_kw: 250, leases_kw: 0 });
+  });
+});
+
+describe("a decision that waited on the bus", () => {
+  it("judges again on fresh readings after a slow reservation, instead of refusing every switch as stale", async () => {
+    const { startBroker, PeerBus } = await import("../bus/index.js");
+    const broker = await startBroker({ port: 0, baseTopic: "t" });
+    cleanup.push(() => broker.close());
+    // A second microgrid with nothing to close, so mg1's 300 kW pick-up past its 250 kW quota needs its ack.
+    const graph = sectionGraph();
+    graph.cap_kw = 1000;
+    graph.microgrids.push({ id: "mg2", switches: [], sections: [], units: [], quota_kw: 250 });
+    const mg2 = new PeerBus({ microgrid: "mg2", graph, url: broker.url, baseTopic: "t", quotaKw: 250, peerStaleMs: 5000, ackTimeoutMs: 1000 });
+    mg2.start();
+    cleanup.push(() => mg2.close());
+    await mg2.ready();
+    await mg2.publishState({ tick: 0, session: null, switches: {}, served_kw: 0, health: "ok" });
+    // mg2's first answer to mg1 is lost: mg1's request times out (2 s) and is asked again.
+    let dropped = 0;
+    broker.aedes.authorizeForward = (client, packet) => (client?.id.startsWith("blackstart-mg1") && packet.topic === "t/mg2/reservation/response" && dropped++ === 0 ? null : packet);
+    const { agent, journalPath } = await rig({
+      sections: graph,
+      site: { bus: { url: broker.url, base_topic: "t", peer_stale_ms: 5000, reservation: { ack_timeout_ms: 1000, ack_timeout_max_ms: 1000, lease_ms: 60_000 } }, poll: { period_ms: 1000, timeout_ms: 300, stale_after_ms: 1500 } },
+    });
+    const end = Date.now() + 10_000;
+    while (!agent.bus!.peers().every((p) => p.fresh)) {
+      if (Date.now() > end) throw new Error("mg1 did not see mg2");
+      await agent.tick();
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    agent.restorer.request({ command: "restore", by: "test" });
+    expect((await agent.tick()).decision!.commands.map((c) => c.outcome)).toEqual(["confirmed"]);
+    // L2: 300 kW on 50 kW left; the reservation is granted after the lost answer, more than 1.5 s after the reads.
+    const t2 = await agent.tick();
+    expect(dropped).toBeGreaterThanOrEqual(2);
+    expect(t2.decision!.reservation).toMatchObject({ granted: true, kw: 250 });
+    expect(t2.decision!.vetoes).toEqual([]);
+    expect(t2.decision!.commands).toEqual([{ element: "Line.L2", action: "close", outcome: "confirmed", ms: expect.any(Number) }]);
+    await agent.stop("test");
+    const reread = rows<{ detail: string }>(journalPath, "SELECT detail FROM events WHERE kind = 'reread'");
+    expect(reread).toHaveLength(1);
+    expect(JSON.parse(reread[0]!.detail)).toMatchObject({ stale_after_ms: 1500, changed: [] });
+    expect(JSON.parse(reread[0]!.detail).waited_ms).toBeGreaterThanOrEqual(1500);
   });
 });
