@@ -222,7 +222,7 @@ export class Restorer {
     const t0 = clock.now();
     const states = await this.poller.poll();
     const now = clock.now();
-    const switches = this.names.map((e, k) => switchView(e, this.switchDevices[k]!, states.get(this.switchDevices[k]!), now, this.staleAfterMs));
+    const switches = this.switchViews(states, now);
     const units = Object.entries(site.config.units).map(([id, b]) => unitView(id, b.device, states.get(b.device), now, this.staleAfterMs, b.rating_kw));
     const pcc = site.config.pcc ? pccView(site.config.pcc.device, states.get(site.config.pcc.device), now, this.staleAfterMs, site.config.pcc.nominal_v, site.config.pcc.dead_below_pu) : undefined;
     for (const v of switches) if (v.position === "open" || v.position === "closed") this.lastKnown.set(v.element, v.position);
@@ -433,10 +433,14 @@ export class Restorer {
     const oldest = Math.min(...switches.map((v) => v.readAt ?? -Infinity));
     if (!(now - oldest >= this.staleAfterMs / 2)) return switches;
     const states = await this.poller.poll();
-    const at = clock.now();
-    const views = this.names.map((e, k) => switchView(e, this.switchDevices[k]!, states.get(this.switchDevices[k]!), at, this.staleAfterMs));
+    const views = this.switchViews(states, clock.now());
     journal.event("reread", { tick, waited_ms: Math.round(now - oldest), stale_after_ms: this.staleAfterMs, changed: views.flatMap((v, k) => (v.position !== switches[k]!.position ? [`${v.element} ${switches[k]!.position}->${v.position}`] : [])) });
     return views;
+  }
+
+  /** This agent's switches as the devices' latest states show them at `now`, in policy order. */
+  private switchViews(states: ReadonlyMap<string, DeviceState>, now: number): SwitchView[] {
+    return this.names.map((e, k) => switchView(e, this.switchDevices[k]!, states.get(this.switchDevices[k]!), now, this.staleAfterMs));
   }
 
   /** kW a reservation must add for the most preferred pick-up vetoed only for generation, and the pool it draws on (physics). */
