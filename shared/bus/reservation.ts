@@ -160,7 +160,7 @@ export class ReservationEngine {
   private readonly lentTo = new Map<string, number>();
   /** Peers' requests whose outcome it has heard (id -> when): an answer still owed to one is never given. */
   private readonly settledIds = new Map<string, number>();
-  /** Peers' requests not yet answered (id -> when received): an answer held back says for how long. */
+  /** Peers' requests received (id -> when), kept a lease's time: an answer held back says for how long. */
   private readonly receivedAt = new Map<string, number>();
   private readonly answerTime: AnswerTime;
   private readonly sent = new SentRequests();
