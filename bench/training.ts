@@ -75,6 +75,8 @@ export function sets(): Record<string, RunSpec[]> {
     physics: seeds(2).map((seed) => ({ name: `physics-happo-s${seed}`, scenario: "ieee123-fault-lateral", algo: "happo" as const, seed })),
     // ieee123-5mg's preset since 2026-11-26 (30 % random partial resets), five seeds: the shipped policy is one of them.
     resets: seeds(5).map((seed) => ({ name: `123-resets-s${seed}`, scenario: "ieee123-5mg", algo: "happo" as const, seed, flags: ["--random-resets", "0.3"], variant: "HAPPO, preset with 30 % random partial resets", short: "HAPPO, 30 % random starts" })),
+    // Six more seeds of the same (looking for one above 99 % of the optimum: none).
+    "resets-more": [6, 7, 8, 9, 10, 11].map((seed) => ({ name: `123-resets-s${seed}`, scenario: "ieee123-5mg", algo: "happo" as const, seed, flags: ["--random-resets", "0.3"], variant: "HAPPO, preset with 30 % random partial resets, seeds 6-11", short: "HAPPO, 30 % random starts, s6-11" })),
     "resets-physics": seeds(2).map((seed) => ({ name: `physics-resets-s${seed}`, scenario: "ieee123-fault-lateral", algo: "happo" as const, seed, flags: ["--random-resets", "0.3"], variant: "HAPPO, preset with 30 % random partial resets", short: "HAPPO, 30 % random starts" })),
     "resets-8500": seeds(2).map((seed) => ({ name: `8500-resets-s${seed}`, scenario: "ieee8500-10mg", algo: "happo" as const, seed, flags: ["--random-resets", "0.3"], variant: "HAPPO, preset with 30 % random partial resets", short: "HAPPO, 30 % random starts" })),
     options: seeds(3).flatMap((seed) => [
