@@ -74,3 +74,31 @@ export class SentRequests {
     return at === undefined ? undefined : Math.max(0, now - at - (heldMs ?? 0));
   }
 }
+
+/**
+ * An engine's own requests against the answer time: each request waits twice
+ * the time a peer is given now, and every answer to one, even late, is a
+ * sample. Reservations and close claims share one `AnswerTime`; without one,
+ * each peer is always given `ackTimeoutMs`.
+ */
+export class OwnRequests {
+  private readonly answerTime: AnswerTime;
+  private readonly sent = new SentRequests();
+
+  constructor(ackTimeoutMs: number, answerTime?: AnswerTime) {
+    this.answerTime = answerTime ?? new AnswerTime(ackTimeoutMs, ackTimeoutMs);
+  }
+
+  /** Request `id` goes out now: how long it waits for every answer (ms). */
+  send(id: string, now: number): number {
+    this.sent.add(id, now);
+    return 2 * this.answerTime.timeoutMs();
+  }
+
+  /** An answer to request `id` arrived now, held back `heldMs` by its peer: a sample, if `id` is one of these. */
+  answered(id: string, now: number, heldMs: number | undefined): void {
+    const ms = this.sent.answerMs(id, now, heldMs);
+    if (ms !== undefined) this.answerTime.sample(ms);
+  }
+}
+

@@ -34,7 +34,7 @@
 import type { ClaimHeld, PeerClaim } from "../shield/types.js";
 import type { ClaimOutcome, ClaimRequest, ClaimResponse } from "./messages.js";
 import { before } from "./reservation.js";
-import { AnswerTime, SentRequests } from "./answer-time.js";
+import { OwnRequests, type AnswerTime } from "./answer-time.js";
 import type { View } from "./view.js";
 
 type Body<T> = Omit<T, "v" | "from" | "incarnation" | "sent_at">;
@@ -116,11 +116,10 @@ export class ClaimEngine {
   private readonly acked = new Map<string, Acked>();
   /** Peers' requests whose outcome came before the request (id -> when): never acked afterwards. */
   private readonly settledIds = new Map<string, number>();
-  private readonly answerTime: AnswerTime;
-  private readonly sent = new SentRequests();
+  private readonly ownRequests: OwnRequests;
 
   constructor(private readonly cfg: ClaimConfig) {
-    this.answerTime = cfg.answerTime ?? new AnswerTime(cfg.ackTimeoutMs, cfg.ackTimeoutMs);
+    this.ownRequests = new OwnRequests(cfg.ackTimeoutMs, cfg.answerTime);
   }
 
   // ------------------------------------------------------------ own claims
@@ -141,9 +140,8 @@ export class ClaimEngine {
       if (overlap.length) return refuse("claimed", { claimed_by: a.holder, claim: a.id, sections: overlap.slice(0, 16) });
     }
     const lamport = ++this.lamport;
-    const waitMs = 2 * this.answerTime.timeoutMs();
+    const waitMs = this.ownRequests.send(id, now);
     this.pending = { id, sections: mine, element, view: fleet.view.view, peers: new Set(fleet.peers), acks: new Set(), lamport, sentAt: now, waitMs };
-    this.sent.add(id, now);
     const effects: ClaimEffect[] = [
       { kind: "journal", detail: { id, requester: this.cfg.self, role: "own", state: "requested", element, sections: [...sections], switches: { ...switches }, peers: [...fleet.peers], view: fleet.view.view, lamport, reason } },
       {
@@ -233,10 +231,7 @@ export class ClaimEngine {
 
   onResponse(resp: ClaimResponse, now: number, fleet: ClaimFleet): ClaimEffect[] {
     this.lamport = Math.max(this.lamport, resp.lamport) + 1;
-    if (resp.requester === this.cfg.self) {
-      const ms = this.sent.answerMs(resp.request_id, now, resp.held_ms);
-      if (ms !== undefined) this.answerTime.sample(ms);
-    }
+    if (resp.requester === this.cfg.self) this.ownRequests.answered(resp.request_id, now, resp.held_ms);
     const p = this.pending;
     if (!p || resp.request_id !== p.id || resp.requester !== this.cfg.self || !p.peers.has(resp.from)) return [];
     if (resp.view !== p.view) return this.abort("view-mismatch", { peer: resp.from, peer_view: resp.view, view: p.view });

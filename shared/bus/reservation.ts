@@ -34,7 +34,7 @@
 import type { ReservationState } from "./states.js";
 import { headroom, lendingShares, unusedQuotaKw, type Headroom, type LedgerInput } from "./ledger.js";
 import { FLEET_POOL } from "./pools.js";
-import { AnswerTime, SentRequests } from "./answer-time.js";
+import { OwnRequests, type AnswerTime } from "./answer-time.js";
 import type { LeaseInfo, ReservationOutcome, ReservationRequest, ReservationResponse } from "./messages.js";
 import type { View } from "./view.js";
 
@@ -162,11 +162,10 @@ export class ReservationEngine {
   private readonly settledIds = new Map<string, number>();
   /** Peers' requests received (id -> when), kept a lease's time: an answer held back says for how long. */
   private readonly receivedAt = new Map<string, number>();
-  private readonly answerTime: AnswerTime;
-  private readonly sent = new SentRequests();
+  private readonly ownRequests: OwnRequests;
 
   constructor(private readonly cfg: ReservationConfig) {
-    this.answerTime = cfg.answerTime ?? new AnswerTime(cfg.ackTimeoutMs, cfg.ackTimeoutMs);
+    this.ownRequests = new OwnRequests(cfg.ackTimeoutMs, cfg.answerTime);
   }
 
   // ------------------------------------------------------------ own budget
@@ -235,9 +234,8 @@ export class ReservationEngine {
       ];
     }
     const lamport = ++this.lamport;
-    const waitMs = 2 * this.answerTime.timeoutMs();
+    const waitMs = this.ownRequests.send(id, now);
     this.pending = { id, seq: this.seq, pool, kw, view: fleet.view.view, peers: new Set(fleet.peers), acks: new Set(), lamport, sentAt: now, waitMs, reason };
-    this.sent.add(id, now);
     const shareObj = Object.fromEntries([...shares].map(([m, kwShare]) => [m, kwShare]));
     effects.push(
       { kind: "journal", record, state: "requested", detail: { reason, pool, peers: [...fleet.peers], ...h, answer_ms: waitMs, ...(shares.size ? { shares: shareObj } : {}) } },
@@ -323,10 +321,7 @@ export class ReservationEngine {
   onResponse(resp: ReservationResponse, now: number, fleet: FleetContext): Effect[] {
     this.lamport = Math.max(this.lamport, resp.lamport) + 1;
     // Every answer to an own request, in time or late, teaches how long answers take.
-    if (resp.requester === this.cfg.self) {
-      const ms = this.sent.answerMs(resp.request_id, now, resp.held_ms);
-      if (ms !== undefined) this.answerTime.sample(ms);
-    }
+    if (resp.requester === this.cfg.self) this.ownRequests.answered(resp.request_id, now, resp.held_ms);
     const p = this.pending;
     if (!p || resp.request_id !== p.id || resp.requester !== this.cfg.self) return [];
     if (!p.peers.has(resp.from)) return []; // not in the view it was asked in
