@@ -1057,14 +1057,9 @@ export class PeerBus {
           }
           this.log.info({ claim: e.detail.id, requester: e.detail.requester, state: e.detail.state, ...(e.detail.reason ? { reason: e.detail.reason } : {}) }, "region claim");
           break;
-        case "settle": {
-          if (e.result.granted) this.counters.claims.granted++;
-          else this.counters.claims.refused++;
-          const w = this.waitingClaims.get(e.result.id);
-          this.waitingClaims.delete(e.result.id);
-          w?.(e.result);
+        case "settle":
+          settleWaiting(this.waitingClaims, this.counters.claims, e.result);
           break;
-        }
       }
     }
     if (effects.length) this.armDeadline();
@@ -1090,14 +1085,9 @@ export class PeerBus {
           // Durable before the ack that follows it is published (limitQuota writes the journal first).
           this.limitQuota(this.quotaEff - e.kw, `lent ${round3(e.kw)} kW towards ${e.requester}'s request ${e.request_id}`);
           break;
-        case "settle": {
-          if (e.result.granted) this.counters.reservations.granted++;
-          else this.counters.reservations.refused++;
-          const w = this.waiting.get(e.result.id);
-          this.waiting.delete(e.result.id);
-          w?.(e.result);
+        case "settle":
+          settleWaiting(this.waiting, this.counters.reservations, e.result);
           break;
-        }
       }
     }
     // An own request settled (granted, aborted, released): the state says so at once, with its leases and
@@ -1141,6 +1131,15 @@ const ENVELOPE_KEYS = { v: 1, from: 1, incarnation: 1, sent_at: 1 } as const;
 /** Refusals asked again within the same reserve(): the views differed for a moment, or answers were lost or late. */
 const RETRIED = new Set(["view-mismatch", "view-changed", "timeout"]);
 const QUOTA_META = "bus.quota_effective_kw";
+
+/** A reservation or claim settled: count it and hand it to whoever waits on it. */
+function settleWaiting<R extends { id: string; granted: boolean }>(waiting: Map<string, (r: R) => void>, tally: { granted: number; refused: number }, result: R): void {
+  if (result.granted) tally.granted++;
+  else tally.refused++;
+  const w = waiting.get(result.id);
+  waiting.delete(result.id);
+  w?.(result);
+}
 
 function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
